@@ -1,0 +1,3 @@
+from shapecalc.cli import main
+
+main()

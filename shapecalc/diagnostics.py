@@ -1,0 +1,84 @@
+"""Diagnostics: stable codes, severities and locations.
+
+The codes are a public contract (CI pipelines select and ignore them), so they live in one
+table here, the README's code table is checked against it by a test, and a code is never
+reused for a different meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    severity: Severity
+    title: str
+
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        # Y: the file and its YAML
+        Rule("Y001", "error", "invalid YAML syntax"),
+        Rule("Y002", "error", "file is not UTF-8 text"),
+        Rule("Y003", "error", "duplicate key in one mapping"),
+        Rule("Y004", "error", "YAML too complex (aliases, nesting, or size beyond the limits)"),
+        Rule("Y005", "error", "unsupported YAML tag"),
+        # S: the structure and values of the spec
+        Rule("S001", "error", "spec is empty or not a mapping"),
+        Rule("S002", "error", "unknown top-level key"),
+        Rule("S003", "error", "missing required top-level key"),
+        Rule("S004", "error", "invalid input shape"),
+        Rule("S005", "error", "layer entry has the wrong form"),
+        Rule("S006", "error", "unknown layer type"),
+        Rule("S007", "error", "unknown argument"),
+        Rule("S008", "error", "missing required argument"),
+        Rule("S009", "error", "value of the wrong type"),
+        Rule("S010", "error", "value out of range"),
+        Rule("S011", "error", "duplicate layer name"),
+        Rule("S012", "error", "argument given twice (under its name and an alias)"),
+        # F: shape arithmetic (does the layer fit its input?)
+        Rule("F001", "error", "stride does not fit: real input is never read"),
+        Rule("F002", "error", "kernel larger than the padded input"),
+        Rule("F003", "error", "input has the wrong number of dimensions for the layer"),
+        Rule("F004", "error", "declared input size disagrees with the incoming shape"),
+        Rule("F005", "error", "groups do not divide the channels"),
+        Rule("F006", "error", "padding not allowed with these arguments"),
+        # W: legal, but probably not what was meant
+        Rule("W001", "warning", "linear layer applied to the last dimension of a multi-dimensional input"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a spec, located at a 1-based line and column of the YAML."""
+
+    code: str
+    message: str
+    line: int
+    column: int
+    layer: str | None = None
+
+    @property
+    def severity(self) -> Severity:
+        return RULES[self.code].severity
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "layer": self.layer,
+        }
+
+
+def has_errors(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity == "error" for d in diagnostics)

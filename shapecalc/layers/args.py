@@ -1,0 +1,175 @@
+"""Argument declarations and the validators that turn YAML values into layer arguments.
+
+A validator takes the plain value YAML produced and returns the converted argument or raises
+ArgError saying what was expected and what was found; the parser adds the location. Booleans
+are rejected where numbers belong (Python would happily treat `true` as 1).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+#: Shapes and sizes beyond int64 are refused: PyTorch could not hold them either.
+INT64_MAX = 2**63 - 1
+
+
+class ArgError(Exception):
+    """A value that does not fit its argument; `code` is S009 (wrong type) or S010 (range)."""
+
+    def __init__(self, code: str, expected: str, found: str) -> None:
+        super().__init__(f"expected {expected}, found {found}")
+        self.code = code
+        self.expected = expected
+        self.found = found
+
+
+def describe(value: Any) -> str:
+    """A short description of a found value, bounded in length whatever the value is."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        text = str(value) if abs(value) < 10**30 else f"an integer of {len(str(abs(value)))} digits"
+        return text
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:37] + "...")
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a value of type {type(value).__name__}"
+
+
+Validator = Callable[[Any], Any]
+
+
+def _int(value: Any, minimum: int, expected: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            raise ArgError("S009", expected, f"{describe(value)} (write it without the decimal point)")
+        raise ArgError("S009", expected, describe(value))
+    if value < minimum or value > INT64_MAX:
+        raise ArgError("S010", expected, describe(value))
+    return value
+
+
+def _int_words(minimum: int) -> str:
+    return {1: "a positive integer", 0: "an integer >= 0"}.get(minimum, f"an integer >= {minimum}")
+
+
+def integer(minimum: int = 1) -> Validator:
+    expected = _int_words(minimum)
+    return lambda value: _int(value, minimum, expected)
+
+
+def any_integer(value: Any) -> int:
+    """An integer of either sign (dimension indices such as `dim: -1`)."""
+    return _int(value, -INT64_MAX, "an integer")
+
+
+def per_dim(ndim: int, minimum: int = 1) -> Validator:
+    """An int for every spatial dimension, or a list of one int per dimension (torch's `_ntuple`)."""
+    one = _int_words(minimum)
+    expected = one if ndim == 1 else f"{one} or a list of {ndim} of them"
+
+    def validate(value: Any) -> tuple[int, ...]:
+        if isinstance(value, list):
+            if len(value) != ndim:
+                raise ArgError("S009", expected, describe(value))
+            return tuple(_int(v, minimum, expected) for v in value)
+        return (_int(value, minimum, expected),) * ndim
+
+    return validate
+
+
+def padding(ndim: int) -> Validator:
+    """Conv padding: per-dimension ints, or torch's strings "same" and "valid"."""
+    ints = per_dim(ndim, 0)
+    expected = f"{'an integer >= 0' if ndim == 1 else f'an integer >= 0 or a list of {ndim} of them'}, 'same' or 'valid'"
+
+    def validate(value: Any) -> tuple[int, ...] | str:
+        if isinstance(value, str):
+            if value in ("same", "valid"):
+                return value
+            raise ArgError("S010", expected, describe(value))
+        try:
+            return ints(value)
+        except ArgError as err:
+            raise ArgError(err.code, expected, err.found) from None
+
+    return validate
+
+
+def number(minimum: float | None = None, maximum: float | None = None) -> Validator:
+    """A finite real number, optionally within [minimum, maximum]."""
+    if minimum is not None and maximum is not None:
+        expected = f"a number in [{minimum:g}, {maximum:g}]"
+    elif minimum is not None:
+        expected = f"a number >= {minimum:g}"
+    else:
+        expected = "a number"
+
+    def validate(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ArgError("S009", expected, describe(value))
+        if isinstance(value, int) and abs(value) > INT64_MAX:
+            raise ArgError("S010", expected, describe(value))
+        if not math.isfinite(value) or (minimum is not None and value < minimum) or (
+            maximum is not None and value > maximum
+        ):
+            raise ArgError("S010", expected, describe(value))
+        return float(value)
+
+    return validate
+
+
+def optional(validate: Validator) -> Validator:
+    """Accept null as well (torch's `Optional[...]` arguments)."""
+    return lambda value: None if value is None else validate(value)
+
+
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ArgError("S009", "true or false", describe(value))
+    return value
+
+
+def choice(*options: str) -> Validator:
+    expected = "one of " + ", ".join(repr(o) for o in options)
+
+    def validate(value: Any) -> str:
+        if not isinstance(value, str):
+            raise ArgError("S009", expected, describe(value))
+        if value not in options:
+            raise ArgError("S010", expected, describe(value))
+        return value
+
+    return validate
+
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a layer kind: its torch name, validator, default and friendly aliases."""
+
+    name: str
+    validate: Validator
+    default: Any = None
+    aliases: tuple[str, ...] = ()
+    help: str = ""
+
+    def __post_init__(self) -> None:
+        # Defaults are written the way a user would write them (stride 1); convert them once.
+        if self.default is not REQUIRED:
+            object.__setattr__(self, "default", self.validate(self.default))
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED

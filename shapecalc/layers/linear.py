@@ -1,0 +1,56 @@
+"""Linear (fully connected) layers and flatten, which usually comes just before them."""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+from .args import REQUIRED, Arg, any_integer, boolean, integer, optional
+from .base import Inference, LayerError, LayerKind, Problem, Shape, check_declared, fmt, shape_str
+
+
+class Linear(LayerKind):
+    type = "linear"
+    summary = "Fully connected layer (torch.nn.Linear), applied to the last dimension"
+    args = (
+        Arg("out_features", integer(), REQUIRED, ("units",), "number of outputs"),
+        Arg("bias", boolean, True, (), "add a learned bias per output"),
+        Arg("in_features", optional(integer()), None, (), "checked against the incoming last dimension"),
+    )
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        n_in, n_out = x[-1], a["out_features"]
+        problems = check_declared("in_features", a["in_features"], n_in)
+        n_in = a["in_features"] or n_in
+        if len(x) > 1:
+            problems.append(Problem(
+                "W001",
+                f"linear acts on the last dimension of {shape_str(x)} (torch does this); "
+                "add a flatten layer before it if you meant all features",
+            ))
+        bias = n_out if a["bias"] else 0
+        formula = f"{n_in}*{n_out}" + (f" + {n_out}" if bias else "") + f" = {fmt(n_in * n_out + bias)} params"
+        return Inference((*x[:-1], n_out), n_in * n_out + bias, 0, [formula], problems)
+
+
+class Flatten(LayerKind):
+    type = "flatten"
+    summary = "Flatten dimensions start_dim..end_dim (torch.nn.Flatten; dims count the batch as 0)"
+    args = (
+        Arg("start_dim", any_integer, 1, (), "first dimension to flatten, counting the batch dimension as 0"),
+        Arg("end_dim", any_integer, -1, (), "last dimension to flatten, counting the batch dimension as 0"),
+    )
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        rank = len(x) + 1  # torch sees a batch dimension in front
+        start, end = (v + rank if v < 0 else v for v in (a["start_dim"], a["end_dim"]))
+        for arg, v in (("start_dim", start), ("end_dim", end)):
+            if not 0 <= v < rank:
+                raise LayerError("F003", f"{arg}={a[arg]} is out of range for a {rank}-D batched input", arg)
+        if start == 0:
+            raise LayerError("F003", "start_dim=0 would flatten the batch dimension into the features", "start_dim")
+        if start > end:
+            raise LayerError("F003", f"start_dim={a['start_dim']} comes after end_dim={a['end_dim']}", "start_dim")
+        kept = x[start - 1:end]
+        out = (*x[:start - 1], prod(kept), *x[end:])
+        return Inference(out, 0, 0, ["*".join(map(str, kept)) + f" = {fmt(prod(kept))}"])

@@ -1,0 +1,55 @@
+"""The `--format json` document: a public contract, every key documented in the README.
+
+Pure data (no rich): the text renderer and any program reading our JSON see the same numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import __version__
+from .calc import Analysis, LayerResult
+
+
+def _shape(shape: tuple[int, ...] | None) -> list[int] | None:
+    return None if shape is None else list(shape)
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def layer_dict(r: LayerResult) -> dict[str, Any]:
+    return {
+        "name": r.spec.name,
+        "type": r.spec.type,
+        "input_shape": _shape(r.input_shape),
+        "output_shape": _shape(r.output_shape),
+        "params": r.params,
+        "trainable_params": r.trainable_params,
+        "buffers": r.buffers,
+        "arguments": {k: _plain(v) for k, v in r.spec.args.items()},
+        "arithmetic": r.formulas,
+        "notes": r.notes,
+        "line": r.spec.loc.line,
+        "column": r.spec.loc.column,
+    }
+
+
+def analysis_dict(a: Analysis) -> dict[str, Any]:
+    diagnostics = [d.to_dict() for d in a.diagnostics]
+    return {
+        "shapecalc_version": __version__,
+        "file": a.spec.path,
+        "name": a.spec.name,
+        "input_shape": _shape(a.spec.input_shape),
+        "output_shape": _shape(a.output_shape) if a.complete else None,
+        "layers": [layer_dict(r) for r in a.layers],
+        "total_params": a.total_params,
+        "trainable_params": a.trainable_params,
+        "non_trainable_params": a.total_params - a.trainable_params,
+        "buffers": a.buffers,
+        "errors": sum(d["severity"] == "error" for d in diagnostics),
+        "warnings": sum(d["severity"] == "warning" for d in diagnostics),
+        "diagnostics": diagnostics,
+    }
