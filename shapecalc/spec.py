@@ -10,6 +10,7 @@ SafeConstructor, which refuses object-constructing tags.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -23,12 +24,18 @@ from .layers.args import INT64_MAX, ArgError, describe
 
 #: Larger files are refused: a spec of 100,000 layers is about 6 MB.
 MAX_BYTES = 16 * 1024 * 1024
+#: Deeper nesting is refused (a spec needs about 4 levels; libyaml crashes near 30,000).
+MAX_DEPTH = 1000
+#: Many block indicators in a row on one line (`- - - - x`) nest without brackets or indentation.
+_INDICATOR_RUN = re.compile(r"(?:[-?:][ \t]+){100,}")
 #: Keys a merge (`<<`) may bring in, in all, for one document.
 MAX_MERGED_KEYS = 10_000
 
 TOP_KEYS = ("name", "description", "input", "layers")
 LAYER_KEYS = ("type", "name", "trainable")
 MERGE_TAG = "tag:yaml.org,2002:merge"
+MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+STR_TAG, NULL_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -108,6 +115,9 @@ class _Parser:
         merge is expanded one level at a time against a document-wide budget."""
         out: dict[str, tuple[Node, Node]] = {}
         merged: dict[str, tuple[Node, Node]] = {}
+        if node.tag != MAP_TAG:
+            self.value(node)  # reports the tag (Y005): SafeConstructor knows only plain mappings
+            return out
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
@@ -140,6 +150,9 @@ class _Parser:
         if root is None:
             self.error("S001", "the spec is empty: expected a mapping with 'input' and 'layers'", Loc(1, 1))
             return
+        if root.tag not in (MAP_TAG, SEQ_TAG) and not isinstance(root, ScalarNode):
+            self.value(root)  # reports the tag (Y005)
+            return
         if not isinstance(root, MappingNode):
             found = "a list" if isinstance(root, SequenceNode) else f"the scalar {describe(root.value)}"
             self.error("S001", f"expected a mapping with 'input' and 'layers', found {found}", Loc.of(root))
@@ -167,7 +180,7 @@ class _Parser:
     def input_shape(self, node: Node) -> None:
         self.spec.input_loc = Loc.of(node)
         expected = "a list of 1 to 4 positive integers, channels first: [C, H, W], [C, L], [C, D, H, W] or [features]"
-        if not isinstance(node, SequenceNode):
+        if not isinstance(node, SequenceNode) or node.tag != SEQ_TAG:
             ok, value = self.value(node)
             if ok:
                 self.error("S004", f"input: expected {expected}, found {describe(value)}", Loc.of(node))
@@ -177,7 +190,11 @@ class _Parser:
             return
         dims = []
         for item in node.value:
-            ok, value = self.value(item) if isinstance(item, ScalarNode) else (True, [])
+            if not isinstance(item, ScalarNode):
+                found = "a list" if isinstance(item, SequenceNode) else "a mapping"
+                self.error("S004", f"input: expected a positive integer size, found {found}", Loc.of(item))
+                return
+            ok, value = self.value(item)
             if not ok:
                 return
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT64_MAX:
@@ -187,44 +204,54 @@ class _Parser:
         self.spec.input_shape = tuple(dims)
 
     def layers(self, node: Node) -> None:
-        if not isinstance(node, SequenceNode):
+        if not isinstance(node, SequenceNode) or node.tag != SEQ_TAG:
             ok, value = self.value(node)
             if ok:
                 self.error("S005", f"layers: expected a list of layers, found {describe(value)}", Loc.of(node))
             return
-        parsed = [self.layer(item) for item in node.value]
-        layers = [layer for layer in parsed if layer is not None]
-        self.name_layers(layers)
-        self.spec.layers = layers
+        # Names first (explicit ones win, the rest are numbered), so every later message can
+        # name the layer the way the table will.
+        entries = [entry for entry in map(self.layer, node.value) if entry is not None]
+        self.name_layers([layer for layer, _, _ in entries])
+        for layer, type_node, items in entries:
+            self.layer_args(layer, type_node, items)
+        self.spec.layers = [layer for layer, _, _ in entries]
 
-    def layer(self, node: Node) -> LayerSpec | None:
+    def layer(self, node: Node) -> tuple[LayerSpec, Node, dict[str, tuple[Node, Node]]] | None:
         """One entry: `- relu`, `- {type: conv2d, ...}` or the one-key form `- conv2d: {...}`."""
         loc = Loc.of(node)
         form = "a layer: a type name (- relu), a mapping with 'type', or a one-key mapping (- conv2d: {...})"
-        if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:str":
-            return self.layer_args(node, node.value, {}, loc)
+        if isinstance(node, ScalarNode) and node.tag == STR_TAG:
+            return self.layer_head(node, node.value, {}, loc)
         if not isinstance(node, MappingNode):
-            found = "a list" if isinstance(node, SequenceNode) else describe(self.value(node)[1])
-            self.error("S005", f"expected {form}, found {found}", loc)
+            if isinstance(node, SequenceNode):
+                self.error("S005", f"expected {form}, found a list", loc)
+            else:
+                ok, value = self.value(node)
+                if ok:
+                    self.error("S005", f"expected {form}, found {describe(value)}", loc)
             return None
         items = self.items(node)
         if "type" in items:
             type_node = items.pop("type")[1]
-            if not (isinstance(type_node, ScalarNode) and type_node.tag == "tag:yaml.org,2002:str"):
-                self.error("S009", f"type: expected a layer type name, found {describe(self.value(type_node)[1])}",
-                           Loc.of(type_node))
+            if not (isinstance(type_node, ScalarNode) and type_node.tag == STR_TAG):
+                ok, value = self.value(type_node)
+                if ok:
+                    self.error("S009", f"type: expected a layer type name, found {describe(value)}", Loc.of(type_node))
                 return None
-            return self.layer_args(type_node, type_node.value, items, loc)
+            return self.layer_head(type_node, type_node.value, items, loc)
         if len(items) == 1:
             (type_name, (key_node, value_node)), = items.items()
             if isinstance(value_node, MappingNode):
-                return self.layer_args(key_node, type_name, self.items(value_node), loc)
-            if isinstance(value_node, ScalarNode) and value_node.tag == "tag:yaml.org,2002:null":
-                return self.layer_args(key_node, type_name, {}, loc)
+                return self.layer_head(key_node, type_name, self.items(value_node), loc)
+            if isinstance(value_node, ScalarNode) and value_node.tag == NULL_TAG:
+                return self.layer_head(key_node, type_name, {}, loc)
         self.error("S005", f"expected {form}, found a mapping without 'type'", loc)
         return None
 
-    def layer_args(self, type_node: Node, type_name: str, items: dict[str, tuple[Node, Node]], loc: Loc) -> LayerSpec:
+    def layer_head(self, type_node: Node, type_name: str, items: dict[str, tuple[Node, Node]],
+                   loc: Loc) -> tuple[LayerSpec, Node, dict[str, tuple[Node, Node]]]:
+        """The kind and the explicit name, if any; arguments come once every layer has a name."""
         kind = lookup(type_name)
         layer = LayerSpec("", kind.type if kind else type_name, kind, {}, loc)
         explicit_name = items.pop("name", None)
@@ -235,43 +262,53 @@ class _Parser:
             elif ok:
                 layer.name = value
                 layer.arg_locs["name"] = Loc.of(explicit_name[1])
+        return layer, type_node, items
+
+    def layer_args(self, layer: LayerSpec, type_node: Node, items: dict[str, tuple[Node, Node]]) -> None:
+        kind = layer.kind
         if "trainable" in items:
-            ok, value = self.value(items.pop("trainable")[1])
-            layer.trainable = value if ok and isinstance(value, bool) else True
+            value_node = items.pop("trainable")[1]
+            ok, value = self.value(value_node)
             if ok and not isinstance(value, bool):
-                self.error("S009", f"trainable: expected true or false, found {describe(value)}", loc)
+                self.error("S009", f"{layer.name}: trainable: expected true or false, found {describe(value)}",
+                           Loc.of(value_node), layer.name)
+            layer.trainable = value if ok and isinstance(value, bool) else True
         if kind is None:
             options = list(KINDS) + list(TYPE_ALIASES)
-            self.error("S006", f"unknown layer type '{type_name}'{did_you_mean(type_name, options)}",
-                       Loc.of(type_node), layer.name or None)
+            self.error("S006", f"{layer.name}: unknown layer type '{layer.type}'{did_you_mean(layer.type, options)}",
+                       Loc.of(type_node), layer.name)
             layer.complete = False
-            return layer
+            return
         for key, (key_node, value_node) in items.items():
             self.argument(layer, kind, key, key_node, value_node)
         for arg in kind.args:
             if arg.name in layer.args:
                 continue
+            if arg.name in layer.arg_locs:  # given, but invalid: already reported
+                continue
             if arg.required:
-                alias = f" (or its alias {', '.join(arg.aliases)})" if arg.aliases else ""
-                self.error("S008", f"{kind.type} needs '{arg.name}'{alias}: {arg.help}", loc, layer.name or None)
+                alias = f" (or its alias '{', '.join(arg.aliases)}')" if arg.aliases else ""
+                self.error("S008", f"{layer.name}: {kind.type} needs '{arg.name}'{alias}: {arg.help}",
+                           layer.loc, layer.name)
                 layer.complete = False
             else:
                 layer.args[arg.name] = arg.default
-        return layer
 
     def argument(self, layer: LayerSpec, kind: LayerKind, key: str, key_node: Node, value_node: Node) -> None:
         arg = kind.arg(key)
-        who = layer.name or kind.type
         if arg is None:
             names = [a.name for a in kind.args] + [al for a in kind.args for al in a.aliases]
+            close = difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.6)
+            if close:  # the misspelling and the missing argument are one mistake: report it once
+                layer.arg_locs.setdefault(kind.arg(close[0]).name, Loc.of(key_node))
             hint = did_you_mean(key, names) or (
                 f" (it takes {', '.join(a.name for a in kind.args)})" if kind.args else " (it takes no arguments)")
-            self.error("S007", f"{kind.type} has no argument '{key}'{hint}", Loc.of(key_node), layer.name or None)
+            self.error("S007", f"{layer.name}: {kind.type} has no argument '{key}'{hint}", Loc.of(key_node), layer.name)
             layer.complete = False
             return
-        if arg.name in layer.args or arg.name in layer.arg_locs:
-            self.error("S012", f"{who}: '{arg.name}' is given twice (as '{arg.name}' and as an alias)",
-                       Loc.of(key_node), layer.name or None)
+        if arg.name in layer.arg_locs:
+            self.error("S012", f"{layer.name}: '{arg.name}' is given twice (as '{arg.name}' and as an alias)",
+                       Loc.of(key_node), layer.name)
             return
         layer.arg_locs[arg.name] = Loc.of(value_node)
         ok, value = self.value(value_node)
@@ -281,7 +318,7 @@ class _Parser:
         try:
             layer.args[arg.name] = arg.validate(value)
         except ArgError as err:
-            self.error(err.code, f"{who}: {key}: {err}", Loc.of(value_node), layer.name or None)
+            self.error(err.code, f"{layer.name}: {key}: {err}", Loc.of(value_node), layer.name)
             layer.complete = False
 
     def name_layers(self, layers: list[LayerSpec]) -> None:
@@ -325,6 +362,32 @@ def _byte_diag(data: bytes, offset: int, message: str) -> Diagnostic:
     return Diagnostic("Y002", message, line, column)
 
 
+def _nesting_beyond_limit(text: str) -> Loc | None:
+    """Where the document nests deeper than MAX_DEPTH, if it does.
+
+    libyaml's composer recurses in C and crashes the interpreter near 30,000 levels, so depth is
+    checked before composing. The exact check walks parser events (libyaml's parser keeps an
+    explicit stack); it runs only when a cheap over-estimate says the document might be deep."""
+    brackets = text.count("[") + text.count("{")
+    if brackets > MAX_DEPTH:
+        depth = best = 0
+        for ch in re.sub(r"[^\[\]{}]", "", text):
+            depth = depth + 1 if ch in "[{" else max(0, depth - 1)
+            best = max(best, depth)
+        brackets = best
+    if brackets <= MAX_DEPTH and not _INDICATOR_RUN.search(text):
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Loc(event.start_mark.line + 1, event.start_mark.column + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
 def parse(text: str, path: str = "<spec>") -> tuple[Spec, list[Diagnostic]]:
     """Parse a spec's text. Always returns a Spec (possibly partial) and every problem found."""
     parser = _Parser(path)
@@ -332,6 +395,10 @@ def parse(text: str, path: str = "<spec>") -> tuple[Spec, list[Diagnostic]]:
         parser.error("Y004", f"spec is {len(text):,} characters, more than the limit of {MAX_BYTES:,}", Loc(1, 1))
         return parser.spec, parser.diagnostics
     try:
+        deep = _nesting_beyond_limit(text)
+        if deep is not None:
+            parser.error("Y004", f"YAML nested more than {MAX_DEPTH} levels deep", deep)
+            return parser.spec, parser.diagnostics
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark

@@ -10,6 +10,7 @@ from .base import Inference, LayerError, LayerKind, Problem, Shape, check_declar
 from .window import WindowDim, dims_formula, unread_words
 
 LAYOUTS = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
+DIM_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
 def window_dims(x: Shape, k: tuple[int, ...], s: tuple[int, ...], pads: list[tuple[int, int]],
@@ -24,14 +25,14 @@ def window_output(dims: list[WindowDim]) -> tuple[Shape, list[str], list[Problem
             raise LayerError(
                 "F002",
                 f"kernel {w.k_eff} is larger than the padded input {w.padded} "
-                f"(input {w.n} + padding {w.pad_l + w.pad_r}) in spatial dimension {i + 1}",
+                f"(input {w.n} + padding {w.pad_l + w.pad_r}) in {DIM_NAMES[len(dims)][i]}",
                 "kernel_size",
             )
     formula = dims_formula(dims)
     problems, notes = [], []
     if any(w.misfit for w in dims):
-        bad = [w for w in dims if w.misfit]
-        arithmetic = dims_formula(bad) if len(bad) < len(dims) else formula
+        bad = [i for i, w in enumerate(dims) if w.misfit]
+        arithmetic = dims_formula(dims, bad) if len(bad) < len(dims) else formula
         problems.append(Problem(
             "F001",
             f"stride does not fit: {arithmetic}, {unread_words(dims, len(dims))}",
@@ -83,5 +84,7 @@ class Conv(LayerKind):
         weights = prod(k) * (c_in // g) * c_out
         bias = c_out if a["bias"] else 0
         per_filter = "*".join(str(ki) for ki in k) + f"*{c_in // g}"
-        formulas.append(f"({per_filter})*{c_out}" + (f" + {c_out}" if bias else "") + f" = {fmt(weights + bias)} params")
+        per_filter_params = (weights + bias) // c_out
+        formulas.append(f"({per_filter})*{c_out}" + (f" + {c_out}" if bias else "")
+                        + f" = {fmt(weights + bias)} params ({fmt(per_filter_params)} per filter)")
         return Inference((c_out, *out), weights + bias, 0, formulas, problems + more, notes)

@@ -103,10 +103,12 @@ def unread_words(dims: list[WindowDim], ndim: int) -> str:
     return f"input {' and '.join(parts)} {verb} never read"
 
 
-def dims_formula(dims: list[WindowDim]) -> str:
-    """One formula when every dimension computes the same, else one per dimension."""
+def dims_formula(dims: list[WindowDim], only: list[int] | None = None) -> str:
+    """One formula when every dimension computes the same, else one per dimension (`W: ...`).
+
+    `only` restricts the text to some dimensions, still labelled by their place."""
     texts = [w.formula() for w in dims]
-    if len(set(texts)) == 1:
+    if len(set(texts)) == 1 and only is None:
         return texts[0]
     names = {1: "L", 2: "HW", 3: "DHW"}[len(dims)]
-    return "; ".join(f"{names[i]}: {t}" for i, t in enumerate(texts))
+    return "; ".join(f"{names[i]}: {t}" for i, t in enumerate(texts) if only is None or i in only)

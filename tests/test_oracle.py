@@ -1,0 +1,150 @@
+"""PyTorch as the ground truth for shapes, parameter counts and what raises.
+
+Every shipped architecture is built in torch from its spec (tests/torch_bridge.py) and compared
+layer by layer; AlexNet and LeNet-5 are also written out by hand, so a mistake in the bridge
+cannot hide a mistake in the calculator.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]' to run the oracle tests")
+from torch import nn  # noqa: E402
+
+from shapecalc.calc import analyze, check_text  # noqa: E402
+from shapecalc.spec import parse  # noqa: E402
+
+from .conftest import ARCH  # noqa: E402
+from .torch_bridge import counts, module_for, run_layers  # noqa: E402
+
+SPECS = sorted(ARCH.rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ARCH)))
+def test_every_layer_matches_torch(path):
+    spec, diagnostics = parse(path.read_text(), str(path))
+    assert not [d for d in diagnostics if d.code.startswith(("Y", "S"))], diagnostics
+    analysis = analyze(spec)
+    assert analysis.complete
+    totals = [0, 0, 0]
+    for result, (module, torch_shape) in zip(analysis.layers, run_layers(spec.layers, spec.input_shape)):
+        params, trainable, buffers = counts(module)
+        assert result.output_shape == torch_shape, result.spec.name
+        assert (result.params, result.trainable_params, result.buffers) == (params, trainable, buffers), result.spec.name
+        totals = [t + c for t, c in zip(totals, (params, trainable, buffers))]
+    assert [analysis.total_params, analysis.trainable_params, analysis.buffers] == totals
+
+
+def _shapes(model: nn.Sequential, input_shape):
+    x = torch.empty((1, *input_shape), device="meta")
+    out = []
+    for module in model.to("meta"):
+        x = module(x)
+        out.append(tuple(x.shape[1:]))
+    return out
+
+
+def test_alexnet_by_hand():
+    """The slides' table written directly in torch, independent of the bridge."""
+    model = nn.Sequential(
+        nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), nn.MaxPool2d(3, 2), nn.LocalResponseNorm(5),
+        nn.Conv2d(96, 256, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2), nn.LocalResponseNorm(5),
+        nn.Conv2d(256, 384, 3, padding=1), nn.ReLU(), nn.Conv2d(384, 384, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2), nn.Flatten(),
+        nn.Linear(9216, 4096), nn.ReLU(), nn.Dropout(), nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(),
+        nn.Linear(4096, 1000),
+    )
+    analysis = check_text((ARCH / "alexnet.yaml").read_text())
+    assert [r.output_shape for r in analysis.layers] == _shapes(model, (3, 227, 227))
+    assert analysis.total_params == sum(p.numel() for p in model.parameters()) == 62_378_344
+
+
+def test_lenet5_by_hand():
+    model = nn.Sequential(
+        nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2, 2), nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2, 2),
+        nn.Conv2d(16, 120, 5), nn.Tanh(), nn.Flatten(), nn.Linear(120, 84), nn.Tanh(), nn.Linear(84, 10),
+    )
+    analysis = check_text((ARCH / "lenet5.yaml").read_text())
+    assert [r.output_shape for r in analysis.layers] == _shapes(model, (1, 32, 32))
+    assert analysis.total_params == sum(p.numel() for p in model.parameters()) == 61_706
+
+
+def test_alexnet_224_floors_as_torch_does():
+    """The rejected spec still reports the sizes torch would produce, so the rest stays useful."""
+    spec, _ = parse((ARCH / "alexnet-224.yaml").read_text())
+    analysis = analyze(spec)
+    torch_shapes = [shape for _, shape in run_layers(spec.layers, spec.input_shape)]
+    assert [r.output_shape for r in analysis.layers] == torch_shapes
+    assert torch_shapes[0] == (96, 54, 54)
+
+
+LAYERS = [
+    ([3, 17, 23], "conv2d: {out_channels: 8, kernel_size: [3, 5], stride: [2, 3], padding: [1, 2]}"),
+    ([4, 20, 20], "conv2d: {out_channels: 6, kernel_size: 3, dilation: 2, groups: 2, bias: false}"),
+    ([4, 9, 9], "conv2d: {out_channels: 4, kernel_size: 4, padding: same}"),
+    ([4, 9, 10], "conv2d: {out_channels: 4, kernel_size: [2, 5], padding: same, dilation: [3, 1]}"),
+    ([4, 9, 9], "conv2d: {out_channels: 8, kernel_size: 3, padding: valid, groups: 4}"),
+    ([2, 30], "conv1d: {out_channels: 3, kernel_size: 4, stride: 3, padding: 1}"),
+    ([2, 6, 7, 8], "conv3d: {out_channels: 3, kernel_size: [1, 2, 3], stride: [1, 2, 2]}"),
+    ([3, 55, 55], "maxpool2d: {kernel_size: 3, stride: 2, ceil_mode: true}"),
+    ([3, 10, 10], "maxpool2d: {kernel_size: 3, stride: 3, padding: 1, ceil_mode: true}"),
+    ([3, 11, 12], "maxpool2d: {kernel_size: [2, 3], dilation: 2, padding: 1}"),
+    ([3, 11, 12], "avgpool2d: {kernel_size: 3, padding: 1, ceil_mode: true, count_include_pad: false}"),
+    ([3, 16], "avgpool1d: {kernel_size: 3, stride: 2}"),
+    ([3, 8, 9, 10], "maxpool3d: {kernel_size: 2}"),
+    ([3, 8, 9, 10], "avgpool3d: {kernel_size: [2, 3, 2], stride: 1, divisor_override: 3}"),
+    ([5], "batchnorm1d: {}"),
+    ([5, 7], "batchnorm1d: {affine: false}"),
+    ([5, 7, 7], "batchnorm2d: {track_running_stats: false}"),
+    ([5, 2, 3, 4], "batchnorm3d: {num_features: 5}"),
+    ([5, 7, 3], "linear: {out_features: 4}"),
+    ([5, 7, 3], "linear: {out_features: 4, bias: false, in_features: 3}"),
+    ([5, 7, 3], "flatten: {start_dim: 2}"),
+    ([5, 7, 3], "flatten: {start_dim: 1, end_dim: 2}"),
+    ([5, 7, 3], "flatten: {start_dim: -2}"),
+    ([6, 4, 4], "prelu: {num_parameters: 6}"),
+    ([6, 4, 4], "prelu"),
+    ([6, 4, 4], "softmax: {dim: 1}"),
+    ([6, 4, 4], "localresponsenorm: {size: 3}"),
+    ([6, 4, 4], "gelu: {approximate: tanh}"),
+    ([6, 4, 4], "hardtanh: {min_val: -2, max_val: 2}"),
+]
+
+
+@pytest.mark.parametrize(("input_shape", "layer"), LAYERS)
+def test_layer_matches_torch(input_shape, layer):
+    spec, diagnostics = parse(f"input: {input_shape}\nlayers:\n  - {layer}\n")
+    assert diagnostics == []
+    analysis = analyze(spec)
+    # a stride that does not fit is an error but torch still floors: the shape must agree
+    assert {d.code for d in analysis.diagnostics} <= {"F001", "W001"}
+    (module, torch_shape), = run_layers(spec.layers, spec.input_shape)
+    result = analysis.layers[0]
+    assert result.output_shape == torch_shape
+    assert (result.params, result.trainable_params, result.buffers) == counts(module)
+
+
+RAISES = [
+    ([3, 5, 5], "conv2d: {out_channels: 2, kernel_size: 7}", "F002"),
+    ([3, 5, 5], "conv2d: {out_channels: 2, kernel_size: 3, groups: 2}", "F005"),
+    ([4, 5, 5], "conv2d: {out_channels: 3, kernel_size: 3, groups: 2}", "F005"),
+    ([3, 9, 9], "conv2d: {out_channels: 2, kernel_size: 3, stride: 2, padding: same}", "F006"),
+    ([3, 9, 9], "maxpool2d: {kernel_size: 3, padding: 2}", "F006"),
+    ([3, 2, 2], "maxpool2d: {kernel_size: 3}", "F002"),
+    ([3, 9], "conv2d: {out_channels: 2, kernel_size: 3}", "F003"),
+    ([6, 4, 4], "prelu: {num_parameters: 4}", "F004"),
+    ([6, 4, 4], "softmax: {dim: 4}", "F003"),
+    ([6, 4, 4], "flatten: {start_dim: 4}", "F003"),
+]
+
+
+@pytest.mark.parametrize(("input_shape", "layer", "code"), RAISES)
+def test_what_torch_refuses_is_an_error(input_shape, layer, code):
+    spec, diagnostics = parse(f"input: {input_shape}\nlayers:\n  - {layer}\n")
+    assert diagnostics == []
+    analysis = analyze(spec)
+    assert [d.code for d in analysis.diagnostics] == [code]
+    assert analysis.layers[0].output_shape is None
+    with pytest.raises((RuntimeError, ValueError, IndexError)):
+        module_for(spec.layers[0], tuple(input_shape))(torch.zeros((1, *input_shape)))
