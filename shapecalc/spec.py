@@ -154,7 +154,7 @@ class _Parser:
             self.value(root)  # reports the tag (Y005)
             return
         if not isinstance(root, MappingNode):
-            found = "a list" if isinstance(root, SequenceNode) else f"the scalar {describe(root.value)}"
+            found = "a list" if isinstance(root, SequenceNode) else f"the scalar {describe(self.value(root)[1])}"
             self.error("S001", f"expected a mapping with 'input' and 'layers', found {found}", Loc.of(root))
             return
         top = self.items(root)
