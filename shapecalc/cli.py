@@ -18,9 +18,19 @@ from . import __version__
 from .calc import Analysis, check_bytes
 from .diagnostics import has_errors
 
+EXAMPLES = """Examples:
+
+\b
+  shapecalc check architectures/alexnet.yaml
+  shapecalc check --format json architectures/*.yaml
+  python -m shapecalc check my-net.yaml
+
+Exit codes: 0 no errors, 1 a spec has errors, 2 the command could not run."""
+
 app = typer.Typer(
     name="shapecalc",
     help="Shapes, parameter counts and stride checks for convolutional networks written as YAML.",
+    epilog=EXAMPLES,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -44,14 +54,7 @@ def root(
     version: Optional[bool] = typer.Option(None, "--version", callback=_version, is_eager=True,
                                            help="Print the version and exit."),
 ) -> None:
-    """Shapes, parameter counts and stride checks for convolutional networks written as YAML.
-
-    Examples:
-
-      shapecalc check architectures/alexnet.yaml
-
-      shapecalc check --format json architectures/*.yaml
-    """
+    """Options that apply before any command."""
 
 
 def read_spec(path: Path) -> Analysis | str:
