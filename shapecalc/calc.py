@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic
 from .layers import LayerError, Shape
-from .spec import LayerSpec, Spec, decode, parse
+from .spec import INPUT, LayerSpec, Spec, decode, parse
 
 
 @dataclass
@@ -23,6 +23,8 @@ class LayerResult:
     buffers: int = 0
     formulas: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    connections: int = 0
+    input_shapes: list[Shape | None] = field(default_factory=list)  # one per input (merges have several)
 
     @property
     def trainable_params(self) -> int:
@@ -48,8 +50,19 @@ class Analysis:
         return sum(r.buffers for r in self.layers)
 
     @property
+    def connections(self) -> int:
+        return sum(r.connections for r in self.layers)
+
+    @property
     def output_shape(self) -> Shape | None:
-        return self.layers[-1].output_shape if self.layers else self.spec.input_shape
+        """The shape of the (first) network output."""
+        shapes = self.output_shapes
+        return shapes[0] if shapes else self.spec.input_shape
+
+    @property
+    def output_shapes(self) -> list[Shape | None]:
+        by_name = {r.spec.name: r.output_shape for r in self.layers}
+        return [by_name.get(name) for name in self.spec.outputs]
 
     @property
     def complete(self) -> bool:
@@ -60,26 +73,36 @@ class Analysis:
 def analyze(spec: Spec) -> Analysis:
     results: list[LayerResult] = []
     diagnostics: list[Diagnostic] = []
-    shape = spec.input_shape
+    shapes: dict[str, Shape | None] = {INPUT: spec.input_shape}
+
+    def report(code: str, message: str, layer: LayerSpec, arg: str | None) -> None:
+        loc = layer.where(arg)
+        diagnostics.append(Diagnostic(code, f"{layer.name}: {message}", loc.line, loc.column, layer.name))
+
     for layer in spec.layers:
-        result = LayerResult(layer, shape)
+        xs = [shapes.get(name) for name in layer.inputs]
+        result = LayerResult(layer, xs[0] if len(xs) == 1 else None, input_shapes=xs)
         results.append(result)
-        if shape is None or layer.kind is None or not layer.complete:
-            shape = None
+        shapes[layer.name] = None
+        if any(x is None for x in xs) or layer.kind is None or not layer.complete:
             continue
         try:
-            inference = layer.kind.infer(shape, layer.args)
+            if layer.kind.merge:
+                inference = layer.kind.infer_many(xs, layer.inputs, layer.args)
+            elif len(xs) != 1:
+                raise LayerError("G003", f"{layer.type} takes one input, found {len(xs)} (merge them with add or "
+                                 "concat first)", "inputs")
+            else:
+                inference = layer.kind.infer(xs[0], layer.args)
         except LayerError as err:
-            loc = layer.where(err.arg)
-            diagnostics.append(Diagnostic(err.code, f"{layer.name}: {err.message}", loc.line, loc.column, layer.name))
-            shape = None
+            report(err.code, err.message, layer, err.arg)
             continue
         for problem in inference.problems:
-            loc = layer.where(problem.arg)
-            diagnostics.append(Diagnostic(problem.code, f"{layer.name}: {problem.message}", loc.line, loc.column, layer.name))
-        result.output_shape = shape = inference.output_shape
+            report(problem.code, problem.message, layer, problem.arg)
+        result.output_shape = shapes[layer.name] = inference.output_shape
         result.params, result.buffers = inference.params, inference.buffers
         result.formulas, result.notes = inference.formulas, inference.notes
+        result.connections = inference.connections
     return Analysis(spec, results, diagnostics)
 
 

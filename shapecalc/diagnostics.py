@@ -49,8 +49,19 @@ RULES: dict[str, Rule] = {
         Rule("F004", "error", "declared input size disagrees with the incoming shape"),
         Rule("F005", "error", "groups do not divide the channels"),
         Rule("F006", "error", "padding not allowed with these arguments"),
+        Rule("F007", "error", "merged inputs do not agree (add: equal shapes; concat: equal other dimensions)"),
+        # G: the graph of a non-sequential network, and blocks
+        Rule("G001", "error", "unknown layer name in inputs or outputs"),
+        Rule("G002", "error", "input refers to a later layer (a cycle, or layers out of order)"),
+        Rule("G003", "error", "wrong number of inputs for the layer"),
+        Rule("G004", "error", "block definition problem (unknown parameter, recursion, reserved name)"),
+        Rule("G005", "error", "network expands to more layers than the limit"),
         # W: legal, but probably not what was meant
         Rule("W001", "warning", "linear layer applied to the last dimension of a multi-dimensional input"),
+        Rule("W002", "warning", "a layer's output is never used"),
+        Rule("W003", "warning", "padding 'same' with an even kernel is asymmetric (one more on the right)"),
+        Rule("W004", "warning", "pooling stride wider than its window: input between windows is never pooled"),
+        Rule("W005", "warning", "output is 1x1 spatially, yet a later convolution has a wider kernel"),
     )
 }
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from . import report
 from .calc import Analysis
 from .diagnostics import Diagnostic
 from .layers.base import shape_str
@@ -34,38 +35,79 @@ def diagnostic_text(path: str, d: Diagnostic) -> Text:
     return Text.assemble((f"{path}:{d.line}:{d.column}:", "bold"), " ", (d.code, style), f" {d.message}")
 
 
-def layer_table(a: Analysis) -> Table:
+def sequential(a: Analysis) -> bool:
+    """True when every layer takes the one above it: then an inputs column would say nothing."""
+    previous = "input"
+    for r in a.layers:
+        if r.spec.inputs != [previous]:
+            return False
+        previous = r.spec.name
+    return True
+
+
+def layer_table(a: Analysis, connections: bool = False) -> Table:
+    """One row per layer, indented by block depth, with a subtotal row where each block starts."""
     title = Text(a.spec.name or a.spec.path, style="bold")
     title.append(f"  input {shape_str(a.spec.input_shape)}", style="dim")
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    show_inputs = not sequential(a)  # then the column names only the inputs that are not the row above
     table.add_column("#", justify="right", style="dim")
     table.add_column("name")
     table.add_column("type", style="cyan")
+    if show_inputs:
+        table.add_column("inputs", style="dim")
     table.add_column("input -> output", justify="right")
     table.add_column("params", justify="right")
+    if connections:
+        table.add_column("connections", justify="right")
     table.add_column("arithmetic", style="dim")
+    blocks = report.block_dicts(a)
+    starts: dict[str, list[dict]] = {}
+    for b in blocks:
+        starts.setdefault(b["layers"][0] if b["layers"] else "", []).append(b)
     for i, r in enumerate(a.layers, 1):
-        shapes = f"{shape_str(r.input_shape)} -> {shape_str(r.output_shape)}"
+        for b in starts.get(r.spec.name, []):
+            shapes = f"{shape_str(_tuple(b['input_shape']))} -> {shape_str(_tuple(b['output_shape']))}"
+            kind = f"{b['block']} x{b['repeat']}" if b["repeat"] > 1 else b["block"]
+            row = ["", Text("  " * b["depth"] + b["name"], style="bold"), Text(kind, style="bold magenta")]
+            row += [""] if show_inputs else []
+            row += [shapes, Text(f"{b['params']:,}", style="bold")] + ([""] if connections else []) + [""]
+            table.add_row(*row)
+        multi = len(r.input_shapes) > 1
+        into = " + ".join(shape_str(x) for x in r.input_shapes) if multi and len(r.input_shapes) <= 2 else (
+            f"{len(r.input_shapes)} inputs" if multi else shape_str(r.input_shape))
         params = f"{r.params:,}" if r.output_shape is not None else "?"
         if not r.spec.trainable and r.params:
             params += " (frozen)"
-        table.add_row(str(i), Text(r.spec.name), Text(r.spec.type), shapes, params, Text("\n".join(r.formulas)))
+        row = [str(i), Text("  " * r.spec.depth + r.spec.name), Text(r.spec.type)]
+        previous = a.layers[i - 2].spec.name if i > 1 else "input"
+        row += [Text(", ".join(r.spec.inputs) if r.spec.inputs != [previous] else "")] if show_inputs else []
+        row += [f"{into} -> {shape_str(r.output_shape)}", params]
+        row += [f"{r.connections:,}" if r.connections else ""] if connections else []
+        table.add_row(*row, Text("\n".join(r.formulas)))
     return table
 
 
-def totals_text(a: Analysis) -> Text:
+def _tuple(shape: list[int] | None) -> tuple[int, ...] | None:
+    return None if shape is None else tuple(shape)
+
+
+def totals_text(a: Analysis, connections: bool = False) -> Text:
     known = "" if a.complete else " (layers with unknown shapes not counted)"
+    outputs = ", ".join(shape_str(x) for x in a.output_shapes) if len(a.output_shapes) > 1 else shape_str(
+        a.output_shape if a.complete else None)
     return Text(
         f"Total params: {a.total_params:,}  trainable: {a.trainable_params:,}  "
-        f"non-trainable: {a.total_params - a.trainable_params:,}  buffers: {a.buffers:,}{known}\n"
-        f"Output shape: {shape_str(a.output_shape if a.complete else None)}"
+        f"non-trainable: {a.total_params - a.trainable_params:,}  buffers: {a.buffers:,}"
+        + (f"  connections: {a.connections:,}" if connections else "") + f"{known}\n"
+        f"Output shape{'s' * (len(a.output_shapes) > 1)}: {outputs}"
     )
 
 
-def render(a: Analysis, console: Console) -> None:
+def render(a: Analysis, console: Console, connections: bool = False) -> None:
     if a.spec.layers:
-        console.print(layer_table(a))
-        console.print(totals_text(a))
+        console.print(layer_table(a, connections))
+        console.print(totals_text(a, connections))
     for r in a.layers:
         for note in r.notes:
             console.print(Text.assemble(("note", "bold blue"), f" {r.spec.name}: {note}"))

@@ -28,12 +28,35 @@ def layer_dict(r: LayerResult) -> dict[str, Any]:
         "params": r.params,
         "trainable_params": r.trainable_params,
         "buffers": r.buffers,
+        "connections": r.connections,
+        "inputs": r.spec.inputs,
+        "block": r.spec.block,
         "arguments": {k: _plain(v) for k, v in r.spec.args.items()},
         "arithmetic": r.formulas,
         "notes": r.notes,
         "line": r.spec.loc.line,
         "column": r.spec.loc.column,
     }
+
+
+def block_dicts(a: Analysis) -> list[dict[str, Any]]:
+    shapes = {r.spec.name: r.output_shape for r in a.layers}
+    shapes["input"] = a.spec.input_shape
+    out = []
+    for b in sorted(a.spec.blocks, key=lambda b: (b.start, b.depth)):
+        inside = a.layers[b.start:b.end]
+        out.append({
+            "name": b.name,
+            "block": b.type,
+            "repeat": b.repeat,
+            "depth": b.depth,
+            "layers": [r.spec.name for r in inside],
+            "input_shape": _shape(shapes.get(b.source)),
+            "output_shape": _shape(shapes.get(b.output)),
+            "params": sum(r.params for r in inside),
+            "trainable_params": sum(r.trainable_params for r in inside),
+        })
+    return out
 
 
 def analysis_dict(a: Analysis) -> dict[str, Any]:
@@ -44,11 +67,15 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         "name": a.spec.name,
         "input_shape": _shape(a.spec.input_shape),
         "output_shape": _shape(a.output_shape) if a.complete else None,
+        "outputs": a.spec.outputs,
+        "output_shapes": [_shape(s) for s in a.output_shapes],
         "layers": [layer_dict(r) for r in a.layers],
+        "blocks": block_dicts(a),
         "total_params": a.total_params,
         "trainable_params": a.trainable_params,
         "non_trainable_params": a.total_params - a.trainable_params,
         "buffers": a.buffers,
+        "connections": a.connections,
         "errors": sum(d["severity"] == "error" for d in diagnostics),
         "warnings": sum(d["severity"] == "warning" for d in diagnostics),
         "diagnostics": diagnostics,

@@ -112,7 +112,7 @@ BAD = [
     ("input: [3, 8, 8]\nlayers:\n  - conv2d: {out_channels: 4, kernel_size: [3, 3, 3]}\n", [("S009", 3, 44)], "a list of 3 items"),
     ("input: [3, 8, 8]\nlayers:\n  - conv2d: {out_channels: 0, kernel_size: 3}\n", [("S010", 3, 28)], "found 0"),
     ("input: [3, 8, 8]\nlayers:\n  - conv2d: {out_channels: 4, kernel_size: 3, stride: -2}\n", [("S010", 3, 55)], "found -2"),
-    ("input: [3, 8, 8]\nlayers:\n  - conv2d: {out_channels: 4, kernel_size: 3, padding: full}\n", [("S010", 3, 56)], "'same' or 'valid'"),
+    ("input: [3, 8, 8]\nlayers:\n  - conv2d: {out_channels: 4, kernel_size: 3, padding: full}\n", [("S010", 3, 56)], "'valid' or 'keras_same'"),
     ("input: [3, 8, 8]\nlayers:\n  - dropout: {p: 1.5}\n", [("S010", 3, 18)], "a number in [0, 1]"),
     ("input: [3, 8, 8]\nlayers:\n  - dropout: {p: .nan}\n", [("S010", 3, 18)], "found nan"),
     ("input: [3, 8, 8]\nlayers:\n  - conv2d: {out_channels: 99999999999999999999999, kernel_size: 3}\n", [("S010", 3, 28)], "found 99999999999999999999999"),

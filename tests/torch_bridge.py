@@ -22,6 +22,21 @@ def module_for(layer: LayerSpec, incoming: tuple[int, ...]) -> nn.Module:
     for prefix, arg in INPUT_SIZE_ARG.items():
         if layer.type.startswith(prefix) and kwargs.get(arg) is None:
             kwargs[arg] = incoming[-1] if prefix == "linear" else incoming[0]
+    # shapecalc's extensions: a connection table changes parameters, not shapes (compared with
+    # the paper instead); Keras SAME is torch's explicit asymmetric padding before the conv.
+    if kwargs.pop("connection_table", None) is not None:
+        raise NotImplementedError("torch has no connection table")
+    if kwargs.get("padding") == "keras_same":
+        from shapecalc.layers.conv import conv_pads
+
+        pads = conv_pads("keras_same", incoming[1:], kwargs["kernel_size"], kwargs["stride"], kwargs["dilation"])
+        kwargs["padding"] = 0
+        flat = [p for pair in reversed(pads) for p in pair]  # F.pad order: last dimension first
+        return nn.Sequential(TORCH_CLASSES[f"constantpad{len(pads)}d"](flat, 0.0), module_for_kwargs(cls, kwargs, layer))
+    return module_for_kwargs(cls, kwargs, layer)
+
+
+def module_for_kwargs(cls: type, kwargs: dict, layer: LayerSpec) -> nn.Module:
     module = cls(**kwargs)
     if not layer.trainable:
         module.requires_grad_(False)

@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 from .base import Inference, LayerError, LayerKind, Problem, Shape
-from .conv import Conv
+from .conv import Conv, ConvTranspose
 from .elementwise import kinds as elementwise_kinds
 from .linear import Flatten, Linear
-from .norm import BatchNorm, LocalResponseNorm
-from .pool import Pool
+from .merge import Add, Concat
+from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LocalResponseNorm
+from .pool import AdaptivePool, GlobalPool, Pool, Subsampling
+from .resize import CenterCrop, PixelShuffle, Upsample, ZeroPad
 
 KINDS: dict[str, LayerKind] = {
     kind.type: kind
     for kind in (
         *(Conv(n) for n in (1, 2, 3)),
-        *(Pool(op, n) for op in ("max", "avg") for n in (1, 2, 3)),
+        *(ConvTranspose(n) for n in (1, 2, 3)),
+        *(Pool(op, n) for op in ("max", "avg", "lp") for n in (1, 2, 3)),
+        *(AdaptivePool(op, n) for op in ("avg", "max") for n in (1, 2, 3)),
+        GlobalPool("avg"),
+        GlobalPool("max"),
+        Subsampling(),
         *(BatchNorm(n) for n in (1, 2, 3)),
+        *(InstanceNorm(n) for n in (1, 2, 3)),
+        GroupNorm(),
+        LayerNorm(),
+        LocalResponseNorm(),
         Linear(),
         Flatten(),
-        LocalResponseNorm(),
+        Upsample(),
+        PixelShuffle(unshuffle=False),
+        PixelShuffle(unshuffle=True),
+        *(ZeroPad(n) for n in (1, 2, 3)),
+        CenterCrop(),
+        Add(),
+        Concat(),
         *elementwise_kinds(),
     )
 }
@@ -31,6 +48,9 @@ TYPE_ALIASES: dict[str, str] = {
     "maxpool": "maxpool2d",
     "avgpool": "avgpool2d",
     "batchnorm": "batchnorm2d",
+    "deconv": "convtranspose2d",
+    "cat": "concat",
+    "sum": "add",
 }
 
 

@@ -87,14 +87,18 @@ def per_dim(ndim: int, minimum: int = 1) -> Validator:
     return validate
 
 
+PADDING_WORDS = ("same", "valid", "keras_same")
+
+
 def padding(ndim: int) -> Validator:
-    """Conv padding: per-dimension ints, or torch's strings "same" and "valid"."""
+    """Conv padding: per-dimension ints, torch's "same" and "valid", or TensorFlow/Keras SAME."""
     ints = per_dim(ndim, 0)
-    expected = f"{'an integer >= 0' if ndim == 1 else f'an integer >= 0 or a list of {ndim} of them'}, 'same' or 'valid'"
+    expected = (f"{'an integer >= 0' if ndim == 1 else f'an integer >= 0 or a list of {ndim} of them'}, "
+                "'same', 'valid' or 'keras_same'")
 
     def validate(value: Any) -> tuple[int, ...] | str:
         if isinstance(value, str):
-            if value in ("same", "valid"):
+            if value in PADDING_WORDS:
                 return value
             raise ArgError("S010", expected, describe(value))
         try:
@@ -128,6 +132,32 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Valida
     return validate
 
 
+def positive_number(value: Any) -> float:
+    """A finite number > 0 (a norm's p, a scale factor)."""
+    result = number(0)(value)
+    if result == 0:
+        raise ArgError("S010", "a number > 0", describe(value))
+    return result
+
+
+def sizes_or_none(ndim: int) -> Validator:
+    """torch's adaptive `output_size`: an int, or one int-or-null per dimension (null keeps it)."""
+    one = integer()
+    expected = f"a positive integer or a list of {ndim} positive integers or nulls"
+
+    def validate(value: Any) -> tuple[int | None, ...]:
+        if isinstance(value, list):
+            if len(value) != ndim:
+                raise ArgError("S009", expected, describe(value))
+            return tuple(None if v is None else one(v) for v in value)
+        try:
+            return (one(value),) * ndim
+        except ArgError as err:
+            raise ArgError(err.code, expected, err.found) from None
+
+    return validate
+
+
 def optional(validate: Validator) -> Validator:
     """Accept null as well (torch's `Optional[...]` arguments)."""
     return lambda value: None if value is None else validate(value)
@@ -150,6 +180,18 @@ def choice(*options: str) -> Validator:
         return value
 
     return validate
+
+
+def connection_table(value: Any) -> tuple[tuple[int, ...], ...]:
+    """LeNet-5's sparse connections: for each output map, the input maps it reads (0-based)."""
+    expected = "a list with one list of input map indices (integers >= 0) per output map"
+    if not isinstance(value, list) or not value or not all(isinstance(row, list) and row for row in value):
+        raise ArgError("S009", expected, describe(value))
+    rows = tuple(tuple(_int(i, 0, expected) for i in row) for row in value)
+    for row in rows:
+        if len(set(row)) != len(row):
+            raise ArgError("S010", "each output map to list an input map at most once", str(list(row)))
+    return rows
 
 
 REQUIRED = object()

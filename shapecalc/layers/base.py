@@ -45,6 +45,9 @@ class Inference:
     formulas: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: LeCun's "connections": every use of a weight plus one per bias per output (0 for layers
+    #: without weights).
+    connections: int = 0
 
 
 class LayerKind:
@@ -53,8 +56,14 @@ class LayerKind:
     type: ClassVar[str]
     summary: ClassVar[str] = ""
     args: tuple[Arg, ...] = ()
+    #: Merge kinds take every input (`infer_many`); the others exactly one (`infer`).
+    merge: ClassVar[bool] = False
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        raise NotImplementedError
+
+    def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:
+        """For merge kinds: the input shapes and the names they come from (for messages)."""
         raise NotImplementedError
 
     def arg(self, name: str) -> Arg | None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from .args import REQUIRED, Arg, boolean, choice, integer, optional, padding, per_dim
+from .args import REQUIRED, Arg, boolean, choice, connection_table, integer, optional, padding, per_dim
 from .base import Inference, LayerError, LayerKind, Problem, Shape, check_declared, expect_rank, fmt
+from .hints import asymmetric_same, kernel_on_a_point
 from .window import WindowDim, dims_formula, unread_words
 
 LAYOUTS = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
@@ -44,47 +45,124 @@ def window_output(dims: list[WindowDim]) -> tuple[Shape, list[str], list[Problem
     return tuple(w.out for w in dims), [formula], problems, notes
 
 
+def conv_pads(pad: tuple[int, ...] | str, n: Shape, k: tuple[int, ...], s: tuple[int, ...],
+              d: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(before, after) padding per dimension for every way of writing `padding`."""
+    if pad == "valid":
+        return [(0, 0)] * len(n)
+    if pad == "same":  # torch: stride 1 only; the odd one out goes after
+        if any(si != 1 for si in s):
+            raise LayerError("F006", "padding='same' is not supported for strided convolutions (torch raises); "
+                             "use 'keras_same' for TensorFlow's rule", "padding")
+        return [(di * (ki - 1) // 2, di * (ki - 1) - di * (ki - 1) // 2) for ki, di in zip(k, d)]
+    if pad == "keras_same":  # TensorFlow/Keras SAME: output ceil(N/S), the extra pad at the end
+        totals = [max(0, (-(-ni // si) - 1) * si + di * (ki - 1) + 1 - ni) for ni, ki, si, di in zip(n, k, s, d)]
+        return [(t // 2, t - t // 2) for t in totals]
+    return [(p, p) for p in pad]
+
+
+def conv_args(ndim: int, transposed: bool) -> tuple[Arg, ...]:
+    pad = (Arg("padding", per_dim(ndim, 0), 0, (), "implicit padding removed from each side of the output"),
+           Arg("output_padding", per_dim(ndim, 0), 0, (), "extra size added at the end of each output dimension"))
+    if not transposed:
+        pad = (Arg("padding", padding(ndim), 0, (), "zeros added on each side, or 'same' / 'valid' / 'keras_same'"),)
+    modes = ("zeros",) if transposed else ("zeros", "reflect", "replicate", "circular")
+    extra = () if transposed or ndim > 3 else (
+        Arg("connection_table", optional(connection_table), None, (), "LeNet-5's sparse maps: input maps per output map"),)
+    return (
+        Arg("out_channels", integer(), REQUIRED, ("filters",), "number of filters"),
+        Arg("kernel_size", per_dim(ndim), REQUIRED, ("kernel",), "filter size, per dimension"),
+        Arg("stride", per_dim(ndim), 1, (), "step between windows"),
+        *pad,
+        Arg("dilation", per_dim(ndim), 1, (), "spacing between kernel taps"),
+        Arg("groups", integer(), 1, (), "split channels into groups (depthwise: groups = in_channels)"),
+        Arg("bias", boolean, True, (), "add a learned bias per filter"),
+        Arg("padding_mode", choice(*modes), "zeros", (), "how padding is filled (no effect on shape)"),
+        Arg("in_channels", optional(integer()), None, (), "checked against the incoming channels"),
+        *extra,
+    )
+
+
+def channels(a: dict[str, Any], x: Shape) -> tuple[int, int, int, list[Problem]]:
+    """(in, out, groups) after checking the declared in_channels and that groups divide both."""
+    problems = check_declared("in_channels", a["in_channels"], x[0])
+    c_in, c_out, g = a["in_channels"] or x[0], a["out_channels"], a["groups"]
+    for what, c in (("in_channels", c_in), ("out_channels", c_out)):
+        if c % g:
+            raise LayerError("F005", f"groups={g} does not divide {what}={c}", "groups")
+    return c_in, c_out, g, problems
+
+
 class Conv(LayerKind):
     summary = "Convolution (torch.nn.Conv{n}d)"
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
         self.type = f"conv{ndim}d"
-        self.args = (
-            Arg("out_channels", integer(), REQUIRED, ("filters",), "number of filters"),
-            Arg("kernel_size", per_dim(ndim), REQUIRED, ("kernel",), "filter size, per dimension"),
-            Arg("stride", per_dim(ndim), 1, (), "step between windows"),
-            Arg("padding", padding(ndim), 0, (), "zeros added on each side, or 'same' / 'valid'"),
-            Arg("dilation", per_dim(ndim), 1, (), "spacing between kernel taps"),
-            Arg("groups", integer(), 1, (), "split channels into groups (depthwise: groups = in_channels)"),
-            Arg("bias", boolean, True, (), "add a learned bias per filter"),
-            Arg("padding_mode", choice("zeros", "reflect", "replicate", "circular"), "zeros", (), "how padding is filled (no effect on shape)"),
-            Arg("in_channels", optional(integer()), None, (), "checked against the incoming channels"),
-        )
+        self.args = conv_args(ndim, transposed=False)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
-        c_in, spatial = x[0], x[1:]
-        c_out, k, s, d, g = a["out_channels"], a["kernel_size"], a["stride"], a["dilation"], a["groups"]
-        problems = check_declared("in_channels", a["in_channels"], c_in)
-        c_in = a["in_channels"] or c_in
-        for what, channels in (("in_channels", c_in), ("out_channels", c_out)):
-            if channels % g:
-                raise LayerError("F005", f"groups={g} does not divide {what}={channels}", "groups")
-        pad = a["padding"]
-        if pad == "same":
-            if any(si != 1 for si in s):
-                raise LayerError("F006", "padding='same' is not supported for strided convolutions (torch raises)", "padding")
-            pads = [(di * (ki - 1) // 2, di * (ki - 1) - di * (ki - 1) // 2) for ki, di in zip(k, d)]
-        elif pad == "valid":
-            pads = [(0, 0)] * self.ndim
-        else:
-            pads = [(p, p) for p in pad]
-        out, formulas, more, notes = window_output(window_dims(spatial, k, s, pads, d))
-        weights = prod(k) * (c_in // g) * c_out
+        c_in, c_out, g, problems = channels(a, x)
+        k, s, d = a["kernel_size"], a["stride"], a["dilation"]
+        pads = conv_pads(a["padding"], x[1:], k, s, d)
+        out, formulas, more, notes = window_output(window_dims(x[1:], k, s, pads, d))
+        more += asymmetric_same(a["padding"], k, pads) + kernel_on_a_point(x, k)
         bias = c_out if a["bias"] else 0
-        per_filter = "*".join(str(ki) for ki in k) + f"*{c_in // g}"
-        per_filter_params = (weights + bias) // c_out
-        formulas.append(f"({per_filter})*{c_out}" + (f" + {c_out}" if bias else "")
-                        + f" = {fmt(weights + bias)} params ({fmt(per_filter_params)} per filter)")
-        return Inference((c_out, *out), weights + bias, 0, formulas, problems + more, notes)
+        kernel = "*".join(str(ki) for ki in k)
+        table = a.get("connection_table")
+        if table is not None:
+            self.check_table(table, c_in, c_out, g)
+            links = sum(len(row) for row in table)
+            weights = prod(k) * links
+            formulas.append(f"({kernel})*{links} map links" + (f" + {c_out}" if bias else "")
+                            + f" = {fmt(weights + bias)} params")
+        else:
+            weights = prod(k) * (c_in // g) * c_out
+            formulas.append(f"({kernel}*{c_in // g})*{c_out}" + (f" + {c_out}" if bias else "")
+                            + f" = {fmt(weights + bias)} params ({fmt((weights + bias) // c_out)} per filter)")
+        connections = prod(out) * (weights + bias)
+        return Inference((c_out, *out), weights + bias, 0, formulas, problems + more, notes, connections)
+
+    @staticmethod
+    def check_table(table: tuple[tuple[int, ...], ...], c_in: int, c_out: int, g: int) -> None:
+        if g != 1:
+            raise LayerError("F006", "connection_table replaces groups: use one or the other", "connection_table")
+        if len(table) != c_out:
+            raise LayerError("F004", f"connection_table has {len(table)} rows but out_channels is {c_out}",
+                             "connection_table")
+        if max(max(row) for row in table) >= c_in:
+            raise LayerError("F004", f"connection_table names input map {max(max(r) for r in table)} "
+                             f"but the input has {c_in} maps (0 to {c_in - 1})", "connection_table")
+
+
+class ConvTranspose(LayerKind):
+    summary = "Transposed convolution (torch.nn.ConvTranspose{n}d)"
+
+    def __init__(self, ndim: int) -> None:
+        self.ndim = ndim
+        self.type = f"convtranspose{ndim}d"
+        self.args = conv_args(ndim, transposed=True)
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
+        c_in, c_out, g, problems = channels(a, x)
+        k, s, p, d, op = a["kernel_size"], a["stride"], a["padding"], a["dilation"], a["output_padding"]
+        out, texts = [], []
+        for i, (n, ki, si, pi, di, opi) in enumerate(zip(x[1:], k, s, p, d, op)):
+            if opi >= si and opi >= di:
+                raise LayerError("F006", f"output_padding {opi} must be smaller than either stride {si} or "
+                                 f"dilation {di} (torch raises)", "output_padding")
+            size = (n - 1) * si - 2 * pi + di * (ki - 1) + opi + 1
+            if size < 1:
+                raise LayerError("F002", f"output size {size} in {DIM_NAMES[self.ndim][i]} is less than 1", "padding")
+            out.append(size)
+            texts.append(f"({n} - 1)*{si} - 2*{pi} + {di}*({ki} - 1) + {opi} + 1 = {size}")
+        formula = texts[0] if len(set(texts)) == 1 else "; ".join(
+            f"{'LHW'[i] if self.ndim == 1 else ('HW' if self.ndim == 2 else 'DHW')[i]}: {t}" for i, t in enumerate(texts))
+        weights = c_in * (c_out // g) * prod(k)
+        bias = c_out if a["bias"] else 0
+        params = f"({'*'.join(map(str, k))}*{c_in})*{c_out // g}" + (f" + {c_out}" if bias else "")
+        connections = prod(x[1:]) * weights + prod(out) * bias
+        return Inference((c_out, *out), weights + bias, 0, [formula, f"{params} = {fmt(weights + bias)} params"],
+                         problems, [], connections)

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from math import prod
 from typing import Any
 
 from .args import REQUIRED, Arg, boolean, integer, number, optional
-from .base import Inference, LayerKind, Shape, check_declared, expect_rank, fmt
+from .base import Inference, LayerError, LayerKind, Shape, check_declared, expect_rank, fmt, shape_str
+
+
+def per_dim_list(value: Any) -> tuple[int, ...]:
+    """An int or a list of ints (LayerNorm's normalized_shape)."""
+    return tuple(integer()(v) for v in value) if isinstance(value, list) and value else (integer()(value),)
+
+
+def norm_counts(x: Shape, a: dict[str, Any], declared: str) -> Inference:
+    """Batch and instance norm count alike: 2C parameters when affine, 2C + 1 buffers when tracking."""
+    c = x[0]
+    params = 2 * c if a["affine"] else 0
+    buffers = 2 * c + 1 if a["track_running_stats"] else 0
+    formulas = []
+    if params:
+        formulas.append(f"2*{c} = {fmt(params)} params (weight, bias)")
+    if buffers:
+        formulas.append(f"2*{c} + 1 = {fmt(buffers)} buffers (running mean, var, count)")
+    return Inference(x, params, buffers, formulas, check_declared(declared, a[declared], c))
 
 
 class BatchNorm(LayerKind):
@@ -25,15 +44,7 @@ class BatchNorm(LayerKind):
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         layouts = {1: ((1, 2), "[C] or [C, L]"), 2: ((3,), "[C, H, W]"), 3: ((4,), "[C, D, H, W]")}
         expect_rank(self, x, *layouts[self.ndim])
-        c = x[0]
-        params = 2 * c if a["affine"] else 0
-        buffers = 2 * c + 1 if a["track_running_stats"] else 0
-        formulas = []
-        if params:
-            formulas.append(f"2*{c} = {fmt(params)} params (weight, bias)")
-        if buffers:
-            formulas.append(f"2*{c} + 1 = {fmt(buffers)} buffer elements (running_mean, running_var, num_batches_tracked)")
-        return Inference(x, params, buffers, formulas, check_declared("num_features", a["num_features"], c))
+        return norm_counts(x, a, "num_features")
 
 
 class LocalResponseNorm(LayerKind):
@@ -49,3 +60,64 @@ class LocalResponseNorm(LayerKind):
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (2, 3, 4), "[C, L], [C, H, W] or [C, D, H, W]")
         return Inference(x)
+
+
+class GroupNorm(LayerKind):
+    type = "groupnorm"
+    summary = "Group normalisation (torch.nn.GroupNorm)"
+    args = (
+        Arg("num_groups", integer(), REQUIRED, (), "channels are split into this many groups"),
+        Arg("num_channels", optional(integer()), None, (), "checked against the incoming channels"),
+        Arg("eps", number(0), 1e-5),
+        Arg("affine", boolean, True, (), "learn a scale and shift per channel (2C parameters)"),
+    )
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        c, g = x[0], a["num_groups"]
+        if c % g:
+            raise LayerError("F005", f"num_groups={g} does not divide the {c} channels", "num_groups")
+        params = 2 * c if a["affine"] else 0
+        formulas = [f"2*{c} = {fmt(params)} params (weight, bias)"] if params else []
+        return Inference(x, params, 0, formulas, check_declared("num_channels", a["num_channels"], c))
+
+
+class LayerNorm(LayerKind):
+    """Normalises over the trailing dimensions named by `normalized_shape`; they must match."""
+
+    type = "layernorm"
+    summary = "Layer normalisation over the last dimensions (torch.nn.LayerNorm)"
+    args = (
+        Arg("normalized_shape", per_dim_list, REQUIRED, (), "the trailing dimensions to normalise"),
+        Arg("eps", number(0), 1e-5),
+        Arg("elementwise_affine", boolean, True, (), "learn a scale (and shift) per element"),
+        Arg("bias", boolean, True, (), "learn the shift too"),
+    )
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        shape = a["normalized_shape"]
+        if len(shape) > len(x) or tuple(x[len(x) - len(shape):]) != shape:
+            raise LayerError("F004", f"normalized_shape {shape_str(shape)} does not match the trailing "
+                             f"dimensions of {shape_str(x)}", "normalized_shape")
+        n = prod(shape)
+        per = (1 + a["bias"]) if a["elementwise_affine"] else 0
+        formulas = [f"{per}*{fmt(n)} = {fmt(per * n)} params"] if per else []
+        return Inference(x, per * n, 0, formulas)
+
+
+class InstanceNorm(LayerKind):
+    summary = "Instance normalisation (torch.nn.InstanceNorm{n}d)"
+
+    def __init__(self, ndim: int) -> None:
+        self.ndim = ndim
+        self.type = f"instancenorm{ndim}d"
+        self.args = (
+            Arg("num_features", optional(integer()), None, (), "checked against the incoming channels"),
+            Arg("eps", number(0), 1e-5),
+            Arg("momentum", optional(number(0, 1)), 0.1),
+            Arg("affine", boolean, False, (), "learn a scale and shift per channel (2C parameters)"),
+            Arg("track_running_stats", boolean, False, (), "keep running mean/var (2C + 1 buffer elements)"),
+        )
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        expect_rank(self, x, (self.ndim + 1,), {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}[self.ndim])
+        return norm_counts(x, a, "num_features")

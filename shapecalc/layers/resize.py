@@ -1,0 +1,159 @@
+"""Layers that change the spatial size without windows: upsampling, pixel shuffle, padding, cropping."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .args import REQUIRED, ArgError, Arg, any_integer, boolean, choice, describe, integer, optional, positive_number
+from .base import Inference, LayerError, LayerKind, Shape, shape_str
+
+#: torch's interpolation modes and the number of spatial dimensions each needs (None: any).
+MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+def one_or_list(validate):
+    """An argument given once for every dimension or as a list, resolved when the rank is known."""
+
+    def check(value: Any) -> tuple | Any:
+        if isinstance(value, list):
+            if not value:
+                raise ArgError("S009", "a value or a non-empty list of values", "an empty list")
+            return tuple(validate(v) for v in value)
+        return validate(value)
+
+    return check
+
+
+def per_spatial(value: Any, x: Shape, arg: str) -> tuple:
+    spatial = len(x) - 1
+    if not isinstance(value, tuple):
+        return (value,) * spatial
+    if len(value) != spatial:
+        raise LayerError("F003", f"{arg} has {len(value)} values but the input {shape_str(x)} has {spatial} spatial dimensions", arg)
+    return value
+
+
+def need_spatial(layer: LayerKind, x: Shape) -> None:
+    if len(x) < 2:
+        raise LayerError("F003", f"{layer.type} needs a [C, ...spatial] input, found {shape_str(x)}")
+
+
+class Upsample(LayerKind):
+    type = "upsample"
+    summary = "Upsampling by size or scale factor (torch.nn.Upsample)"
+    args = (
+        Arg("size", optional(one_or_list(integer())), None, (), "output size per spatial dimension"),
+        Arg("scale_factor", optional(one_or_list(positive_number)), None, (), "multiplier per spatial dimension"),
+        Arg("mode", choice(*MODES), "nearest", (), "interpolation (no effect on shape)"),
+        Arg("align_corners", optional(boolean), None, (), "linear modes only (no effect on shape)"),
+        Arg("recompute_scale_factor", optional(boolean), None, (), "no effect on shape"),
+    )
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        need_spatial(self, x)
+        if (a["size"] is None) == (a["scale_factor"] is None):
+            raise LayerError("F006", "give exactly one of size and scale_factor", "size" if a["size"] else None)
+        needs = MODES[a["mode"]]
+        if needs is not None and needs != len(x) - 1:
+            raise LayerError("F003", f"mode '{a['mode']}' needs {needs} spatial dimension{'s' * (needs > 1)}, "
+                             f"found {shape_str(x)}", "mode")
+        if a["align_corners"] is not None and needs is None:
+            raise LayerError("F006", "align_corners only applies to the linear, bilinear, bicubic and trilinear modes",
+                             "align_corners")
+        if a["size"] is not None:
+            out = per_spatial(a["size"], x, "size")
+            return Inference((x[0], *out), 0, 0, [f"size {' x '.join(map(str, out))} as asked"])
+        scales = per_spatial(a["scale_factor"], x, "scale_factor")
+        out = tuple(math.floor(n * f) for n, f in zip(x[1:], scales))
+        if min(out) < 1:
+            raise LayerError("F002", f"scale_factor gives an output of {shape_str(out)}", "scale_factor")
+        formula = "; ".join(f"floor({n}*{f:g}) = {o}" for n, f, o in zip(x[1:], scales, out))
+        return Inference((x[0], *out), 0, 0, [formula])
+
+
+class PixelShuffle(LayerKind):
+    """(C*r*r, H, W) -> (C, H*r, W*r), or back with pixelunshuffle: channels traded for space."""
+
+    summary = "Sub-pixel shuffle (torch.nn.PixelShuffle / PixelUnshuffle)"
+
+    def __init__(self, unshuffle: bool) -> None:
+        self.unshuffle = unshuffle
+        self.type = "pixelunshuffle" if unshuffle else "pixelshuffle"
+        factor = "downscale_factor" if unshuffle else "upscale_factor"
+        self.args = (Arg(factor, integer(), REQUIRED, (), "r"),)
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        if len(x) != 3:
+            raise LayerError("F003", f"{self.type} expects a [C, H, W] input, found {shape_str(x)}")
+        c, h, w = x
+        if self.unshuffle:
+            r = a["downscale_factor"]
+            if h % r or w % r:
+                raise LayerError("F004", f"height {h} and width {w} must be divisible by downscale_factor {r}",
+                                 "downscale_factor")
+            return Inference((c * r * r, h // r, w // r), 0, 0, [f"{c}*{r}*{r} = {c * r * r} channels, {h}/{r} x {w}/{r}"])
+        r = a["upscale_factor"]
+        if c % (r * r):
+            raise LayerError("F004", f"channels {c} must be divisible by upscale_factor^2 = {r * r}", "upscale_factor")
+        return Inference((c // (r * r), h * r, w * r), 0, 0, [f"{c}/{r}^2 = {c // (r * r)} channels, {h}*{r} x {w}*{r}"])
+
+
+class ZeroPad(LayerKind):
+    """Explicit zero padding; torch's order is the last dimension first: (left, right, top,
+    bottom, front, back). Negative values crop, as in torch."""
+
+    summary = "Zero padding (torch.nn.ZeroPad{n}d)"
+
+    def __init__(self, ndim: int) -> None:
+        self.ndim = ndim
+        self.type = f"zeropad{ndim}d"
+        self.args = (Arg("padding", one_or_list(any_integer), REQUIRED, (),
+                         f"an int, or {2 * ndim} ints: (left, right{', top, bottom' if ndim > 1 else ''}"
+                         f"{', front, back' if ndim > 2 else ''})"),)
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        if len(x) != self.ndim + 1:
+            raise LayerError("F003", f"{self.type} expects {self.ndim} spatial dimension{'s' * (self.ndim > 1)}, "
+                             f"found {shape_str(x)}")
+        pad = a["padding"]
+        pad = (pad,) * (2 * self.ndim) if not isinstance(pad, tuple) else pad
+        if len(pad) != 2 * self.ndim:
+            raise LayerError("F003", f"padding needs 1 or {2 * self.ndim} values, found {len(pad)}", "padding")
+        spatial = list(x[1:])
+        for i in range(self.ndim):  # pairs apply to the last dimension first
+            spatial[-1 - i] += pad[2 * i] + pad[2 * i + 1]
+        if min(spatial) < 1:
+            raise LayerError("F002", f"negative padding crops the input {shape_str(x)} to nothing", "padding")
+        return Inference((x[0], *spatial), 0, 0, [f"{shape_str(x[1:])} padded to {shape_str(tuple(spatial))}"])
+
+
+class CenterCrop(LayerKind):
+    """U-Net's copy-and-crop: cut the centre out of a feature map, to `size`, or to the spatial
+    size of a second input. The offset is torchvision's: round((N - n)/2)."""
+
+    type = "centercrop"
+    summary = "Centre crop to a size, or to a second input's spatial size (torchvision's center_crop)"
+    merge = True
+    args = (Arg("size", optional(one_or_list(integer())), None, (), "spatial size; or give two inputs"),)
+
+    def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:
+        x = xs[0]
+        need_spatial(self, x)
+        if len(xs) == 2 and a["size"] is None:
+            size = xs[1][1:]
+            if len(size) != len(x) - 1:
+                raise LayerError("F003", f"cannot crop {shape_str(x)} (from {sources[0]}) to the size of "
+                                 f"{shape_str(xs[1])} (from {sources[1]})", "inputs")
+        elif len(xs) == 1 and a["size"] is not None:
+            size = per_spatial(a["size"], x, "size")
+        else:
+            raise LayerError("F006", "give either size or a second input to take the size from", "inputs")
+        if any(s > n for s, n in zip(size, x[1:])):
+            raise LayerError("F002", f"crop {shape_str(tuple(size))} is larger than the input {shape_str(x[1:])}", "size")
+        offsets = [int(round((n - s) / 2.0)) for n, s in zip(x[1:], size)]
+        return Inference((x[0], *size), 0, 0, [f"{shape_str(x[1:])} cropped to {shape_str(tuple(size))} at offset "
+                                               f"{', '.join(map(str, offsets))}"])
+
+
+

@@ -1,0 +1,178 @@
+"""Safe, located, bounded YAML: text to PyYAML nodes, and nodes to plain values.
+
+We walk PyYAML's node graph (`yaml.compose`) instead of loading plain objects because nodes keep
+the line and column of every key and value, show duplicate keys that `safe_load` silently drops,
+and let us stay in control of what gets expanded: only the handful of nodes a spec uses are ever
+constructed, so alias bombs cost nothing. Values are built by PyYAML's SafeConstructor, which
+refuses object-constructing tags. Nothing here raises on bad input: problems become diagnostics.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import Diagnostic
+
+#: Larger files are refused: a spec of 100,000 layers is about 6 MB.
+MAX_BYTES = 16 * 1024 * 1024
+#: Deeper nesting is refused (a spec needs about 6 levels; libyaml crashes near 30,000).
+MAX_DEPTH = 1000
+#: Many block indicators in a row on one line (`- - - - x`) nest without brackets or indentation.
+_INDICATOR_RUN = re.compile(r"(?:[-?:][ \t]+){100,}")
+#: Keys a merge (`<<`) may bring in, in all, for one document.
+MAX_MERGED_KEYS = 10_000
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+STR_TAG, NULL_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A 1-based position in the spec file."""
+
+    line: int
+    column: int
+
+    @staticmethod
+    def of(node: Node) -> "Loc":
+        return Loc(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class NodeReader:
+    """Reads nodes into values and mappings, collecting diagnostics instead of raising."""
+
+    def __init__(self) -> None:
+        self.diagnostics: list[Diagnostic] = []
+        self.constructor = SafeConstructor()
+        self.merged_keys = 0
+
+    def error(self, code: str, message: str, loc: Loc, layer: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, loc.line, loc.column, layer))
+
+    def value(self, node: Node) -> tuple[bool, Any]:
+        """Construct a plain value; (False, None) after reporting when the node can't be built."""
+        try:
+            return True, self.constructor.construct_object(node, deep=True)
+        except ConstructorError as err:
+            mark = err.problem_mark or node.start_mark
+            self.error("Y005", f"unsupported YAML tag {node.tag!r}: only plain values are allowed",
+                       Loc(mark.line + 1, mark.column + 1))
+        except RecursionError:
+            self.error("Y004", "value nested too deeply", Loc.of(node))
+        return False, None
+
+    def items(self, node: MappingNode, layer: str | None = None) -> dict[str, tuple[Node, Node]]:
+        """Keys to (key node, value node), reporting duplicate keys and expanding `<<` merges.
+
+        Merged keys come first and explicit keys override them, as YAML's merge rule says; a
+        merge is expanded one level at a time against a document-wide budget."""
+        out: dict[str, tuple[Node, Node]] = {}
+        merged: dict[str, tuple[Node, Node]] = {}
+        if node.tag != MAP_TAG:
+            self.value(node)  # reports the tag (Y005): SafeConstructor knows only plain mappings
+            return out
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if not isinstance(source, MappingNode):
+                        self.error("S005", "a merge (<<) takes a mapping or a list of mappings", Loc.of(source), layer)
+                        continue
+                    self.merged_keys += len(source.value)
+                    if self.merged_keys > MAX_MERGED_KEYS:
+                        self.error("Y004", f"merges (<<) bring in more than {MAX_MERGED_KEYS:,} keys", Loc.of(key_node), layer)
+                        return out
+                    for key, pair in self.items(source, layer).items():
+                        merged.setdefault(key, pair)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.error("S009", "expected a plain string key, found a " +
+                           ("list" if isinstance(key_node, SequenceNode) else "mapping"), Loc.of(key_node), layer)
+                continue
+            key = key_node.value
+            if key in out:
+                first = Loc.of(out[key][0])
+                self.error("Y003", f"duplicate key '{key}' (first given at line {first.line}); "
+                           "YAML loaders silently keep only the last one", Loc.of(key_node), layer)
+                continue
+            out[key] = (key_node, value_node)
+        return {**merged, **out}
+
+
+def decode(data: bytes) -> tuple[str | None, Diagnostic | None]:
+    """Bytes to text, or a Y002/Y004 diagnostic pointing at the first offending byte."""
+    if len(data) > MAX_BYTES:
+        return None, Diagnostic("Y004", f"file is {len(data):,} bytes, more than the limit of {MAX_BYTES:,}", 1, 1)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        return None, _byte_diag(data, err.start, "file is not UTF-8 text (invalid byte 0x%02x)" % data[err.start])
+    if "\x00" in text:
+        return None, _byte_diag(data, data.index(b"\x00"), "file is binary (contains a NUL byte), not a YAML spec")
+    return text, None
+
+
+def _byte_diag(data: bytes, offset: int, message: str) -> Diagnostic:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return Diagnostic("Y002", message, line, column)
+
+
+def _nesting_beyond_limit(text: str) -> Loc | None:
+    """Where the document nests deeper than MAX_DEPTH, if it does.
+
+    libyaml's composer recurses in C and crashes the interpreter near 30,000 levels, so depth is
+    checked before composing. The exact check walks parser events (libyaml's parser keeps an
+    explicit stack); it runs only when a cheap over-estimate says the document might be deep."""
+    brackets = text.count("[") + text.count("{")
+    if brackets > MAX_DEPTH:
+        depth = best = 0
+        for ch in re.sub(r"[^\[\]{}]", "", text):
+            depth = depth + 1 if ch in "[{" else max(0, depth - 1)
+            best = max(best, depth)
+        brackets = best
+    if brackets <= MAX_DEPTH and not _INDICATOR_RUN.search(text):
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return Loc(event.start_mark.line + 1, event.start_mark.column + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return None
+
+
+def compose(text: str) -> tuple[Node | None, Diagnostic | None]:
+    """The document's root node, or the diagnostic that stops us reading it at all."""
+    if len(text) > MAX_BYTES:
+        return None, Diagnostic("Y004", f"spec is {len(text):,} characters, more than the limit of {MAX_BYTES:,}", 1, 1)
+    try:
+        deep = _nesting_beyond_limit(text)
+        if deep is not None:
+            return None, Diagnostic("Y004", f"YAML nested more than {MAX_DEPTH} levels deep", deep.line, deep.column)
+        return yaml.compose(text, Loader=_Loader), None
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        message = err.problem or "invalid YAML"
+        if err.context:
+            message = f"{message} ({err.context})"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, Diagnostic("Y001", f"invalid YAML: {message}", line, column)
+    except yaml.YAMLError as err:  # ReaderError: a character YAML does not allow
+        position = getattr(err, "position", 0)
+        line = text.count("\n", 0, position) + 1
+        column = position - (text.rfind("\n", 0, position) + 1) + 1
+        return None, Diagnostic("Y001", f"invalid YAML: {getattr(err, 'reason', err)}", line, column)
+    except RecursionError:
+        return None, Diagnostic("Y004", "YAML nested too deeply", 1, 1)
