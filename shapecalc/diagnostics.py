@@ -50,6 +50,7 @@ RULES: dict[str, Rule] = {
         Rule("F005", "error", "groups do not divide the channels"),
         Rule("F006", "error", "padding not allowed with these arguments"),
         Rule("F007", "error", "merged inputs do not agree (add: equal shapes; concat: equal other dimensions)"),
+        Rule("F008", "error", "normalisation over a single value"),
         # G: the graph of a non-sequential network, and blocks
         Rule("G001", "error", "unknown layer name in inputs or outputs"),
         Rule("G002", "error", "input refers to a later layer (a cycle, or layers out of order)"),

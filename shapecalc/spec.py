@@ -409,6 +409,8 @@ class _Parser(NodeReader):
                 self.error("G002", f"{full}: inputs: '{name}' comes later (line {line}); a layer can only take "
                            f"layers above it" + ("; here that would be a cycle" if cycle else ""), Loc.of(node), full)
                 return None
+            elif name in self.refs:  # a full name from anywhere above, e.g. a skip connection passed to a block
+                refs.append(self.refs[name])
             else:
                 known = [n for n in scope.names if n != INPUT or scope.stack] + [INPUT]
                 self.error("G001", f"{full}: inputs: no layer named '{name}' before this one"

@@ -1,8 +1,10 @@
-"""Build a torch module from a parsed spec, for the oracle tests only (never imported by shapecalc).
+"""Build and run a spec in torch, for the oracle tests only (never imported by shapecalc).
 
 The spec's arguments are PyTorch's own names, so the translation is by name: the type is the
 lower-cased torch.nn class name, the arguments go through unchanged, and only the input sizes
 torch insists on (in_channels, in_features, num_features) are filled in from the incoming shape.
+shapecalc's few extensions (merges, centre crop, global pooling, LeNet's subsampling and
+connection table, Keras SAME) are written here as small torch modules or functions.
 """
 
 from __future__ import annotations
@@ -10,50 +12,117 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from shapecalc.spec import LayerSpec
+from shapecalc.layers.conv import conv_pads
+from shapecalc.spec import LayerSpec, Spec
 
 TORCH_CLASSES = {name.lower(): cls for name, cls in vars(nn).items() if isinstance(cls, type)}
-INPUT_SIZE_ARG = {"conv": "in_channels", "linear": "in_features", "batchnorm": "num_features"}
+INPUT_SIZE_ARG = {"conv": "in_channels", "linear": "in_features", "batchnorm": "num_features",
+                  "instancenorm": "num_features", "groupnorm": "num_channels"}
+
+
+class Subsampling(nn.Module):
+    """LeNet-5's S2/S4: sum of each window times a learned coefficient, plus a bias, per map."""
+
+    def __init__(self, channels: int, kernel_size: tuple[int, int], stride: tuple[int, int] | None) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.pool = nn.AvgPool2d(kernel_size, stride)
+        self.taps = kernel_size[0] * kernel_size[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(x) * self.taps * self.weight[:, None, None] + self.bias[:, None, None]
+
+
+class SparseConv(nn.Module):
+    """A convolution with a connection table: one small convolution per output map."""
+
+    def __init__(self, table, kernel_size, bias: bool, **kwargs) -> None:
+        super().__init__()
+        self.table = [list(row) for row in table]
+        self.convs = nn.ModuleList(nn.Conv2d(len(row), 1, kernel_size, bias=bias, **kwargs) for row in self.table)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([conv(x[:, row]) for conv, row in zip(self.convs, self.table)], dim=1)
+
+
+class GlobalPool(nn.Module):
+    def __init__(self, op: str, keepdim: bool) -> None:
+        super().__init__()
+        self.op, self.keepdim = op, keepdim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dims = tuple(range(2, x.dim()))
+        out = x.mean(dims, keepdim=True) if self.op == "avg" else x.amax(dims, keepdim=True)
+        return out if self.keepdim else out.flatten(1)
+
+
+def center_crop(x: torch.Tensor, size) -> torch.Tensor:
+    """torchvision's rule: offset round((N - n) / 2) in every spatial dimension."""
+    index = [slice(None), slice(None)]
+    for n, s in zip(x.shape[2:], size):
+        top = int(round((n - s) / 2.0))
+        index.append(slice(top, top + s))
+    return x[tuple(index)]
 
 
 def module_for(layer: LayerSpec, incoming: tuple[int, ...]) -> nn.Module:
-    cls = TORCH_CLASSES[layer.type]
+    """The torch module for a single-input layer, given the incoming shape (no batch)."""
     kwargs = dict(layer.args)
+    if layer.type == "subsampling":
+        return Subsampling(incoming[0], kwargs["kernel_size"], kwargs["stride"])
+    if layer.type.startswith("global"):
+        return GlobalPool(layer.type[6:9], kwargs["keepdim"])
+    cls = TORCH_CLASSES[layer.type]
     for prefix, arg in INPUT_SIZE_ARG.items():
         if layer.type.startswith(prefix) and kwargs.get(arg) is None:
             kwargs[arg] = incoming[-1] if prefix == "linear" else incoming[0]
-    # shapecalc's extensions: a connection table changes parameters, not shapes (compared with
-    # the paper instead); Keras SAME is torch's explicit asymmetric padding before the conv.
-    if kwargs.pop("connection_table", None) is not None:
-        raise NotImplementedError("torch has no connection table")
-    if kwargs.get("padding") == "keras_same":
-        from shapecalc.layers.conv import conv_pads
-
+    if layer.type == "lppool1d":  # torch's lp_pool1d multiplies by kernel_size: it must be an int
+        kwargs = {k: v[0] if isinstance(v, tuple) else v for k, v in kwargs.items()}
+    table = kwargs.pop("connection_table", None)
+    if table is not None:
+        return SparseConv(table, kwargs["kernel_size"], kwargs["bias"], stride=kwargs["stride"],
+                          padding=kwargs["padding"], dilation=kwargs["dilation"])
+    if kwargs.get("padding") == "keras_same":  # torch's explicit, asymmetric padding before the conv
         pads = conv_pads("keras_same", incoming[1:], kwargs["kernel_size"], kwargs["stride"], kwargs["dilation"])
         kwargs["padding"] = 0
         flat = [p for pair in reversed(pads) for p in pair]  # F.pad order: last dimension first
-        return nn.Sequential(TORCH_CLASSES[f"constantpad{len(pads)}d"](flat, 0.0), module_for_kwargs(cls, kwargs, layer))
-    return module_for_kwargs(cls, kwargs, layer)
+        return nn.Sequential(TORCH_CLASSES[f"constantpad{len(pads)}d"](flat, 0.0), cls(**kwargs))
+    return cls(**kwargs)
 
 
-def module_for_kwargs(cls: type, kwargs: dict, layer: LayerSpec) -> nn.Module:
-    module = cls(**kwargs)
+def apply(layer: LayerSpec, xs: list[torch.Tensor]) -> tuple[nn.Module | None, torch.Tensor]:
+    """Run one layer on its input tensors; the module (for counting) or None for merges."""
+    if layer.type == "add":
+        return None, sum(xs[1:], xs[0])
+    if layer.type == "concat":
+        return None, torch.cat(xs, dim=layer.args["dim"])
+    if layer.type == "centercrop":
+        size = xs[1].shape[2:] if len(xs) == 2 else layer.args["size"]
+        if isinstance(size, int):
+            size = (size,) * (xs[0].dim() - 2)
+        return None, center_crop(xs[0], size)
+    (x,) = xs
+    module = module_for(layer, tuple(x.shape[1:]))
     if not layer.trainable:
         module.requires_grad_(False)
-    return module.eval()
+    module = module.to(x.device).eval()
+    return module, module(x)
 
 
-def run_layers(layers: list[LayerSpec], input_shape: tuple[int, ...]):
-    """Yield (module, output shape without batch) for each layer, on the meta device (shapes only)."""
-    x = torch.empty((1, *input_shape), device="meta")
-    for layer in layers:
-        module = module_for(layer, tuple(x.shape[1:])).to("meta")
-        x = module(x)
-        yield module, tuple(x.shape[1:])
+def run_layers(spec: Spec, device: str = "meta"):
+    """Yield (module or None, output shape without batch) for each layer, following `inputs`."""
+    values = {"input": torch.empty((1, *spec.input_shape), device=device)}
+    for layer in spec.layers:
+        module, out = apply(layer, [values[name] for name in layer.inputs])
+        values[layer.name] = out
+        yield module, tuple(out.shape[1:])
 
 
-def counts(module: nn.Module) -> tuple[int, int, int]:
+def counts(module: nn.Module | None) -> tuple[int, int, int]:
     """(parameters, trainable parameters, buffer elements) as torch counts them."""
+    if module is None:
+        return 0, 0, 0
     params = sum(p.numel() for p in module.parameters())
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
     buffers = sum(b.numel() for b in module.buffers())

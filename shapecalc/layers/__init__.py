@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import Inference, LayerError, LayerKind, Problem, Shape
 from .conv import Conv, ConvTranspose
 from .elementwise import kinds as elementwise_kinds
-from .linear import Flatten, Linear
+from .linear import Flatten, Linear, Unflatten
 from .merge import Add, Concat
 from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LocalResponseNorm
 from .pool import AdaptivePool, GlobalPool, Pool, Subsampling
@@ -28,6 +28,7 @@ KINDS: dict[str, LayerKind] = {
         LocalResponseNorm(),
         Linear(),
         Flatten(),
+        Unflatten(),
         Upsample(),
         PixelShuffle(unshuffle=False),
         PixelShuffle(unshuffle=True),

@@ -48,6 +48,27 @@ def describe(value: Any) -> str:
 Validator = Callable[[Any], Any]
 
 
+def json_schema(schema: dict[str, Any] | None) -> Callable[[Validator], Validator]:
+    """Attach the JSON Schema of the values a validator accepts, next to the code that decides.
+
+    shapecalc/schema.py publishes it for editors; tests/test_schema.py checks that every
+    argument has one and that schema and parser agree. None: not expressible (yet)."""
+
+    def attach(validate: Validator) -> Validator:
+        validate.json_schema = schema  # type: ignore[attr-defined]
+        return validate
+
+    return attach
+
+
+def schema_of(validate: Validator) -> dict[str, Any] | None:
+    return getattr(validate, "json_schema", None)
+
+
+def int_schema(minimum: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": minimum, "maximum": INT64_MAX}
+
+
 def _int(value: Any, minimum: int, expected: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
@@ -64,9 +85,10 @@ def _int_words(minimum: int) -> str:
 
 def integer(minimum: int = 1) -> Validator:
     expected = _int_words(minimum)
-    return lambda value: _int(value, minimum, expected)
+    return json_schema(int_schema(minimum))(lambda value: _int(value, minimum, expected))
 
 
+@json_schema(int_schema(-INT64_MAX))
 def any_integer(value: Any) -> int:
     """An integer of either sign (dimension indices such as `dim: -1`)."""
     return _int(value, -INT64_MAX, "an integer")
@@ -77,6 +99,8 @@ def per_dim(ndim: int, minimum: int = 1) -> Validator:
     one = _int_words(minimum)
     expected = one if ndim == 1 else f"{one} or a list of {ndim} of them"
 
+    @json_schema({"anyOf": [int_schema(minimum), {"type": "array", "items": int_schema(minimum),
+                                                    "minItems": ndim, "maxItems": ndim}]})
     def validate(value: Any) -> tuple[int, ...]:
         if isinstance(value, list):
             if len(value) != ndim:
@@ -96,6 +120,7 @@ def padding(ndim: int) -> Validator:
     expected = (f"{'an integer >= 0' if ndim == 1 else f'an integer >= 0 or a list of {ndim} of them'}, "
                 "'same', 'valid' or 'keras_same'")
 
+    @json_schema({"anyOf": [schema_of(ints), {"enum": list(PADDING_WORDS)}]})
     def validate(value: Any) -> tuple[int, ...] | str:
         if isinstance(value, str):
             if value in PADDING_WORDS:
@@ -117,7 +142,9 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Valida
         expected = f"a number >= {minimum:g}"
     else:
         expected = "a number"
+    bounds = {"minimum": minimum, "maximum": maximum}
 
+    @json_schema({"type": "number", **{k: v for k, v in bounds.items() if v is not None}})
     def validate(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ArgError("S009", expected, describe(value))
@@ -132,6 +159,7 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Valida
     return validate
 
 
+@json_schema({"type": "number", "exclusiveMinimum": 0})
 def positive_number(value: Any) -> float:
     """A finite number > 0 (a norm's p, a scale factor)."""
     result = number(0)(value)
@@ -141,15 +169,20 @@ def positive_number(value: Any) -> float:
 
 
 def sizes_or_none(ndim: int) -> Validator:
-    """torch's adaptive `output_size`: an int, or one int-or-null per dimension (null keeps it)."""
-    one = integer()
-    expected = f"a positive integer or a list of {ndim} positive integers or nulls"
+    """torch's adaptive `output_size`: an int, or one int-or-null per dimension (null keeps it).
 
+    The 1-D layers take no null: torch's AdaptiveAvgPool1d raises on None, the 2-D/3-D accept it."""
+    one = integer()
+    nulls = ndim > 1
+    expected = f"a positive integer or a list of {ndim} positive integers{' or nulls' if nulls else ''}"
+    item = {"anyOf": [{"type": "null"}, int_schema(1)]} if nulls else int_schema(1)
+
+    @json_schema({"anyOf": [int_schema(1), {"type": "array", "minItems": ndim, "maxItems": ndim, "items": item}]})
     def validate(value: Any) -> tuple[int | None, ...]:
         if isinstance(value, list):
             if len(value) != ndim:
                 raise ArgError("S009", expected, describe(value))
-            return tuple(None if v is None else one(v) for v in value)
+            return tuple(None if v is None and nulls else one(v) for v in value)
         try:
             return (one(value),) * ndim
         except ArgError as err:
@@ -160,9 +193,12 @@ def sizes_or_none(ndim: int) -> Validator:
 
 def optional(validate: Validator) -> Validator:
     """Accept null as well (torch's `Optional[...]` arguments)."""
-    return lambda value: None if value is None else validate(value)
+    inner = schema_of(validate)
+    return json_schema(inner and {"anyOf": [{"type": "null"}, inner]})(
+        lambda value: None if value is None else validate(value))
 
 
+@json_schema({"type": "boolean"})
 def boolean(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ArgError("S009", "true or false", describe(value))
@@ -172,6 +208,7 @@ def boolean(value: Any) -> bool:
 def choice(*options: str) -> Validator:
     expected = "one of " + ", ".join(repr(o) for o in options)
 
+    @json_schema({"enum": list(options)})
     def validate(value: Any) -> str:
         if not isinstance(value, str):
             raise ArgError("S009", expected, describe(value))
@@ -182,6 +219,8 @@ def choice(*options: str) -> Validator:
     return validate
 
 
+@json_schema({"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 1, "uniqueItems": True,
+                                                         "items": int_schema(0)}})
 def connection_table(value: Any) -> tuple[tuple[int, ...], ...]:
     """LeNet-5's sparse connections: for each output map, the input maps it reads (0-based)."""
     expected = "a list with one list of input map indices (integers >= 0) per output map"

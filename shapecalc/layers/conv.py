@@ -22,7 +22,7 @@ def window_dims(x: Shape, k: tuple[int, ...], s: tuple[int, ...], pads: list[tup
 def window_output(dims: list[WindowDim]) -> tuple[Shape, list[str], list[Problem], list[str]]:
     """Spatial output sizes, the formula, and the misfit / padding-remainder verdicts."""
     for i, w in enumerate(dims):
-        if w.padded < w.k_eff or w.out < 1:
+        if w.out < 1:  # in floor mode exactly when the kernel is larger than the padded input
             raise LayerError(
                 "F002",
                 f"kernel {w.k_eff} is larger than the padded input {w.padded} "

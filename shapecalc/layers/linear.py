@@ -5,7 +5,7 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from .args import REQUIRED, Arg, any_integer, boolean, integer, optional
+from .args import REQUIRED, Arg, ArgError, any_integer, boolean, describe, int_schema, integer, json_schema, optional
 from .base import Inference, LayerError, LayerKind, Problem, Shape, check_declared, fmt, shape_str
 
 
@@ -30,7 +30,8 @@ class Linear(LayerKind):
             ))
         bias = n_out if a["bias"] else 0
         formula = f"{n_in}*{n_out}" + (f" + {n_out}" if bias else "") + f" = {fmt(n_in * n_out + bias)} params"
-        return Inference((*x[:-1], n_out), n_in * n_out + bias, 0, [formula], problems)
+        connections = prod(x[:-1]) * (n_in * n_out + bias)
+        return Inference((*x[:-1], n_out), n_in * n_out + bias, 0, [formula], problems, [], connections)
 
 
 class Flatten(LayerKind):
@@ -54,3 +55,31 @@ class Flatten(LayerKind):
         kept = x[start - 1:end]
         out = (*x[:start - 1], prod(kept), *x[end:])
         return Inference(out, 0, 0, ["*".join(map(str, kept)) + f" = {fmt(prod(kept))}"])
+
+
+@json_schema({"type": "array", "minItems": 1, "items": int_schema(1)})
+def sizes(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise ArgError("S009", "a list of positive integers", describe(value))
+    return tuple(integer()(v) for v in value)
+
+
+class Unflatten(LayerKind):
+    type = "unflatten"
+    summary = "Split one dimension into several (torch.nn.Unflatten; dim counts the batch as 0)"
+    args = (
+        Arg("dim", any_integer, REQUIRED, (), "the dimension to split, counting the batch dimension as 0"),
+        Arg("unflattened_size", sizes, REQUIRED, (), "the sizes it splits into; their product must equal it"),
+    )
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        rank = len(x) + 1
+        dim = a["dim"] + rank if a["dim"] < 0 else a["dim"]
+        if not 1 <= dim < rank:
+            raise LayerError("F003", f"dim={a['dim']} is out of range (or the batch) for a {rank}-D batched input", "dim")
+        sizes_ = a["unflattened_size"]
+        if prod(sizes_) != x[dim - 1]:
+            raise LayerError("F004", f"unflattened_size {shape_str(sizes_)} has {fmt(prod(sizes_))} elements, "
+                             f"dimension {a['dim']} has {fmt(x[dim - 1])}", "unflattened_size")
+        return Inference((*x[:dim - 1], *sizes_, *x[dim:]), 0, 0, [f"{x[dim - 1]} = {'*'.join(map(str, sizes_))}"])
+

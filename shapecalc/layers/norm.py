@@ -5,10 +5,11 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from .args import REQUIRED, Arg, boolean, integer, number, optional
+from .args import REQUIRED, Arg, boolean, int_schema, integer, json_schema, number, optional
 from .base import Inference, LayerError, LayerKind, Shape, check_declared, expect_rank, fmt, shape_str
 
 
+@json_schema({"anyOf": [int_schema(1), {"type": "array", "minItems": 1, "items": int_schema(1)}]})
 def per_dim_list(value: Any) -> tuple[int, ...]:
     """An int or a list of ints (LayerNorm's normalized_shape)."""
     return tuple(integer()(v) for v in value) if isinstance(value, list) and value else (integer()(value),)
@@ -120,4 +121,7 @@ class InstanceNorm(LayerKind):
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}[self.ndim])
+        if prod(x[1:]) == 1:
+            raise LayerError("F008", f"instance norm over a single spatial element of {shape_str(x)} "
+                             "(torch raises when training: it needs more than one)")
         return norm_counts(x, a, "num_features")

@@ -51,6 +51,10 @@ class Pool(LayerKind):
         for ki, pi, di in zip(k, p, d):
             if pi > ki // 2 or pi > (di * (ki - 1) + 1) // 2:
                 raise LayerError("F006", f"padding {pi} is more than half the kernel {ki} (torch raises)", "padding")
+        if self.op == "avg" and self.ndim == 3 and any(n < ki for n, ki in zip(x[1:], k)):
+            # aten's avg_pool3d checks the unpadded input against the kernel, whatever the padding
+            raise LayerError("F002", f"avgpool3d needs every input dimension at least the kernel "
+                             f"{'x'.join(map(str, k))}, found {'x'.join(map(str, x[1:]))} (torch raises)", "kernel_size")
         dims = window_dims(x[1:], k, s, [(pi, pi) for pi in p], d, a["ceil_mode"])
         out, formulas, problems, notes = window_output(dims)
         problems = problems or pooling_gaps(dims)  # F001 already says input is lost

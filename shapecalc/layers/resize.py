@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .args import REQUIRED, ArgError, Arg, any_integer, boolean, choice, describe, integer, optional, positive_number
+from .args import (REQUIRED, ArgError, Arg, any_integer, boolean, choice, describe, integer, json_schema, optional,
+                   positive_number, schema_of)
 from .base import Inference, LayerError, LayerKind, Shape, shape_str
 
 #: torch's interpolation modes and the number of spatial dimensions each needs (None: any).
@@ -14,7 +15,9 @@ MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bil
 
 def one_or_list(validate):
     """An argument given once for every dimension or as a list, resolved when the rank is known."""
+    inner = schema_of(validate)
 
+    @json_schema(inner and {"anyOf": [inner, {"type": "array", "minItems": 1, "items": inner}]})
     def check(value: Any) -> tuple | Any:
         if isinstance(value, list):
             if not value:
@@ -122,7 +125,11 @@ class ZeroPad(LayerKind):
             raise LayerError("F003", f"padding needs 1 or {2 * self.ndim} values, found {len(pad)}", "padding")
         spatial = list(x[1:])
         for i in range(self.ndim):  # pairs apply to the last dimension first
-            spatial[-1 - i] += pad[2 * i] + pad[2 * i + 1]
+            before, after = pad[2 * i], pad[2 * i + 1]
+            if spatial[-1 - i] + min(0, before) + min(0, after) < 0:  # torch crops before it pads
+                raise LayerError("F002", f"negative padding {before}, {after} crops more than the "
+                                 f"{spatial[-1 - i]} positions there (torch raises)", "padding")
+            spatial[-1 - i] += before + after
         if min(spatial) < 1:
             raise LayerError("F002", f"negative padding crops the input {shape_str(x)} to nothing", "padding")
         return Inference((x[0], *spatial), 0, 0, [f"{shape_str(x[1:])} padded to {shape_str(tuple(spatial))}"])
