@@ -81,7 +81,9 @@ def layer_table(a: Analysis, connections: bool = False) -> Table:
             params += " (frozen)"
         row = [str(i), Text("  " * r.spec.depth + r.spec.name), Text(r.spec.type)]
         previous = a.layers[i - 2].spec.name if i > 1 else "input"
-        row += [Text(", ".join(r.spec.inputs) if r.spec.inputs != [previous] else "")] if show_inputs else []
+        prefix = f"{r.spec.block}." if r.spec.block else ""
+        names = [n[len(prefix):] if prefix and n.startswith(prefix) else n for n in r.spec.inputs]
+        row += [Text(", ".join(names) if r.spec.inputs != [previous] else "")] if show_inputs else []
         row += [f"{into} -> {shape_str(r.output_shape)}", params]
         row += [f"{r.connections:,}" if r.connections else ""] if connections else []
         table.add_row(*row, Text("\n".join(r.formulas)))
