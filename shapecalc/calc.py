@@ -36,6 +36,7 @@ class Analysis:
     spec: Spec
     layers: list[LayerResult]
     diagnostics: list[Diagnostic]
+    answers: list = field(default_factory=list)  # answers.Answer, for specs that carry `expect:`
 
     @property
     def total_params(self) -> int:
@@ -108,9 +109,13 @@ def analyze(spec: Spec) -> Analysis:
 
 def check_text(text: str, path: str = "<spec>") -> Analysis:
     """Parse and analyse; the diagnostics of both stages, in file order."""
+    from .answers import answer_diagnostics, check_answers  # answers builds on Analysis
+
     spec, diagnostics = parse(text, path)
     analysis = analyze(spec)
-    analysis.diagnostics = sorted(diagnostics + analysis.diagnostics, key=lambda d: (d.line, d.column))
+    analysis.answers = check_answers(analysis)
+    found = diagnostics + analysis.diagnostics + answer_diagnostics(analysis.answers)
+    analysis.diagnostics = sorted(found, key=lambda d: (d.line, d.column))
     return analysis
 
 

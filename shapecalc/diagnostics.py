@@ -57,6 +57,8 @@ RULES: dict[str, Rule] = {
         Rule("G003", "error", "wrong number of inputs for the layer"),
         Rule("G004", "error", "block definition problem (unknown parameter, recursion, reserved name)"),
         Rule("G005", "error", "network expands to more layers than the limit"),
+        # A: answers a spec carries (`expect:`) that differ from the calculation
+        Rule("A001", "error", "answer differs from the calculation"),
         # W: legal, but probably not what was meant
         Rule("W001", "warning", "linear layer applied to the last dimension of a multi-dimensional input"),
         Rule("W002", "warning", "a layer's output is never used"),

@@ -115,6 +115,10 @@ def render(a: Analysis, console: Console, connections: bool = False) -> None:
             console.print(Text.assemble(("note", "bold blue"), f" {r.spec.name}: {note}"))
     for d in a.diagnostics:
         console.print(diagnostic_text(a.spec.path, d))
+    if a.answers:
+        wrong = sum(not ans.correct for ans in a.answers)
+        console.print(Text(f"{len(a.answers)} answer{'s' * (len(a.answers) != 1)} checked"
+                           + (f", {wrong} wrong" if wrong else ", all right"), style="bold"))
     errors = sum(d.severity == "error" for d in a.diagnostics)
     warnings = len(a.diagnostics) - errors
     if errors or warnings:

@@ -79,4 +79,5 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         "errors": sum(d["severity"] == "error" for d in diagnostics),
         "warnings": sum(d["severity"] == "warning" for d in diagnostics),
         "diagnostics": diagnostics,
+        "answers": [ans.to_dict() for ans in a.answers],
     }

@@ -21,9 +21,12 @@ from .layers import KINDS, TYPE_ALIASES, LayerKind, Shape, lookup
 from .layers.args import INT64_MAX, ArgError, describe
 from .yamlsafe import MAP_TAG, NULL_TAG, SEQ_TAG, STR_TAG, Loc, NodeReader, compose, decode  # noqa: F401 (decode re-exported)
 
-TOP_KEYS = ("name", "description", "input", "layers", "blocks", "outputs")
+TOP_KEYS = ("name", "description", "input", "layers", "blocks", "outputs", "expect")
 #: Keys any layer entry may have besides its arguments.
-LAYER_KEYS = ("type", "name", "inputs", "trainable", "when", "repeat", "first")
+LAYER_KEYS = ("type", "name", "inputs", "trainable", "when", "repeat", "first", "expect")
+#: Answers a spec may carry to be checked (`expect:`), on a layer and at the top.
+LAYER_ANSWERS = ("output_shape", "params", "trainable_params", "connections", "macs", "receptive_field")
+TOP_ANSWERS = ("output_shape", "total_params", "trainable_params", "connections", "total_macs")
 BLOCK_KEYS = ("params", "layers", "description")
 #: The name every scope gives its input: the network's at the top, the block's inside a block.
 INPUT = "input"
@@ -52,6 +55,7 @@ class LayerSpec:
     inputs: list[str] = field(default_factory=list)
     block: str | None = None
     depth: int = 0
+    expect: dict[str, tuple[Any, Loc]] = field(default_factory=dict)
 
     def where(self, arg: str | None) -> Loc:
         return self.arg_locs.get(arg, self.loc) if arg else self.loc
@@ -81,6 +85,7 @@ class Spec:
     layers: list[LayerSpec] = field(default_factory=list)
     blocks: list[BlockUse] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    expect: dict[str, tuple[Any, Loc]] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,7 +139,7 @@ class _Parser(NodeReader):
             self.error("S001", "the spec is empty: expected a mapping with 'input' and 'layers'", Loc(1, 1))
             return
         if not isinstance(root, ScalarNode) and root.tag not in (MAP_TAG, SEQ_TAG):
-            self.value(root)  # reports the tag (Y005)
+            self.refuse_tag(root)
             return
         if not isinstance(root, MappingNode):
             found = "a list" if isinstance(root, SequenceNode) else f"the scalar {describe(self.value(root)[1])}"
@@ -169,6 +174,8 @@ class _Parser(NodeReader):
                 top_scope = Scope("", {}, {INPUT: INPUT}, INPUT)
                 self.expand(node, top_scope)
                 self.network_outputs(top.get("outputs"), top_scope)
+        if "expect" in top:
+            self.spec.expect = self.answers(top["expect"][1], TOP_ANSWERS, "expect")
 
     def input_shape(self, node: Node) -> None:
         self.spec.input_loc = Loc.of(node)
@@ -504,6 +511,8 @@ class _Parser(NodeReader):
         if "trainable" in items:
             flag = self.flag(items.pop("trainable"), full, "trainable")
             layer.trainable = True if flag is None else flag
+        if "expect" in items:
+            layer.expect = self.answers(items.pop("expect")[1], LAYER_ANSWERS, f"{full}: expect", full)
         if kind is None:
             options = sorted(KINDS) + sorted(TYPE_ALIASES) + sorted(self.blocks)
             self.error("S006", f"{full}: unknown layer type '{e.type_name}'{did_you_mean(e.type_name, options)}",
@@ -551,6 +560,22 @@ class _Parser(NodeReader):
         except ArgError as err:
             self.error(err.code, f"{layer.name}: {key}: {err}", Loc.of(value_node), layer.name)
             layer.complete = False
+
+    def answers(self, node: Node, keys: tuple[str, ...], where: str, layer: str | None = None) -> dict[str, tuple[Any, Loc]]:
+        """`expect: {params: 760, ...}`: the answers to check, with where each is written."""
+        if not isinstance(node, MappingNode):
+            self.error("S009", f"{where}: expected a mapping of answers ({', '.join(keys)})", Loc.of(node), layer)
+            return {}
+        out = {}
+        for key, (key_node, value_node) in self.items(node, layer).items():
+            if key not in keys:
+                self.error("S007", f"{where}: no answer named '{key}'{did_you_mean(key, list(keys))} "
+                           f"(answers: {', '.join(keys)})", Loc.of(key_node), layer)
+                continue
+            ok, value = self.value(value_node)
+            if ok:
+                out[key] = (value, Loc.of(value_node))
+        return out
 
     def network_outputs(self, pair: tuple[Node, Node] | None, scope: Scope) -> None:
         """`outputs:` names the network's outputs (default: the last layer); a layer whose output
