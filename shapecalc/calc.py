@@ -8,9 +8,12 @@ at all (torch would raise) stops the shapes, and the layers after it are listed 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import prod
 
 from .diagnostics import Diagnostic
 from .layers import LayerError, Shape
+from .layers.args import INT64_MAX
+from .layers.base import shape_str
 from .spec import INPUT, LayerSpec, Spec, decode, parse
 
 
@@ -100,6 +103,11 @@ def analyze(spec: Spec) -> Analysis:
             continue
         for problem in inference.problems:
             report(problem.code, problem.message, layer, problem.arg)
+        if prod(inference.output_shape) > INT64_MAX or inference.params > INT64_MAX:
+            what = "output" if prod(inference.output_shape) > INT64_MAX else "parameter count"
+            report("F009", f"the {what} is beyond int64 ({shape_str(inference.output_shape)}, "
+                   f"{inference.params:.3g} parameters): torch cannot hold it", layer, None)
+            continue
         result.output_shape = shapes[layer.name] = inference.output_shape
         result.params, result.buffers = inference.params, inference.buffers
         result.formulas, result.notes = inference.formulas, inference.notes

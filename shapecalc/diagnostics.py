@@ -42,6 +42,7 @@ RULES: dict[str, Rule] = {
         Rule("S010", "error", "value out of range"),
         Rule("S011", "error", "duplicate layer name"),
         Rule("S012", "error", "argument given twice (under its name and an alias)"),
+        Rule("S013", "error", "number YAML 1.1 reads in another base (010 is 8, 1:30 is 90)"),
         # F: shape arithmetic (does the layer fit its input?)
         Rule("F001", "error", "stride does not fit: real input is never read"),
         Rule("F002", "error", "kernel larger than the padded input"),
@@ -51,6 +52,8 @@ RULES: dict[str, Rule] = {
         Rule("F006", "error", "padding not allowed with these arguments"),
         Rule("F007", "error", "merged inputs do not agree (add: equal shapes; concat: equal other dimensions)"),
         Rule("F008", "error", "normalisation over a single value"),
+        Rule("F009", "error", "a size or count beyond int64, which torch cannot hold"),
+        Rule("F010", "error", "argument values torch refuses together"),
         # G: the graph of a non-sequential network, and blocks
         Rule("G001", "error", "unknown layer name in inputs or outputs"),
         Rule("G002", "error", "input refers to a later layer (a cycle, or layers out of order)"),
@@ -64,7 +67,7 @@ RULES: dict[str, Rule] = {
         Rule("W002", "warning", "a layer's output is never used"),
         Rule("W003", "warning", "padding 'same' with an even kernel is asymmetric (one more on the right)"),
         Rule("W004", "warning", "pooling stride wider than its window: input between windows is never pooled"),
-        Rule("W005", "warning", "output is 1x1 spatially, yet a later convolution has a wider kernel"),
+        Rule("W005", "warning", "convolution wider than 1x1 on a 1x1 input (the input shrank too early)"),
     )
 }
 

@@ -6,6 +6,7 @@ goes in as rich `Text` objects, never as markup: a layer called "[conv1]" must p
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 from rich import box
@@ -18,6 +19,7 @@ from .calc import Analysis
 from .diagnostics import Diagnostic
 from .layers.base import shape_str
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: Width used when the output is not a terminal, so pipes and CI logs get unwrapped rows.
 PIPE_WIDTH = 200
 
@@ -29,10 +31,16 @@ def make_console(file: TextIO | None = None) -> Console:
     return console
 
 
+def clean(text: str) -> str:
+    """User text with control characters escaped: a layer name may not colour the terminal or
+    start a new line that looks like another diagnostic."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def diagnostic_text(path: str, d: Diagnostic) -> Text:
     """`path:line:col: CODE message`, the format editors and CI logs link to."""
     style = "bold red" if d.severity == "error" else "bold yellow"
-    return Text.assemble((f"{path}:{d.line}:{d.column}:", "bold"), " ", (d.code, style), f" {d.message}")
+    return Text.assemble((f"{clean(path)}:{d.line}:{d.column}:", "bold"), " ", (d.code, style), f" {clean(d.message)}")
 
 
 def sequential(a: Analysis) -> bool:
@@ -47,7 +55,7 @@ def sequential(a: Analysis) -> bool:
 
 def layer_table(a: Analysis, connections: bool = False) -> Table:
     """One row per layer, indented by block depth, with a subtotal row where each block starts."""
-    title = Text(a.spec.name or a.spec.path, style="bold")
+    title = Text(clean(a.spec.name or a.spec.path), style="bold")
     title.append(f"  input {shape_str(a.spec.input_shape)}", style="dim")
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
     show_inputs = not sequential(a)  # then the column names only the inputs that are not the row above
@@ -69,7 +77,7 @@ def layer_table(a: Analysis, connections: bool = False) -> Table:
         for b in starts.get(r.spec.name, []):
             shapes = f"{shape_str(_tuple(b['input_shape']))} -> {shape_str(_tuple(b['output_shape']))}"
             kind = f"{b['block']} x{b['repeat']}" if b["repeat"] > 1 else b["block"]
-            row = ["", Text("  " * b["depth"] + b["name"], style="bold"), Text(kind, style="bold magenta")]
+            row = ["", Text("  " * b["depth"] + clean(b["name"]), style="bold"), Text(clean(kind), style="bold magenta")]
             row += [""] if show_inputs else []
             row += [shapes, Text(f"{b['params']:,}", style="bold")] + ([""] if connections else []) + [""]
             table.add_row(*row)
@@ -79,11 +87,11 @@ def layer_table(a: Analysis, connections: bool = False) -> Table:
         params = f"{r.params:,}" if r.output_shape is not None else "?"
         if not r.spec.trainable and r.params:
             params += " (frozen)"
-        row = [str(i), Text("  " * r.spec.depth + r.spec.name), Text(r.spec.type)]
+        row = [str(i), Text("  " * r.spec.depth + clean(r.spec.name)), Text(clean(r.spec.type))]
         previous = a.layers[i - 2].spec.name if i > 1 else "input"
         prefix = f"{r.spec.block}." if r.spec.block else ""
         names = [n[len(prefix):] if prefix and n.startswith(prefix) else n for n in r.spec.inputs]
-        row += [Text(", ".join(names) if r.spec.inputs != [previous] else "")] if show_inputs else []
+        row += [Text(clean(", ".join(names)) if r.spec.inputs != [previous] else "")] if show_inputs else []
         row += [f"{into} -> {shape_str(r.output_shape)}", params]
         row += [f"{r.connections:,}" if r.connections else ""] if connections else []
         table.add_row(*row, Text("\n".join(r.formulas)))
@@ -114,7 +122,7 @@ def render(a: Analysis, console: Console, connections: bool = False) -> None:
         for note in r.notes:
             console.print(Text.assemble(("note", "bold blue"), f" {r.spec.name}: {note}"))
     for d in a.diagnostics:
-        console.print(diagnostic_text(a.spec.path, d))
+        console.print(diagnostic_text(a.spec.path, d), soft_wrap=True)  # one line each, however long
     if a.answers:
         wrong = sum(not ans.correct for ans in a.answers)
         console.print(Text(f"{len(a.answers)} answer{'s' * (len(a.answers) != 1)} checked"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from math import prod
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -131,6 +132,7 @@ class _Parser(NodeReader):
         self.spec = Spec(path)
         self.blocks: dict[str, BlockDef] = {}
         self.refs: dict[str, str] = {INPUT: INPUT}  # every full name -> what it refers to
+        self.suggested: set[tuple[str, str]] = set()  # (layer, argument) a misspelt key was taken for
         self.too_many = False
 
     # -- the document -------------------------------------------------------------------------
@@ -157,8 +159,10 @@ class _Parser(NodeReader):
                     self.error("S009", f"{key}: expected a string, found {describe(value)}", Loc.of(top[key][1]))
                 elif ok and key == "name":
                     self.spec.name = value
+        misspelt = {close for key in top if key not in TOP_KEYS
+                    for close in difflib.get_close_matches(key.lower(), list(TOP_KEYS), n=1, cutoff=0.6)}
         for key in ("input", "layers"):
-            if key not in top:
+            if key not in top and key not in misspelt:  # a misspelling is one mistake, reported once
                 self.error("S003", f"missing required key '{key}'", Loc.of(root))
         if "input" in top:
             self.input_shape(top["input"][1])
@@ -201,6 +205,10 @@ class _Parser(NodeReader):
                 self.error("S004", f"input: expected a positive integer size, found {describe(value)}", Loc.of(item))
                 return
             dims.append(value)
+        if prod(dims) > INT64_MAX:
+            self.error("S004", f"input: {'x'.join(map(str, dims))} has more elements than int64 can count "
+                       "(torch cannot hold it)", Loc.of(node))
+            return
         self.spec.input_shape = tuple(dims)
 
     # -- blocks -------------------------------------------------------------------------------
@@ -293,6 +301,11 @@ class _Parser(NodeReader):
                 return Entry(type_name, key_node, self.items(value_node), loc)
             if isinstance(value_node, ScalarNode) and value_node.tag == NULL_TAG:
                 return Entry(type_name, key_node, {}, loc)
+            if lookup(type_name) or type_name in self.blocks:
+                found = "a list" if isinstance(value_node, SequenceNode) else describe(self.value(value_node)[1])
+                self.error("S005", f"{type_name}: its arguments must be a mapping ({{kernel_size: 3, ...}}), "
+                           f"found {found}", Loc.of(value_node))
+                return None
         self.error("S005", f"expected {form}, found a mapping without 'type'", loc)
         return None
 
@@ -524,6 +537,9 @@ class _Parser(NodeReader):
         for arg in kind.args:
             if arg.name in layer.args or arg.name in layer.arg_locs:  # given (perhaps invalid: reported)
                 continue
+            if (full, arg.name) in self.suggested:  # reported as the misspelling
+                layer.complete = False
+                continue
             if arg.required:
                 alias = f" (or its alias '{', '.join(arg.aliases)}')" if arg.aliases else ""
                 self.error("S008", f"{full}: {kind.type} needs '{arg.name}'{alias}: {arg.help}", layer.loc, full)
@@ -540,7 +556,7 @@ class _Parser(NodeReader):
             names = [a.name for a in kind.args] + [al for a in kind.args for al in a.aliases]
             close = difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.6)
             if close:  # the misspelling and the missing argument are one mistake: report it once
-                layer.arg_locs.setdefault(kind.arg(close[0]).name, Loc.of(key_node))
+                self.suggested.add((layer.name, kind.arg(close[0]).name))
             hint = did_you_mean(key, names) or (
                 f" (it takes {', '.join(a.name for a in kind.args)})" if kind.args else " (it takes no arguments)")
             self.error("S007", f"{layer.name}: {kind.type} has no argument '{key}'{hint}", Loc.of(key_node), layer.name)

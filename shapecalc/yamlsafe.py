@@ -23,14 +23,16 @@ from .diagnostics import Diagnostic
 MAX_BYTES = 16 * 1024 * 1024
 #: Deeper nesting is refused (a spec needs about 6 levels; libyaml crashes near 30,000).
 MAX_DEPTH = 1000
-#: Many block indicators in a row on one line (`- - - - x`) nest without brackets or indentation.
-_INDICATOR_RUN = re.compile(r"(?:[-?:][ \t]+){100,}")
 #: Keys a merge (`<<`) may bring in, in all, for one document.
 MAX_MERGED_KEYS = 10_000
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 STR_TAG, NULL_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
+INT_TAG = "tag:yaml.org,2002:int"
+_OCTAL = re.compile(r"^[-+]?0[0-9_]+$")
+#: Distinct nodes one value may have (a kernel size needs 3; a connection table about 100).
+MAX_VALUE_NODES = 100_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -53,12 +55,17 @@ class NodeReader:
         self.diagnostics: list[Diagnostic] = []
         self.constructor = SafeConstructor()
         self.merged_keys = 0
+        self.merging: set[int] = set()  # mappings whose merges are being expanded (cycle guard)
 
     def error(self, code: str, message: str, loc: Loc, layer: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, loc.line, loc.column, layer))
 
     def value(self, node: Node) -> tuple[bool, Any]:
         """Construct a plain value; (False, None) after reporting when the node can't be built."""
+        if not isinstance(node, ScalarNode) and not self.plain(node):
+            return False, None
+        if isinstance(node, ScalarNode) and not self.unsurprising(node):
+            return False, None
         try:
             return True, self.constructor.construct_object(node, deep=True)
         except ConstructorError as err:
@@ -67,7 +74,58 @@ class NodeReader:
                        Loc(mark.line + 1, mark.column + 1))
         except RecursionError:
             self.error("Y004", "value nested too deeply", Loc.of(node))
+        except (ValueError, OverflowError) as err:  # Python refuses ints of over 4,300 digits; bad dates
+            if "digits" in str(err):
+                self.error("Y004", "integer of more than 4,300 digits", Loc.of(node))
+            else:
+                self.error("Y001", f"invalid value: {err}", Loc.of(node))
         return False, None
+
+    def plain(self, node: Node) -> bool:
+        """Check a list or mapping value before PyYAML builds it: its merges (`<<`) would be
+        flattened by PyYAML with no budget, doubling at every level, so values may not merge;
+        and every distinct node is visited once (aliases and cycles included), within a budget."""
+        seen: set[int] = set()
+        todo = [node]
+        while todo:
+            current = todo.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if len(seen) > MAX_VALUE_NODES:
+                self.error("Y004", f"value of more than {MAX_VALUE_NODES:,} items", Loc.of(node))
+                return False
+            if isinstance(current, ScalarNode):
+                if not self.unsurprising(current):
+                    return False
+            elif isinstance(current, SequenceNode):
+                todo.extend(current.value)
+            else:
+                for key, value in current.value:
+                    if key.tag == MERGE_TAG:
+                        self.error("Y004", "merges (<<) are only for layer and block mappings, not inside values",
+                                   Loc.of(key))
+                        return False
+                    todo.extend((key, value))
+        return True
+
+    def unsurprising(self, node: ScalarNode) -> bool:
+        """YAML 1.1 reads `010` as 8 and `1:30` as 90: refuse such numbers rather than
+        change a size silently (S013)."""
+        if node.tag == INT_TAG and (_OCTAL.match(node.value) or ":" in node.value):
+            kind = "sexagesimal (base 60)" if ":" in node.value else "octal"
+            self.error("S013", f"{node.value} is a YAML 1.1 {kind} number; write the plain decimal value "
+                       f"(or quote it if it is text)", Loc.of(node))
+            return False
+        return True
+
+    def refuse_tag(self, node: Node) -> None:
+        """Report (Y005) a mapping or list tagged other than plainly. SafeConstructor refuses the
+        object tags by itself, but builds !!set, !!omap and !!pairs, which would pass silently."""
+        ok, _ = self.value(node)
+        if ok:
+            self.error("Y005", f"unsupported YAML tag {node.tag!r}: only plain mappings and lists are allowed",
+                       Loc.of(node))
 
     def items(self, node: MappingNode, layer: str | None = None) -> dict[str, tuple[Node, Node]]:
         """Keys to (key node, value node), reporting duplicate keys and expanding `<<` merges.
@@ -77,7 +135,7 @@ class NodeReader:
         out: dict[str, tuple[Node, Node]] = {}
         merged: dict[str, tuple[Node, Node]] = {}
         if node.tag != MAP_TAG:
-            self.value(node)  # reports the tag (Y005): SafeConstructor knows only plain mappings
+            self.refuse_tag(node)
             return out
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
@@ -86,12 +144,21 @@ class NodeReader:
                     if not isinstance(source, MappingNode):
                         self.error("S005", "a merge (<<) takes a mapping or a list of mappings", Loc.of(source), layer)
                         continue
+                    if id(source) in self.merging or id(source) == id(node):
+                        self.error("Y004", "a merge (<<) that includes itself", Loc.of(key_node), layer)
+                        continue
                     self.merged_keys += len(source.value)
                     if self.merged_keys > MAX_MERGED_KEYS:
-                        self.error("Y004", f"merges (<<) bring in more than {MAX_MERGED_KEYS:,} keys", Loc.of(key_node), layer)
+                        if self.merged_keys - len(source.value) <= MAX_MERGED_KEYS:  # say it once
+                            self.error("Y004", f"merges (<<) bring in more than {MAX_MERGED_KEYS:,} keys",
+                                       Loc.of(key_node), layer)
                         return out
-                    for key, pair in self.items(source, layer).items():
-                        merged.setdefault(key, pair)
+                    self.merging.add(id(node))
+                    try:
+                        for key, pair in self.items(source, layer).items():
+                            merged.setdefault(key, pair)
+                    finally:
+                        self.merging.discard(id(node))
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.error("S009", "expected a plain string key, found a " +
@@ -111,8 +178,10 @@ def decode(data: bytes) -> tuple[str | None, Diagnostic | None]:
     """Bytes to text, or a Y002/Y004 diagnostic pointing at the first offending byte."""
     if len(data) > MAX_BYTES:
         return None, Diagnostic("Y004", f"file is {len(data):,} bytes, more than the limit of {MAX_BYTES:,}", 1, 1)
+    if data.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark: not part of the text
+        data = data[3:]
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         return None, _byte_diag(data, err.start, "file is not UTF-8 text (invalid byte 0x%02x)" % data[err.start])
     if "\x00" in text:
@@ -121,18 +190,21 @@ def decode(data: bytes) -> tuple[str | None, Diagnostic | None]:
 
 
 def _byte_diag(data: bytes, offset: int, message: str) -> Diagnostic:
+    """Line and column (in characters, as editors count) of the byte at `offset`."""
     before = data[:offset]
-    line = before.count(b"\n") + 1
-    column = offset - (before.rfind(b"\n") + 1) + 1
-    return Diagnostic("Y002", message, line, column)
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", "replace")) + 1
+    return Diagnostic("Y002", message, before.count(b"\n") + 1, column)
 
 
 def _nesting_beyond_limit(text: str) -> Loc | None:
     """Where the document nests deeper than MAX_DEPTH, if it does.
 
     libyaml's composer recurses in C and crashes the interpreter near 30,000 levels, so depth is
-    checked before composing. The exact check walks parser events (libyaml's parser keeps an
-    explicit stack); it runs only when a cheap over-estimate says the document might be deep."""
+    checked before composing. A block level needs a column more than its parent's at least every
+    second level, and a flow level a bracket, so depth <= 2 * (longest line + 1) + brackets: only
+    when that bound is over the limit do we walk the parser's events (libyaml's parser keeps an
+    explicit stack, so that walk is safe) to find the exact depth."""
     brackets = text.count("[") + text.count("{")
     if brackets > MAX_DEPTH:
         depth = best = 0
@@ -140,7 +212,8 @@ def _nesting_beyond_limit(text: str) -> Loc | None:
             depth = depth + 1 if ch in "[{" else max(0, depth - 1)
             best = max(best, depth)
         brackets = best
-    if brackets <= MAX_DEPTH and not _INDICATOR_RUN.search(text):
+    longest = max(map(len, text.splitlines()), default=0)
+    if 2 * (longest + 1) + brackets <= MAX_DEPTH:
         return None
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
@@ -168,6 +241,8 @@ def compose(text: str) -> tuple[Node | None, Diagnostic | None]:
         if err.context:
             message = f"{message} ({err.context})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if "nesting depth" in message:  # libyaml's own limit (PyYAML 6.0.4+), e.g. deep indentation
+            return None, Diagnostic("Y004", f"YAML nested too deeply ({message})", line, column)
         return None, Diagnostic("Y001", f"invalid YAML: {message}", line, column)
     except yaml.YAMLError as err:  # ReaderError: a character YAML does not allow
         position = getattr(err, "position", 0)

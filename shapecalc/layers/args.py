@@ -8,11 +8,13 @@ are rejected where numbers belong (Python would happily treat `true` as 1).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
 #: Shapes and sizes beyond int64 are refused: PyTorch could not hold them either.
 INT64_MAX = 2**63 - 1
+_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 class ArgError(Exception):
@@ -25,6 +27,13 @@ class ArgError(Exception):
         self.found = found
 
 
+def _digits(n: int) -> int:
+    """Decimal digits of a positive int without str(), which Python 3.11+ refuses past 4,300
+    digits (a 0x... or 0b... literal in a spec can be that long)."""
+    k = int(n.bit_length() * 0.3010299956639812)  # log10(2): the digit count is k or k + 1
+    return k + 1 if n >= 10**k else k
+
+
 def describe(value: Any) -> str:
     """A short description of a found value, bounded in length whatever the value is."""
     if value is None:
@@ -32,8 +41,7 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        text = str(value) if abs(value) < 10**30 else f"an integer of {len(str(abs(value)))} digits"
-        return text
+        return str(value) if abs(value) < 10**30 else f"an integer of {_digits(abs(value))} digits"
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, str):
@@ -146,6 +154,8 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Valida
 
     @json_schema({"type": "number", **{k: v for k, v in bounds.items() if v is not None}})
     def validate(value: Any) -> float:
+        if isinstance(value, str) and _FLOAT.fullmatch(value.strip()):
+            value = float(value)  # YAML 1.1 reads 1e-5 (no dot) as text; it is the number meant
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ArgError("S009", expected, describe(value))
         if isinstance(value, int) and abs(value) > INT64_MAX:

@@ -106,6 +106,12 @@ class Conv(LayerKind):
         c_in, c_out, g, problems = channels(a, x)
         k, s, d = a["kernel_size"], a["stride"], a["dilation"]
         pads = conv_pads(a["padding"], x[1:], k, s, d)
+        mode = a["padding_mode"]
+        for n, (before, after) in zip(x[1:], pads):
+            if (mode == "reflect" and max(before, after) >= n) or (mode == "circular" and max(before, after) > n):
+                limit = "less than" if mode == "reflect" else "at most"
+                raise LayerError("F006", f"padding_mode '{mode}' needs padding {limit} the input size "
+                                 f"{n}, found {max(before, after)} (torch raises)", "padding")
         out, formulas, more, notes = window_output(window_dims(x[1:], k, s, pads, d))
         more += asymmetric_same(a["padding"], k, pads) + kernel_on_a_point(x, k)
         bias = c_out if a["bias"] else 0

@@ -48,8 +48,11 @@ class Flatten(LayerKind):
         for arg, v in (("start_dim", start), ("end_dim", end)):
             if not 0 <= v < rank:
                 raise LayerError("F003", f"{arg}={a[arg]} is out of range for a {rank}-D batched input", arg)
-        if start == 0:
-            raise LayerError("F003", "start_dim=0 would flatten the batch dimension into the features", "start_dim")
+        if start == 0 and end > 0:
+            raise LayerError("F003", f"start_dim={a['start_dim']} is the batch dimension: flattening it into the "
+                             "features is not a per-sample shape", "start_dim")
+        if start == end:  # flattening one dimension changes nothing (torch returns the input)
+            return Inference(x, 0, 0, ["one dimension: unchanged"])
         if start > end:
             raise LayerError("F003", f"start_dim={a['start_dim']} comes after end_dim={a['end_dim']}", "start_dim")
         kept = x[start - 1:end]
