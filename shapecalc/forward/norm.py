@@ -1,0 +1,68 @@
+"""Batch normalisation (eval mode) and local response normalisation, along the channel axis."""
+
+from __future__ import annotations
+
+from math import pow, prod, sqrt
+from typing import Any
+
+from .params import ParamDecl, Params
+from .tensor import ForwardError, Shape, Tensor
+
+
+def batchnorm(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, per channel, in eval mode.
+
+    mean and var are the running statistics; without them (track_running_stats: false) torch
+    uses the input's own, over each channel's values (biased variance), even in eval mode."""
+    c = x.shape[0]
+    n = len(x.data) // c
+    planes = [x.data[i * n:(i + 1) * n] for i in range(c)]
+    if "running_mean" in p:
+        mean, var = p["running_mean"].values(), p["running_var"].values()
+    elif n == 1:
+        raise ForwardError("batch statistics need more than 1 value per channel (torch raises); "
+                           "set track_running_stats: true")
+    else:
+        mean = [sum(v) / n for v in planes]
+        var = [sum((vi - m) ** 2 for vi in v) / n for v, m in zip(planes, mean)]
+    weight = p["weight"].values() if "weight" in p else [1.0] * c
+    bias = p["bias"].values() if "bias" in p else [0.0] * c
+    out: list[float] = []
+    for v, m, s2, w, b in zip(planes, mean, var, weight, bias):
+        scale = w / sqrt(s2 + a["eps"])
+        out += [(vi - m) * scale + b for vi in v]
+    return Tensor(x.shape, out)
+
+
+def batchnorm_params(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
+    """Seeded statistics and affine terms are spread around torch's defaults (1, 0, 0, 1) rather
+    than equal to them, so that a test of this layer cannot pass by the layer doing nothing."""
+    c = (x[0],)
+    decls = {}
+    if a["affine"]:
+        decls["weight"] = ParamDecl(c, "num_features", 0.5, 1.5)
+        decls["bias"] = ParamDecl(c, "num_features", -0.5, 0.5)
+    if a["track_running_stats"]:
+        decls["running_mean"] = ParamDecl(c, "num_features", -0.5, 0.5)
+        decls["running_var"] = ParamDecl(c, "num_features", 0.5, 1.5)
+    return decls
+
+
+def localresponsenorm(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
+    """y_c = x_c / (k + alpha * mean of x^2 over channels c - size//2 .. c + (size-1)//2)^beta,
+    the mean always dividing by `size` (torch zero-pads the channel axis). `math.pow` rather than
+    `**`, which would return a complex number for a negative base."""
+    c, size = x.shape[0], a["size"]
+    n = len(x.data) // c
+    planes = [x.data[i * n:(i + 1) * n] for i in range(c)]
+    squares = [[v * v for v in plane] for plane in planes]
+    out: list[float] = []
+    for ci, plane in enumerate(planes):
+        near = squares[max(0, ci - size // 2):ci + (size - 1) // 2 + 1]
+        sums = [sum(column) for column in zip(*near)]
+        out += [v / pow(s / size * a["alpha"] + a["k"], a["beta"]) for v, s in zip(plane, sums)]
+    return Tensor(x.shape, out)
+
+
+def localresponsenorm_macs(x: Shape, y: Shape, a: dict[str, Any]) -> int:
+    return prod(x) * a["size"]

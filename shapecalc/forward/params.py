@@ -1,0 +1,88 @@
+"""Parameters of the forward pass: declared per layer, then either given (from --weights) or seeded.
+
+Seeded values are uniform on [low, high]. Convolution and linear weights and biases use
++-1/sqrt(fan_in), the bound of torch's default initialisation (kaiming-uniform with a=sqrt(5),
+and the bias rule), so activations keep a realistic scale through deep networks; the values
+themselves are ours, not torch's. Each row of a weight (one filter, one output feature) is drawn
+from its own `random.Random(f"{seed}/{layer}/{param}/{row}")`, so any slice of a layer can be
+generated on its own, in any process, and the result never depends on how the work was split;
+a vector (bias, batch-norm statistics) is drawn from `random.Random(f"{seed}/{layer}/{param}")`.
+The network's input is seeded the same way, uniform on [-1, 1], under the name "input".
+Rows are made when a kernel asks for them: the 37.7 million weights of AlexNet's fc6 are never
+held in memory at once.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from math import prod
+from typing import Iterator, Protocol
+
+from .tensor import Shape
+
+
+@dataclass(frozen=True)
+class ParamDecl:
+    """What a layer needs: a shape in PyTorch's layout (`layout` names its dimensions, for error
+    messages) and the range seeded values are drawn from (a constant when low == high)."""
+
+    shape: Shape
+    layout: str
+    low: float
+    high: float
+
+
+class Param(Protocol):
+    shape: Shape
+
+    def rows(self, start: int, stop: int) -> Iterator[list[float]]:
+        """Rows start..stop-1 along the first dimension, each flattened (weights: 2 or more dimensions)."""
+
+    def values(self) -> list[float]:
+        """Every value, flattened row-major."""
+
+
+@dataclass
+class Given:
+    """A parameter read from a --weights file."""
+
+    shape: Shape
+    data: list[float]
+
+    def rows(self, start: int, stop: int) -> Iterator[list[float]]:
+        n = prod(self.shape[1:])
+        return (self.data[i * n:(i + 1) * n] for i in range(start, stop))
+
+    def values(self) -> list[float]:
+        return self.data
+
+
+@dataclass
+class Seeded:
+    """A parameter drawn from the seed (see the module docstring for the streams)."""
+
+    shape: Shape
+    key: str  # "{seed}/{layer}/{param}"
+    low: float
+    high: float
+
+    def _draw(self, key: str, n: int) -> list[float]:
+        r, low, span = random.Random(key).random, self.low, self.high - self.low
+        return [low + span * r() for _ in range(n)]  # the numbers rng.uniform(low, high) gives
+
+    def rows(self, start: int, stop: int) -> Iterator[list[float]]:
+        n = prod(self.shape[1:])
+        return (self._draw(f"{self.key}/{i}", n) for i in range(start, stop))
+
+    def values(self) -> list[float]:
+        if len(self.shape) == 1:
+            return self._draw(self.key, self.shape[0])
+        return [v for row in self.rows(0, self.shape[0]) for v in row]
+
+
+Params = dict[str, Param]
+
+
+def seeded(seed: int, layer: str, decls: dict[str, ParamDecl]) -> Params:
+    return {name: Seeded(d.shape, f"{seed}/{layer}/{name}", d.low, d.high) for name, d in decls.items()}
