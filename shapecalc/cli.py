@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -24,6 +25,9 @@ EXAMPLES = """Examples:
   shapecalc check architectures/alexnet.yaml
   shapecalc check --format json architectures/*.yaml
   python -m shapecalc check my-net.yaml
+  shapecalc lint architectures/
+  shapecalc lint --format sarif --select F,W . > shapecalc.sarif
+  shapecalc schema > shapecalc-spec.schema.json
 
 Exit codes: 0 no errors, 1 a spec has errors, 2 the command could not run."""
 
@@ -31,7 +35,7 @@ app = typer.Typer(
     name="shapecalc",
     help="Shapes, parameter counts and stride checks for convolutional networks written as YAML.",
     epilog=EXAMPLES,
-    add_completion=False,
+    add_completion=True,  # --install-completion needs a detectable shell; see the README
     no_args_is_help=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -58,11 +62,19 @@ def root(
 
 
 def read_spec(path: Path) -> Analysis | str:
-    """The analysis of one file, or the reason it could not be read (exit code 2)."""
+    """The analysis of one file, or the reason it could not be read (exit code 2).
+
+    Only regular files are read, and no more than the size limit: a FIFO would block forever
+    and /dev/zero never ends."""
+    from .yamlsafe import MAX_BYTES
+
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        return f"{path}: is a directory (give spec files)"
+        if path.is_dir():
+            return f"{path}: is a directory (give spec files)"
+        if not path.is_file():
+            return f"{path}: cannot read: " + ("not a regular file" if path.exists() else "No such file or directory")
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)
     except OSError as err:
         return f"{path}: cannot read: {err.strerror or err}"
     return check_bytes(data, str(path))
@@ -72,6 +84,7 @@ def read_spec(path: Path) -> Analysis | str:
 def check(
     files: List[Path] = typer.Argument(..., help="Spec files (YAML) to check.", show_default=False),
     format: Format = typer.Option(Format.text, "--format", "-f", help="text (a table) or json (one document per line)."),
+    connections: bool = typer.Option(False, "--connections", help="Add LeCun's connections column (weight uses + biases)."),
 ) -> None:
     """Compute every layer's output shape and parameters, and flag strides that do not fit.
 
@@ -95,9 +108,141 @@ def check(
             from .render_text import make_console, render
 
             console = console or make_console()
-            render(result, console)
+            render(result, console, connections)
     raise typer.Exit(status)
+
+
+class LintFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+    junit = "junit"
+
+
+@app.command()
+def lint(
+    paths: List[str] = typer.Argument(..., help="Spec files, folders (searched for *.yaml, *.yml) or quoted globs.",
+                                      show_default=False, metavar="PATH"),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Report only these codes or prefixes "
+                                               "(F,W001; ALL); replaces the configured selection."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Do not report these codes or prefixes; "
+                                               "adds to the configured ignore."),
+    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Warnings fail the run too (exit 1).",
+                                          show_default=False),
+    format: LintFormat = typer.Option(LintFormat.text, "--format", "-f", help="text, json, github (Actions "
+                                      "annotations), sarif (code scanning) or junit (XML)."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="PATTERN", help="Patterns never searched in folders; "
+                                                "replaces the configured and default list."),
+    extend_exclude: Optional[List[str]] = typer.Option(None, "--extend-exclude", metavar="PATTERN", help="More patterns never "
+                                                       "searched in folders."),
+    force_exclude: Optional[bool] = typer.Option(None, "--force-exclude/--no-force-exclude", show_default=False,
+                                                 help="Apply the excludes to files named outright too (pre-commit)."),
+) -> None:
+    """Check many specs for CI: one line per problem, a summary, machine-readable formats.
+
+    Settings come from [tool.shapecalc] in the nearest pyproject.toml; options override them.
+    Exit code 0: no errors; 1: errors (or warnings with --strict); 2: a path could not be
+    read, bad options or bad configuration.
+    """
+    from .formats import FORMATS, text, use_color
+    from .lint import ConfigError, load_settings
+    from .lint import run as lint_files
+
+    try:
+        settings = load_settings(Path.cwd(), select, ignore or (), strict, exclude, extend_exclude or (),
+                                 force_exclude)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise typer.Exit(2)
+    result = lint_files(paths, settings)
+    for problem in result.unreadable:
+        print(f"error: {problem}", file=sys.stderr)
+    if format is LintFormat.text:
+        sys.stdout.write(text(result, color=use_color(sys.stdout.isatty(), os.environ)))
+    else:
+        sys.stdout.write(FORMATS[format.value](result))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft-07) of the spec format, for editors and other tools."""
+    from .schema import schema_text
+
+    sys.stdout.write(schema_text())
 
 
 def main() -> None:
     app(prog_name="shapecalc")
+
+
+@app.command()
+def run(
+    file: Path = typer.Argument(..., help="Spec file (YAML) to execute.", show_default=False),
+    seed: int = typer.Option(0, "--seed", help="Seed for the input and every parameter not given in --weights."),
+    input: Optional[Path] = typer.Option(None, "--input", help="Input tensor as JSON nested lists, channels first, no batch dimension."),
+    weights: Optional[Path] = typer.Option(None, "--weights", help='JSON {layer: {"weight": ..., "bias": ...}} in PyTorch\'s layouts.'),
+    max_macs: int = typer.Option(2_000_000_000, "--max-macs", min=0, help="Refuse networks estimated above this many multiply-accumulates."),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="text (a table) or json (one document)."),
+    save: Optional[Path] = typer.Option(None, "--save", help="Write every layer's output to this JSON file."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars while running (only on a terminal)."),
+) -> None:
+    """Execute the network in pure Python and check every layer's output shape against the calculator's.
+
+    Exit code 0: every layer matches; 1: a mismatch, a bad --input/--weights file, or spec errors
+    that stop the run; 2: a file could not be read or written, bad options, or over --max-macs.
+    """
+    from .forward.driver import blockers, estimate, execute, prepare
+    from .forward.files import DataError, Unreadable
+
+    analysis = read_spec(file)
+    if isinstance(analysis, str):
+        print(f"error: {analysis}", file=sys.stderr)
+        raise typer.Exit(2)
+    problems = blockers(analysis)
+    if problems:
+        for d in analysis.diagnostics:
+            print(f"{analysis.spec.path}:{d.line}:{d.column}: {d.code} {d.message}", file=sys.stderr)
+        print("\n".join(f"error: {p}" for p in problems), file=sys.stderr)
+        raise typer.Exit(1)
+    macs = sum(estimate(analysis))
+    if macs > max_macs:
+        print(f"error: {file}: the forward pass needs about {macs:,} multiply-accumulates, more than the "
+              f"budget of {max_macs:,}; allow it with --max-macs {macs}", file=sys.stderr)
+        raise typer.Exit(2)
+    try:
+        setup = prepare(analysis, seed, input, weights)
+    except Unreadable as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise typer.Exit(2)
+    except DataError as err:
+        print("\n".join(f"error: {p}" for p in err.problems), file=sys.stderr)
+        raise typer.Exit(1)
+    if progress and sys.stdout.isatty():
+        from rich.console import Console
+
+        from .render_run import LayerProgress
+
+        with LayerProgress([r.spec.name for r in analysis.layers], setup, Console(stderr=True)) as report:
+            result = execute(analysis, setup, keep=save is not None, progress=report)
+    else:
+        result = execute(analysis, setup, keep=save is not None)
+    if save is not None:
+        from .forward.report import saved_dict
+
+        try:
+            save.write_text(json.dumps(saved_dict(result)))
+        except OSError as err:
+            print(f"error: {save}: cannot write: {err.strerror or err}", file=sys.stderr)
+            raise typer.Exit(2)
+    if format is Format.json:
+        from .forward.report import run_dict
+
+        sys.stdout.write(json.dumps(run_dict(result)) + "\n")
+    else:
+        from .render_run import render
+        from .render_text import make_console
+
+        render(result, make_console())
+    raise typer.Exit(0 if result.ok else 1)

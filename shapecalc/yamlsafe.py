@@ -241,8 +241,8 @@ def compose(text: str) -> tuple[Node | None, Diagnostic | None]:
         if err.context:
             message = f"{message} ({err.context})"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if "nesting depth" in message:  # libyaml's own limit (PyYAML 6.0.4+), e.g. deep indentation
-            return None, Diagnostic("Y004", f"YAML nested too deeply ({message})", line, column)
+        if "nesting depth" in message:  # libyaml's own limit (PyYAML 6.0.4+): 1,000 levels, as ours
+            return None, Diagnostic("Y004", f"YAML nested more than {MAX_DEPTH} levels deep", line, column)
         return None, Diagnostic("Y001", f"invalid YAML: {message}", line, column)
     except yaml.YAMLError as err:  # ReaderError: a character YAML does not allow
         position = getattr(err, "position", 0)

@@ -29,7 +29,7 @@ def test_json_diagnostics_and_exit_1(run_cli):
     assert proc.returncode == 1
     d = json.loads(proc.stdout)["diagnostics"][0]
     assert d.keys() == DIAG_KEYS
-    assert (d["code"], d["severity"], d["line"], d["column"], d["layer"]) == ("F001", "error", 7, 70, "conv1")
+    assert (d["code"], d["severity"], d["line"], d["column"], d["layer"]) == ("F001", "error", 8, 70, "conv1")
 
 
 def test_json_one_document_per_file_per_line(run_cli):

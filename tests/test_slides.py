@@ -77,7 +77,7 @@ def test_alexnet_conv1_and_pool1_worked_answers():
 def test_alexnet_224_rejected_with_arithmetic(run_cli):
     proc = run_cli("check", "architectures/alexnet-224.yaml")
     assert proc.returncode == 1
-    assert "architectures/alexnet-224.yaml:7:70: F001 conv1: stride does not fit: (224 - 11)/4 + 1 = 54.25" in proc.stdout
+    assert "architectures/alexnet-224.yaml:8:70: F001 conv1: stride does not fit: (224 - 11)/4 + 1 = 54.25" in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
 
 

@@ -33,9 +33,9 @@ def kernel_on_a_point(x: Shape, kernel: tuple[int, ...]) -> list[Problem]:
     spatial = x[1:]
     if not spatial or any(n != 1 for n in spatial) or all(k == 1 for k in kernel):
         return []
-    return [Problem("W005", f"the input is {'x'.join(map(str, spatial))} spatially, so the {'x'.join(map(str, kernel))} "
-                    "kernel sees one real pixel and padding around it; shrink the input less before this "
-                    "layer, or use kernel_size 1", "kernel_size")]
+    sizes, window = "x".join(map(str, spatial)), "x".join(map(str, kernel))
+    return [Problem("W005", f"the input is {sizes} spatially, so the {window} kernel sees one real pixel and "
+                    "padding around it; shrink the input less before this layer, or use kernel_size 1", "kernel_size")]
 
 
 def pooling_gaps(dims: list[WindowDim]) -> list[Problem]:

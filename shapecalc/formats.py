@@ -1,0 +1,185 @@
+"""The report formats of `shapecalc lint`: a LintResult in, the text to write out.
+
+Pure functions, no rich: a CI log must get exactly one line per diagnostic (rich wraps at 80
+columns outside a terminal), and a linter run over a thousand files should not pay for a
+table library. User-supplied text (paths, layer names, unknown keys) can hold any character
+YAML allows, newlines and control characters included; every format escapes it so that a
+spec cannot forge a second diagnostic line, an annotation property or invalid XML.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Callable, Mapping
+from urllib.parse import quote
+
+from . import __version__
+from .diagnostics import RULES, Diagnostic
+from .lint import FileResult, LintResult
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ANSI = {"bold": "\x1b[1m", "error": "\x1b[1;31m", "warning": "\x1b[1;33m", "reset": "\x1b[0m"}
+
+
+def one_line(text: str) -> str:
+    """Control characters and line separators as escapes (`\\n`, `\\x07`), so text stays on one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def use_color(is_terminal: bool, env: Mapping[str, str]) -> bool:
+    """Colour only for a person at a terminal: NO_COLOR (no-color.org) always wins, FORCE_COLOR
+    asks for it in CI logs that render ANSI, TERM=dumb and pipes get plain text."""
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    return is_terminal and env.get("TERM") != "dumb"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def summary(result: LintResult) -> str:
+    """One line: how many files, errors and warnings; what --strict does to the warnings."""
+    checked = f"Checked {_plural(len(result.files), 'file')}"
+    if not result.errors and not result.warnings:
+        return f"{checked}: no problems."
+    bad = sum(1 for f in result.files if f.diagnostics)
+    strict = " (--strict: warnings fail the run)" if result.strict and result.warnings else ""
+    return (f"{checked}: {_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')} "
+            f"in {_plural(bad, 'file')}{strict}.")
+
+
+def text(result: LintResult, color: bool = False) -> str:
+    """`path:line:col: CODE message`, one line each, then the summary line."""
+    c = _ANSI if color else dict.fromkeys(_ANSI, "")
+    lines = [f"{c['bold']}{one_line(f.path)}:{d.line}:{d.column}:{c['reset']} "
+             f"{c[d.severity]}{d.code}{c['reset']} {one_line(d.message)}"
+             for f in result.files for d in f.diagnostics]
+    return "\n".join([*lines, summary(result)]) + "\n"
+
+
+def _record(f: FileResult, d: Diagnostic) -> dict[str, object]:
+    return {"file": f.path, **d.to_dict()}
+
+
+def json_report(result: LintResult) -> str:
+    """One JSON document: the counts, every diagnostic with its file, and what could not be read."""
+    return json.dumps({
+        "shapecalc_version": __version__,
+        "files": len(result.files),
+        "errors": result.errors,
+        "warnings": result.warnings,
+        "strict": result.strict,
+        "diagnostics": [_record(f, d) for f in result.files for d in f.diagnostics],
+        "unreadable": [{"file": u.path, "reason": u.reason} for u in result.unreadable],
+    }, indent=2) + "\n"
+
+
+def _gh_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(value: str) -> str:
+    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(result: LintResult) -> str:
+    """GitHub Actions workflow commands: each diagnostic becomes an annotation on the file's line.
+
+    The job still fails only by the exit code; an annotation is a marker, not a verdict."""
+    lines = [f"::{d.severity} title={_gh_property(d.code)},file={_gh_property(f.path)},"
+             f"line={d.line},col={d.column}::{_gh_data(d.message)}"
+             for f in result.files for d in f.diagnostics]
+    lines += [f"::error file={_gh_property(u.path)}::{_gh_data(u.reason)}" for u in result.unreadable]
+    return "".join(line + "\n" for line in lines)
+
+
+def _uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths stay relative (code scanning resolves them against
+    the checkout), percent-encoded; absolute ones become file:// URIs."""
+    p = Path(path)
+    return p.as_uri() if p.is_absolute() else quote(p.as_posix(), safe="/")
+
+
+def _location(path: str, line: int = 1, column: int = 1) -> dict[str, object]:
+    return {"physicalLocation": {"artifactLocation": {"uri": _uri(path)},
+                                 "region": {"startLine": line, "startColumn": column}}}
+
+
+def sarif(result: LintResult) -> str:
+    """SARIF 2.1.0 for code scanning: every rule of RULES, whatever the selection, so a result's
+    ruleId (the code) always resolves and a run's rule list does not depend on its options; one
+    result per diagnostic. Columns count code points, as PyYAML's marks do."""
+    rules = [{"id": code, "shortDescription": {"text": rule.title},
+              "defaultConfiguration": {"level": rule.severity}} for code, rule in RULES.items()]
+    results = [{"ruleId": d.code, "level": d.severity,
+                "message": {"text": d.message}, "locations": [_location(f.path, d.line, d.column)]}
+               for f in result.files for d in f.diagnostics]
+    notifications = [{"level": "error", "message": {"text": str(u)}, "locations": [_location(u.path)]}
+                     for u in result.unreadable]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "shapecalc", "version": __version__, "semanticVersion": __version__,
+                                "rules": rules}},
+            "invocations": [{"executionSuccessful": not result.unreadable,
+                             "toolExecutionNotifications": notifications}],
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def junit(result: LintResult) -> str:
+    """JUnit XML: a test suite per file and a test case per diagnostic. Errors (and warnings
+    under --strict) are failures; other warnings pass with their text in system-out; a clean file
+    is one passing case, so every file shows up; an unreadable file is an error."""
+    root = ET.Element("testsuites", name="shapecalc")
+    total = failures = 0
+    for f in result.files:
+        suite = ET.SubElement(root, "testsuite", name=one_line(f.path))
+        failed = 0
+        if not f.diagnostics:
+            ET.SubElement(suite, "testcase", classname=one_line(f.path), name="spec")
+        for d in f.diagnostics:
+            case = ET.SubElement(suite, "testcase", classname=one_line(f.path), name=d.code, line=str(d.line),
+                                 column=str(d.column))
+            report = f"{one_line(f.path)}:{d.line}:{d.column}: {d.code} {one_line(d.message)}"
+            if d.severity == "error" or result.strict:
+                failed += 1
+                failure = ET.SubElement(case, "failure", message=one_line(d.message), type=d.code)
+                failure.text = report
+            else:
+                ET.SubElement(case, "system-out").text = report
+        suite.set("tests", str(len(suite)))
+        suite.set("failures", str(failed))
+        suite.set("errors", "0")
+        total += len(suite)
+        failures += failed
+    for u in result.unreadable:
+        suite = ET.SubElement(root, "testsuite", name=one_line(u.path), tests="1", failures="0", errors="1")
+        case = ET.SubElement(suite, "testcase", classname=one_line(u.path), name="read")
+        ET.SubElement(case, "error", message=one_line(u.reason)).text = one_line(str(u))
+    root.set("tests", str(total + len(result.unreadable)))
+    root.set("failures", str(failures))
+    root.set("errors", str(len(result.unreadable)))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+#: Every format by its --format name.
+FORMATS: dict[str, Callable[[LintResult], str]] = {
+    "text": text,
+    "json": json_report,
+    "github": github,
+    "sarif": sarif,
+    "junit": junit,
+}

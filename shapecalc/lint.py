@@ -1,0 +1,328 @@
+"""`shapecalc lint`: find the spec files, check each, keep the diagnostics the selection asks for.
+
+This is the pure core of the linter, as yamllint's linter.run() is of yamllint: it prints nothing
+and never exits; cli.py turns options into Settings, calls `run`, and writes what formats.py
+makes of the result. Everything follows ruff, the linter CI pipelines already know: codes
+selected by prefix (the most specific selector wins), `[tool.shapecalc]` in the nearest
+pyproject.toml, command-line options over the file, excludes that apply to files found in
+directories but not to files named on the command line (unless force-exclude), and exit codes
+0 clean, 1 errors, 2 the command could not run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import glob
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .calc import check_bytes
+from .diagnostics import RULES, Diagnostic
+from .yamlsafe import MAX_BYTES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI (a dependency only there; see the README)
+    import tomli as tomllib
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+#: Never searched when walking directories (ruff skips the same kinds of folders); `exclude`
+#: replaces this list, `extend-exclude` adds to it. Hidden entries hold tool settings, not specs.
+DEFAULT_EXCLUDE = (".*", "__pycache__", "node_modules", "venv", "site-packages", "build", "dist")
+#: `[tool.shapecalc]` keys, as written in pyproject.toml.
+CONFIG_KEYS = ("select", "ignore", "strict", "exclude", "extend-exclude", "force-exclude")
+#: A selector that matches every code (ruff's spelling).
+ALL = "ALL"
+
+
+class ConfigError(Exception):
+    """Bad configuration or options: the command cannot run (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """One layer of rule selection: a `select` (None: keep what earlier layers chose) and an `ignore`."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `run` needs. `root` anchors exclude patterns that contain a slash: the folder of
+    the pyproject.toml they were read from, or the working directory."""
+
+    selections: tuple[Selection, ...] = ()
+    strict: bool = False
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool = False
+    root: Path = Path(".")
+    config_file: Path | None = None
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return enabled_codes(self.selections)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A path that named no file, or a file that could not be read: exit code 2."""
+
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class FileResult:
+    path: str
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class LintResult:
+    files: list[FileResult] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    strict: bool = False
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == "error" for f in self.files for d in f.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity == "warning" for f in self.files for d in f.diagnostics)
+
+    @property
+    def exit_code(self) -> int:
+        """2 if something could not be checked, 1 for errors (or warnings under --strict), else 0."""
+        if self.unreadable:
+            return 2
+        return 1 if self.errors or (self.strict and self.warnings) else 0
+
+
+# -- rule selection -------------------------------------------------------------------------------
+def _check_selector(selector: str) -> str:
+    if selector != ALL and not any(code.startswith(selector) for code in RULES):
+        groups = sorted({code[0] for code in RULES})
+        raise ConfigError(f"unknown rule code or prefix '{selector}' (codes start with {', '.join(groups)}; "
+                          f"e.g. F001, or F for all of them, or {ALL})")
+    return selector
+
+
+def parse_selectors(values: Iterable[str]) -> tuple[str, ...]:
+    """`F,W001` and repeated options alike, upper-cased, each checked against RULES."""
+    return tuple(_check_selector(part.strip().upper()) for value in values for part in value.split(",")
+                 if part.strip())
+
+
+def _specificity(code: str, selectors: Sequence[str]) -> int:
+    """Length of the longest selector matching `code` (ALL matches with 0), or -1 for none."""
+    return max((0 if s == ALL else len(s) for s in selectors if s == ALL or code.startswith(s)), default=-1)
+
+
+def enabled_codes(selections: Iterable[Selection]) -> frozenset[str]:
+    """Apply selections in order, as ruff does: every code is on to begin with; a layer with a
+    `select` starts over from nothing; within a layer the more specific selector wins, and an
+    `ignore` wins a tie (`--select W --ignore W` reports nothing)."""
+    enabled = set(RULES)
+    for layer in selections:
+        if layer.select is not None:
+            enabled = set()
+        for code in RULES:
+            chosen, ignored = _specificity(code, layer.select or ()), _specificity(code, layer.ignore)
+            if chosen > ignored:
+                enabled.add(code)
+            elif ignored >= 0:
+                enabled.discard(code)
+    return frozenset(enabled)
+
+
+# -- configuration --------------------------------------------------------------------------------
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml, from `start` upwards, that has a [tool.shapecalc] table.
+
+    Files without the table are skipped unparsed (a quick text search first), so an unrelated
+    or broken pyproject.toml further up never stops the linter."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        try:
+            if b"[tool.shapecalc" in candidate.read_bytes():
+                return candidate
+        except OSError:
+            continue
+    return None
+
+
+def _strings(key: str, value: Any, where: Path) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: [tool.shapecalc] {key}: expected a list of strings")
+    return tuple(value)
+
+
+def read_config(path: Path) -> Settings:
+    """Settings from a pyproject.toml's [tool.shapecalc] table; every key optional."""
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("shapecalc", {})
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.shapecalc] must be a table")
+    for key in table:
+        if key not in CONFIG_KEYS:
+            raise ConfigError(f"{path}: [tool.shapecalc] has no key '{key}' (it takes {', '.join(CONFIG_KEYS)})")
+    for key in ("strict", "force-exclude"):
+        if not isinstance(table.get(key, False), bool):
+            raise ConfigError(f"{path}: [tool.shapecalc] {key}: expected true or false")
+    selected = _strings("select", table["select"], path) if "select" in table else None
+    ignored = _strings("ignore", table.get("ignore", []), path)
+    try:
+        select = None if selected is None else parse_selectors(selected)
+        ignore = parse_selectors(ignored)
+    except ConfigError as err:
+        raise ConfigError(f"{path}: [tool.shapecalc] {err}") from None
+    return Settings(
+        selections=(Selection(select, ignore),),
+        strict=table.get("strict", False),
+        exclude=_strings("exclude", table["exclude"], path) if "exclude" in table else DEFAULT_EXCLUDE,
+        extend_exclude=_strings("extend-exclude", table.get("extend-exclude", []), path),
+        force_exclude=table.get("force-exclude", False),
+        root=path.parent,
+        config_file=path,
+    )
+
+
+def load_settings(cwd: Path, select: Sequence[str] | None = None, ignore: Sequence[str] = (),
+                  strict: bool | None = None, exclude: Sequence[str] | None = None,
+                  extend_exclude: Sequence[str] = (), force_exclude: bool | None = None) -> Settings:
+    """The nearest configuration, then the command line's options over it (None: not given).
+
+    `select` replaces the configured selection, `ignore` and `extend_exclude` add to it."""
+    config = find_config(cwd.resolve())
+    settings = read_config(config) if config else Settings(root=cwd)
+    override = Selection(parse_selectors(select) if select is not None else None, parse_selectors(ignore))
+    return replace(
+        settings,
+        selections=settings.selections + (override,),
+        strict=settings.strict if strict is None else strict,
+        exclude=settings.exclude if exclude is None else tuple(exclude),
+        extend_exclude=settings.extend_exclude + tuple(extend_exclude),
+        force_exclude=settings.force_exclude if force_exclude is None else force_exclude,
+    )
+
+
+# -- finding the files ----------------------------------------------------------------------------
+def is_excluded(path: Path, settings: Settings) -> bool:
+    """Patterns without a slash match a file or folder name anywhere (`.venv`, `*-draft.yaml`);
+    patterns with one match the path from the settings' root (`architectures/old/*`)."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(settings.root)).replace(os.sep, "/")
+    inside = relative != ".." and not relative.startswith("../")  # outside the root only names match
+    for pattern in settings.exclude + settings.extend_exclude:
+        pattern = pattern.rstrip("/")
+        if "/" not in pattern:
+            if fnmatch.fnmatchcase(path.name, pattern):
+                return True
+        elif inside and fnmatch.fnmatchcase(relative, pattern.removeprefix("./")):
+            return True
+    return False
+
+
+def _excluded_here_or_above(path: Path, settings: Settings) -> bool:
+    """For a path not met while walking (named outright under force-exclude, or matched by a
+    glob): excluded if it is, or if a folder above it is, up to the settings' root."""
+    if is_excluded(path, settings):
+        return True
+    root = os.path.abspath(settings.root)
+    for parent in path.parents:
+        folder = os.path.abspath(parent)
+        if folder == root or not folder.startswith(root + os.sep):
+            return False
+        if is_excluded(parent, settings):
+            return True
+    return False
+
+
+def _walk(top: Path, settings: Settings) -> Iterable[Path]:
+    """Spec files below a folder, in sorted order, pruning excluded folders as it goes."""
+    for folder, dirs, files in os.walk(top):
+        base = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not is_excluded(base / d, settings))
+        for name in sorted(files):
+            path = base / name
+            if name.endswith(SPEC_SUFFIXES) and not is_excluded(path, settings):
+                yield path
+
+
+def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[Unreadable]]:
+    """The files to lint, each once, in the order given; and the arguments that named nothing.
+
+    A folder is searched for *.yaml and *.yml; a glob (quoted, so the shell leaves it alone;
+    `**` recurses) is expanded like a folder's contents; a file named outright is linted
+    whatever its name, even when excluded, unless force-exclude is set."""
+    found: list[Path] = []
+    missing: list[Unreadable] = []
+    for arg in args:
+        path = Path(arg)
+        if settings.force_exclude and _excluded_here_or_above(path, settings):
+            continue
+        if path.is_dir():
+            found.extend(_walk(path, settings))
+        elif os.path.lexists(path):
+            found.append(path)
+        elif glob.has_magic(arg):
+            matches = [Path(m) for m in sorted(glob.glob(arg, recursive=True))]
+            if not matches:
+                missing.append(Unreadable(arg, "no files match this pattern"))
+            for match in matches:
+                if _excluded_here_or_above(match, settings):
+                    continue
+                if match.is_dir():
+                    found.extend(_walk(match, settings))
+                elif match.name.endswith(SPEC_SUFFIXES):
+                    found.append(match)
+        else:
+            missing.append(Unreadable(arg, "no such file or directory"))
+    seen: set[str] = set()
+    unique = []
+    for path in found:
+        key = os.path.normcase(os.path.abspath(path))
+        if key not in seen:
+            seen.add(key)
+            unique.append(str(path))
+    return unique, missing
+
+
+# -- checking -------------------------------------------------------------------------------------
+def lint_file(path: str) -> list[Diagnostic]:
+    """Every diagnostic of one file. Reads at most MAX_BYTES + 1 bytes, so a huge file (or a
+    device that never ends) costs bounded memory and time. Raises OSError."""
+    with open(path, "rb") as stream:
+        size = os.fstat(stream.fileno()).st_size
+        data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        size = max(size, len(data))
+        return [Diagnostic("Y004", f"file is {size:,} bytes or more, over the limit of {MAX_BYTES:,}", 1, 1)]
+    return check_bytes(data, path).diagnostics
+
+
+def run(args: Sequence[str], settings: Settings) -> LintResult:
+    """Lint every file the arguments name, in one process; keep the selected diagnostics."""
+    paths, missing = discover(args, settings)
+    codes = settings.codes
+    result = LintResult(unreadable=missing, strict=settings.strict)
+    for path in paths:
+        try:
+            diagnostics = lint_file(path)
+        except OSError as err:
+            result.unreadable.append(Unreadable(path, f"cannot read: {err.strerror or err}"))
+            continue
+        result.files.append(FileResult(path, [d for d in diagnostics if d.code in codes]))
+    return result
