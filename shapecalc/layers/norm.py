@@ -28,19 +28,24 @@ def norm_counts(x: Shape, a: dict[str, Any], declared: str) -> Inference:
     return Inference(x, params, buffers, formulas, check_declared(declared, a[declared], c))
 
 
+def norm_args(affine: bool, track: bool) -> tuple[Arg, ...]:
+    """Batch and instance norm take the same arguments; only torch's defaults differ."""
+    return (
+        Arg("num_features", optional(integer()), None, (), "checked against the incoming channels"),
+        Arg("eps", number(0), 1e-5),
+        Arg("momentum", optional(number(0, 1)), 0.1),
+        Arg("affine", boolean, affine, (), "learn a scale and shift per channel (2C parameters)"),
+        Arg("track_running_stats", boolean, track, (), "keep running mean/var (2C + 1 buffer elements)"),
+    )
+
+
 class BatchNorm(LayerKind):
     summary = "Batch normalisation (torch.nn.BatchNorm{n}d)"
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
         self.type = f"batchnorm{ndim}d"
-        self.args = (
-            Arg("num_features", optional(integer()), None, (), "checked against the incoming channels"),
-            Arg("eps", number(0), 1e-5),
-            Arg("momentum", optional(number(0, 1)), 0.1),
-            Arg("affine", boolean, True, (), "learn a scale and shift per channel (2C parameters)"),
-            Arg("track_running_stats", boolean, True, (), "keep running mean/var (2C + 1 buffer elements)"),
-        )
+        self.args = norm_args(affine=True, track=True)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         layouts = {1: ((1, 2), "[C] or [C, L]"), 2: ((3,), "[C, H, W]"), 3: ((4,), "[C, D, H, W]")}
@@ -111,13 +116,7 @@ class InstanceNorm(LayerKind):
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
         self.type = f"instancenorm{ndim}d"
-        self.args = (
-            Arg("num_features", optional(integer()), None, (), "checked against the incoming channels"),
-            Arg("eps", number(0), 1e-5),
-            Arg("momentum", optional(number(0, 1)), 0.1),
-            Arg("affine", boolean, False, (), "learn a scale and shift per channel (2C parameters)"),
-            Arg("track_running_stats", boolean, False, (), "keep running mean/var (2C + 1 buffer elements)"),
-        )
+        self.args = norm_args(affine=False, track=False)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}[self.ndim])
