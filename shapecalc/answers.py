@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .calc import Analysis, LayerResult
+from .cost import View, layer_cost, layer_costs, totals
 from .diagnostics import Diagnostic
 from .layers.base import shape_str
 from .spec import Loc
@@ -52,13 +53,62 @@ def _params_arithmetic(r: LayerResult) -> str:
     return next((f for f in r.formulas if "params" in f), f"{r.params:,} parameters")
 
 
+def _macs(r: LayerResult) -> tuple[Any, str]:
+    """Plain multiply-accumulates (the default convention), with the product that gives them."""
+    cost = layer_cost(r)
+    macs = int(cost.macs) if cost else None
+    view = View(r)
+    if macs and r.spec.type.startswith(("conv", "linear")) and not r.spec.type.startswith("convtranspose"):
+        count = view.positions if r.spec.type.startswith("conv") else view.rows
+        where = "positions" if r.spec.type.startswith("conv") else "rows"
+        return macs, f"{count:,} output {where} x {view.weights:,} weights = {macs:,} MACs"
+    return macs, f"{macs:,} MACs" if macs is not None else "unknown"
+
+
+def _total_macs(a: Analysis) -> tuple[Any, str]:
+    costs = layer_costs(a)
+    total = totals(costs).macs
+    return total, " + ".join(f"{int(c.macs):,}" for c in costs if c and c.macs) + f" = {total:,} MACs"
+
+
 LayerGetter = Callable[[Analysis, LayerResult], tuple[Any, str]]
 LAYER_GETTERS: dict[str, LayerGetter] = {
     "output_shape": lambda a, r: (r.output_shape, _shape_arithmetic(r)),
     "params": lambda a, r: (r.params, _params_arithmetic(r)),
     "trainable_params": lambda a, r: (r.trainable_params, _params_arithmetic(r)),
     "connections": lambda a, r: (r.connections, f"{r.connections:,} connections"),
+    "macs": lambda a, r: _macs(r),
+    "receptive_field": lambda a, r: _receptive(a, r),
 }
+
+
+def _receptive(a: Analysis, r: LayerResult) -> tuple[Any, str]:
+    """The whole field, {size, jump, start} per spatial dimension; `answer_form` cuts it to what
+    the answer gives."""
+    from .receptive import step_text
+
+    f = r.receptive_field
+    if f is None:
+        return "none (no spatial grid after this layer)", step_text(a, r) or ""
+    return f.to_dict(), step_text(a, r) or ""
+
+
+def _one_or_many(expected: Any, values: list) -> Any:
+    """A list per dimension when the answer is a list (or the dimensions differ), else one value."""
+    if isinstance(expected, list) or len(set(values)) != 1:
+        return values
+    return values[0]
+
+
+def answer_form(key: str, expected: Any, actual: Any) -> Any:
+    """The right value in the form the answer is written in. `receptive_field` takes the size
+    (`11`: every dimension; `[11, 11]`: per dimension) or a mapping with any of `size`, `jump` and
+    `start`, each one value for every dimension or a list per dimension."""
+    if key != "receptive_field" or not isinstance(actual, dict):
+        return actual
+    if isinstance(expected, dict):
+        return {k: _one_or_many(v, actual[k]) if k in actual else None for k, v in expected.items()}
+    return _one_or_many(expected, actual["size"])
 
 TopGetter = Callable[[Analysis], tuple[Any, str]]
 TOP_GETTERS: dict[str, TopGetter] = {
@@ -67,6 +117,7 @@ TOP_GETTERS: dict[str, TopGetter] = {
                                + f" = {a.total_params:,}"),
     "trainable_params": lambda a: (a.trainable_params, f"{a.trainable_params:,} trainable"),
     "connections": lambda a: (a.connections, f"{a.connections:,} connections"),
+    "total_macs": lambda a: _total_macs(a),
 }
 
 
@@ -80,6 +131,7 @@ def check_answers(a: Analysis) -> list[Answer]:
             getter = LAYER_GETTERS.get(key)
             if getter is not None:
                 actual, arithmetic = getter(a, r)
+                actual = answer_form(key, expected, actual)
                 answers.append(Answer(r.spec.name, key, expected, actual, arithmetic, loc))
     if a.complete:
         for key, (expected, loc) in a.spec.expect.items():

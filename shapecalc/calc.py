@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import prod
+from typing import Any
 
 from .diagnostics import Diagnostic
 from .layers import LayerError, Shape
@@ -28,6 +29,7 @@ class LayerResult:
     notes: list[str] = field(default_factory=list)
     connections: int = 0
     input_shapes: list[Shape | None] = field(default_factory=list)  # one per input (merges have several)
+    receptive_field: Any = None  # receptive.Field, set by check_text (None: no spatial grid, or unknown)
 
     @property
     def trainable_params(self) -> int:
@@ -118,11 +120,13 @@ def analyze(spec: Spec) -> Analysis:
 def check_text(text: str, path: str = "<spec>") -> Analysis:
     """Parse and analyse; the diagnostics of both stages, in file order."""
     from .answers import answer_diagnostics, check_answers  # answers builds on Analysis
+    from .receptive import annotate  # so does the receptive field
 
     spec, diagnostics = parse(text, path)
     analysis = analyze(spec)
+    alignment = annotate(analysis)  # every layer's receptive field; W006 where merged grids differ
     analysis.answers = check_answers(analysis)
-    found = diagnostics + analysis.diagnostics + answer_diagnostics(analysis.answers)
+    found = diagnostics + analysis.diagnostics + alignment + answer_diagnostics(analysis.answers)
     analysis.diagnostics = sorted(found, key=lambda d: (d.line, d.column))
     return analysis
 

@@ -17,6 +17,7 @@ import typer
 
 from . import __version__
 from .calc import Analysis, check_bytes
+from .cost import CONVENTIONS, DTYPES, OPTIMIZERS, Options
 from .diagnostics import has_errors
 
 EXAMPLES = """Examples:
@@ -45,6 +46,12 @@ app = typer.Typer(
 class Format(str, enum.Enum):
     text = "text"
     json = "json"
+
+
+# The choices of `check`'s cost options, from shapecalc.cost (which says what each means).
+Convention = enum.Enum("Convention", {name: name for name in CONVENTIONS}, type=str)
+DType = enum.Enum("DType", {name: name for name in DTYPES}, type=str)
+Optimizer = enum.Enum("Optimizer", {name: name for name in OPTIMIZERS}, type=str)
 
 
 def _version(value: bool) -> None:
@@ -85,11 +92,18 @@ def check(
     files: List[Path] = typer.Argument(..., help="Spec files (YAML) to check.", show_default=False),
     format: Format = typer.Option(Format.text, "--format", "-f", help="text (a table) or json (one document per line)."),
     connections: bool = typer.Option(False, "--connections", help="Add LeCun's connections column (weight uses + biases)."),
+    convention: Convention = typer.Option(Convention.macs, "--convention", help="How MACs are counted: macs "
+                                          "(conv and linear, no bias), or as torchinfo, fvcore or ptflops count."),
+    dtype: DType = typer.Option(DType.float32, "--dtype", help="Bytes per parameter and activation."),
+    batch: int = typer.Option(1, "--batch", min=1, help="Batch size for activation memory."),
+    optimizer: Optimizer = typer.Option(Optimizer.sgd, "--optimizer", help="Optimizer state in the training "
+                                        "memory estimate: sgd (none), momentum (1 per parameter), adam (2)."),
 ) -> None:
     """Compute every layer's output shape and parameters, and flag strides that do not fit.
 
     Exit code 0: no errors; 1: a spec has errors; 2: a file could not be read or bad options.
     """
+    options = Options(convention.value, dtype.value, batch, optimizer.value)
     status = 0
     console = None
     for path in files:
@@ -103,12 +117,12 @@ def check(
         if format is Format.json:
             from .report import analysis_dict
 
-            sys.stdout.write(json.dumps(analysis_dict(result)) + "\n")
+            sys.stdout.write(json.dumps(analysis_dict(result, options)) + "\n")
         else:
             from .render_text import make_console, render
 
             console = console or make_console()
-            render(result, console, connections)
+            render(result, console, connections, options)
     raise typer.Exit(status)
 
 

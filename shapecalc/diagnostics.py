@@ -68,6 +68,7 @@ RULES: dict[str, Rule] = {
         Rule("W003", "warning", "padding 'same' with an even kernel is asymmetric (one more on the right)"),
         Rule("W004", "warning", "pooling stride wider than its window: input between windows is never pooled"),
         Rule("W005", "warning", "convolution wider than 1x1 on a 1x1 input (the input shrank too early)"),
+        Rule("W006", "warning", "merged inputs' receptive fields are not aligned (different jumps or centres)"),
     )
 }
 

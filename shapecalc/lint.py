@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
+import stat
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -320,6 +321,9 @@ def run(args: Sequence[str], settings: Settings) -> LintResult:
     result = LintResult(unreadable=missing, strict=settings.strict)
     for path in paths:
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device never end
+                result.unreadable.append(Unreadable(path, "cannot read: not a regular file"))
+                continue
             diagnostics = lint_file(path)
         except OSError as err:
             result.unreadable.append(Unreadable(path, f"cannot read: {err.strerror or err}"))

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from . import report
 from .calc import Analysis
+from .cost import Options, human_bytes, layer_costs, memory, totals, whole
 from .diagnostics import Diagnostic
 from .layers.base import shape_str
 
@@ -53,7 +54,7 @@ def sequential(a: Analysis) -> bool:
     return True
 
 
-def layer_table(a: Analysis, connections: bool = False) -> Table:
+def layer_table(a: Analysis, connections: bool = False, options: Options | None = None) -> Table:
     """One row per layer, indented by block depth, with a subtotal row where each block starts."""
     title = Text(clean(a.spec.name or a.spec.path), style="bold")
     title.append(f"  input {shape_str(a.spec.input_shape)}", style="dim")
@@ -68,6 +69,10 @@ def layer_table(a: Analysis, connections: bool = False) -> Table:
     table.add_column("params", justify="right")
     if connections:
         table.add_column("connections", justify="right")
+    convention = (options or Options()).convention
+    table.add_column("MACs" if convention == "macs" else f"MACs ({convention})", justify="right")
+    costs = layer_costs(a, convention)
+    macs = {r.spec.name: c.macs for r, c in zip(a.layers, costs) if c is not None}
     table.add_column("arithmetic", style="dim")
     blocks = report.block_dicts(a)
     starts: dict[str, list[dict]] = {}
@@ -79,7 +84,8 @@ def layer_table(a: Analysis, connections: bool = False) -> Table:
             kind = f"{b['block']} x{b['repeat']}" if b["repeat"] > 1 else b["block"]
             row = ["", Text("  " * b["depth"] + clean(b["name"]), style="bold"), Text(clean(kind), style="bold magenta")]
             row += [""] if show_inputs else []
-            row += [shapes, Text(f"{b['params']:,}", style="bold")] + ([""] if connections else []) + [""]
+            row += [shapes, Text(f"{b['params']:,}", style="bold")] + ([""] if connections else [])
+            row += [Text(f"{whole(sum(macs.get(name, 0) for name in b['layers'])):,}", style="bold"), ""]
             table.add_row(*row)
         multi = len(r.input_shapes) > 1
         into = " + ".join(shape_str(x) for x in r.input_shapes) if multi and len(r.input_shapes) <= 2 else (
@@ -94,6 +100,7 @@ def layer_table(a: Analysis, connections: bool = False) -> Table:
         row += [Text(clean(", ".join(names)) if r.spec.inputs != [previous] else "")] if show_inputs else []
         row += [f"{into} -> {shape_str(r.output_shape)}", params]
         row += [f"{r.connections:,}" if r.connections else ""] if connections else []
+        row += ["?" if r.spec.name not in macs else f"{whole(macs[r.spec.name]):,}" if macs[r.spec.name] else ""]
         table.add_row(*row, Text("\n".join(r.formulas)))
     return table
 
@@ -102,7 +109,7 @@ def _tuple(shape: list[int] | None) -> tuple[int, ...] | None:
     return None if shape is None else tuple(shape)
 
 
-def totals_text(a: Analysis, connections: bool = False) -> Text:
+def totals_text(a: Analysis, connections: bool = False, options: Options | None = None) -> Text:
     known = "" if a.complete else " (layers with unknown shapes not counted)"
     outputs = ", ".join(shape_str(x) for x in a.output_shapes) if len(a.output_shapes) > 1 else shape_str(
         a.output_shape if a.complete else None)
@@ -110,14 +117,24 @@ def totals_text(a: Analysis, connections: bool = False) -> Text:
         f"Total params: {a.total_params:,}  trainable: {a.trainable_params:,}  "
         f"non-trainable: {a.total_params - a.trainable_params:,}  buffers: {a.buffers:,}"
         + (f"  connections: {a.connections:,}" if connections else "") + f"{known}\n"
+        + cost_text(a, options or Options()) + "\n"
         f"Output shape{'s' * (len(a.output_shapes) > 1)}: {outputs}"
     )
 
 
-def render(a: Analysis, console: Console, connections: bool = False) -> None:
+def cost_text(a: Analysis, o: Options) -> str:
+    """Two lines: MACs and FLOPs under the convention, then memory (exact bytes are in the JSON)."""
+    total, m = totals(layer_costs(a, o.convention)), memory(a, o.dtype, o.batch, o.optimizer)
+    return (f"Total MACs: {total.macs:,}  FLOPs: {total.flops:,}  (convention: {o.convention})\n"
+            f"Memory ({o.dtype}, batch {o.batch}): parameters {human_bytes(m.param_bytes)}  "
+            f"buffers {human_bytes(m.buffer_bytes)}  activations {human_bytes(m.activation_bytes)}  "
+            f"training with {o.optimizer} {human_bytes(m.training_bytes)}")
+
+
+def render(a: Analysis, console: Console, connections: bool = False, options: Options | None = None) -> None:
     if a.spec.layers:
-        console.print(layer_table(a, connections))
-        console.print(totals_text(a, connections))
+        console.print(layer_table(a, connections, options))
+        console.print(totals_text(a, connections, options))
     for r in a.layers:
         for note in r.notes:
             console.print(Text.assemble(("note", "bold blue"), f" {r.spec.name}: {note}"))

@@ -9,6 +9,7 @@ from typing import Any
 
 from . import __version__
 from .calc import Analysis, LayerResult
+from .cost import DTYPES, Cost, Options, activation_elements, layer_costs, memory, totals, whole
 
 
 def _shape(shape: tuple[int, ...] | None) -> list[int] | None:
@@ -17,6 +18,13 @@ def _shape(shape: tuple[int, ...] | None) -> list[int] | None:
 
 def _plain(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def cost_dict(r: LayerResult, cost: Cost | None, o: Options) -> dict[str, Any]:
+    """A layer's `macs`, `flops`, `activation_elements`, `activation_bytes` (null when unknown)."""
+    elements = activation_elements(r, o.batch)
+    return {"macs": whole(cost and cost.macs), "flops": whole(cost and cost.flops), "activation_elements": elements,
+            "activation_bytes": None if elements is None else elements * DTYPES[o.dtype]}
 
 
 def layer_dict(r: LayerResult) -> dict[str, Any]:
@@ -34,6 +42,7 @@ def layer_dict(r: LayerResult) -> dict[str, Any]:
         "arguments": {k: _plain(v) for k, v in r.spec.args.items()},
         "arithmetic": r.formulas,
         "notes": r.notes,
+        "receptive_field": r.receptive_field.to_dict() if r.receptive_field is not None else None,
         "line": r.spec.loc.line,
         "column": r.spec.loc.column,
     }
@@ -59,8 +68,14 @@ def block_dicts(a: Analysis) -> list[dict[str, Any]]:
     return out
 
 
-def analysis_dict(a: Analysis) -> dict[str, Any]:
+def analysis_dict(a: Analysis, options: Options | None = None) -> dict[str, Any]:
+    o = options or Options()
     diagnostics = [d.to_dict() for d in a.diagnostics]
+    costs = layer_costs(a, o.convention)
+    total = totals(costs)
+    layers = [{**layer_dict(r), **cost_dict(r, c, o)} for r, c in zip(a.layers, costs)]
+    macs = {r.spec.name: c.macs for r, c in zip(a.layers, costs) if c is not None}
+    blocks = [{**b, "macs": whole(sum(macs.get(name, 0) for name in b["layers"]))} for b in block_dicts(a)]
     return {
         "shapecalc_version": __version__,
         "file": a.spec.path,
@@ -69,13 +84,17 @@ def analysis_dict(a: Analysis) -> dict[str, Any]:
         "output_shape": _shape(a.output_shape) if a.complete else None,
         "outputs": a.spec.outputs,
         "output_shapes": [_shape(s) for s in a.output_shapes],
-        "layers": [layer_dict(r) for r in a.layers],
-        "blocks": block_dicts(a),
+        "layers": layers,
+        "blocks": blocks,
         "total_params": a.total_params,
         "trainable_params": a.trainable_params,
         "non_trainable_params": a.total_params - a.trainable_params,
         "buffers": a.buffers,
         "connections": a.connections,
+        "convention": o.convention,
+        "total_macs": total.macs,
+        "total_flops": total.flops,
+        "memory": memory(a, o.dtype, o.batch, o.optimizer).to_dict(),
         "errors": sum(d["severity"] == "error" for d in diagnostics),
         "warnings": sum(d["severity"] == "warning" for d in diagnostics),
         "diagnostics": diagnostics,

@@ -7,7 +7,8 @@ checks that schema and parser agree on which specs are valid, so the two cannot 
 
 A schema cannot say everything the parser checks. It is written never to reject a valid spec,
 and it lets through what only shapecalc can see: shapes (the F codes), unique layer names and
-what `inputs` and `outputs` refer to, integers written as 4.0 (JSON has a single number type),
+what `inputs` and `outputs` refer to, integers written as 4.0 and real numbers written as
+integers beyond int64 (JSON has a single number type),
 block names used as layer types, and, inside blocks, argument values (they may be `$parameters`;
 the argument names are still checked). Type names are matched ignoring case, as the parser does.
 """

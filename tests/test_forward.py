@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from math import prod
 
 import pytest
@@ -19,11 +20,12 @@ from shapecalc.calc import check_text  # noqa: E402
 from shapecalc.forward.driver import CAN_FORK, blockers, estimate, execute, prepare  # noqa: E402
 from shapecalc.forward.ops import OPS, Op  # noqa: E402
 from shapecalc.forward.tensor import Tensor  # noqa: E402
+from shapecalc.layers import KINDS  # noqa: E402
 from shapecalc.spec import INPUT  # noqa: E402
 
 from .conftest import ARCH  # noqa: E402
+from .torch_bridge import SparseConv, module_for  # noqa: E402
 from .torch_bridge import apply as torch_apply  # noqa: E402
-from .torch_bridge import module_for  # noqa: E402
 
 #: Relative tolerance of the issue; the absolute one only matters for values that sums of
 #: products cancel to nearly zero, where the order of additions alone moves the last bits.
@@ -42,14 +44,28 @@ def torch_outputs(analysis, setup):
             _, y = torch_apply(layer, xs)
         else:
             module = module_for(layer, tuple(xs[0].shape[1:])).double().eval()
-            target = module[-1] if isinstance(module, torch.nn.Sequential) else module  # keras_same: pad, conv
+            load(module[-1] if isinstance(module, torch.nn.Sequential) else module, params)  # keras_same: pad, conv
             with torch.no_grad():
-                for name, p in params.items():
-                    getattr(target, name).copy_(torch.tensor(p.values(), dtype=torch.float64).reshape(p.shape))
                 y = module(xs[0])
         values[layer.name] = y
         outputs.append(y[0])
     return outputs
+
+
+def load(module, params):
+    """Our parameters into the torch module, by name. A SparseConv (connection table) takes one
+    small convolution per output map: it gets the full weight's rows for the maps the table links,
+    so any weight the table leaves out but our kernel used would show as a difference."""
+    values = {name: torch.tensor(p.values(), dtype=torch.float64).reshape(p.shape) for name, p in params.items()}
+    with torch.no_grad():
+        if isinstance(module, SparseConv):
+            for o, (conv, row) in enumerate(zip(module.convs, module.table)):
+                conv.weight.copy_(values["weight"][o:o + 1, row])
+                if "bias" in values:
+                    conv.bias.copy_(values["bias"][o:o + 1])
+            return
+        for name, value in values.items():
+            getattr(module, name).copy_(value)
 
 
 def run_both(tmp_path, text, scale=None, weights=None):
@@ -97,6 +113,8 @@ CASES = {
     "conv2d-stride-misfit": ([1, 7, 7], "conv2d: {out_channels: 2, kernel_size: 3, stride: 3}", None),
     "conv1d": ([3, 11], "conv1d: {out_channels: 5, kernel_size: 3, stride: 2, padding: 1, dilation: 2}", None),
     "conv3d": ([2, 5, 6, 5], "conv3d: {out_channels: 4, kernel_size: [2, 3, 2], stride: [1, 2, 1], padding: 1, groups: 2}", None),
+    "conv2d-connection-table": ([4, 7, 7], "conv2d: {out_channels: 3, kernel_size: 3, stride: 2, padding: 1, connection_table: [[0, 1], [1, 2, 3], [3]]}", None),
+    "conv2d-connection-table-reflect": ([3, 6, 7], "conv2d: {out_channels: 4, kernel_size: 2, dilation: 2, padding: 1, padding_mode: reflect, bias: false, connection_table: [[2], [0, 2], [1], [2, 0, 1]]}", None),
     "convtranspose2d": ([3, 4, 5], "convtranspose2d: {out_channels: 2, kernel_size: [3, 4], stride: [2, 3], padding: [1, 2], output_padding: [1, 0]}", None),
     "convtranspose2d-groups-dilation": ([4, 3, 3], "convtranspose2d: {out_channels: 6, kernel_size: 3, dilation: 2, groups: 2, bias: false}", None),
     "convtranspose2d-crop": ([2, 6, 6], "convtranspose2d: {out_channels: 2, kernel_size: 2, padding: 2}", None),
@@ -111,6 +129,12 @@ CASES = {
     "avgpool2d-divisor": ([2, 6, 6], "avgpool2d: {kernel_size: 2, divisor_override: 3}", None),
     "avgpool1d-ceil": ([3, 10], "avgpool1d: {kernel_size: 4, stride: 3, padding: 2, ceil_mode: true}", None),
     "avgpool3d": ([2, 5, 6, 5], "avgpool3d: {kernel_size: [2, 3, 2], stride: 2, padding: 1, count_include_pad: false}", None),
+    "lppool2d-ceil": ([2, 7, 8], "lppool2d: {norm_type: 2, kernel_size: 3, stride: 2, ceil_mode: true}", 2.0),
+    "lppool1d-fractional": ([3, 9], "relu\n  - lppool1d: {norm_type: 1.5, kernel_size: 2}", 2.0),
+    "lppool3d-odd": ([2, 4, 5, 4], "relu\n  - lppool3d: {norm_type: 3, kernel_size: 2, stride: [1, 2, 2]}", 2.0),
+    "lppool2d-signed-odd": ([2, 4, 6], "lppool2d: {norm_type: 1, kernel_size: [2, 3]}", 2.0),  # p = 1: a signed sum
+    "subsampling": ([3, 8, 8], "subsampling", None),
+    "subsampling-stride": ([2, 9, 8], "subsampling: {kernel_size: [3, 2], stride: 2}", None),
     "adaptiveavgpool2d": ([2, 7, 9], "adaptiveavgpool2d: {output_size: [3, 4]}", None),
     "adaptiveavgpool1d-grow": ([2, 5], "adaptiveavgpool1d: {output_size: 7}", None),
     "adaptiveavgpool3d-keep": ([2, 5, 4, 6], "adaptiveavgpool3d: {output_size: [2, null, 3]}", None),
@@ -124,11 +148,56 @@ CASES = {
     "batchnorm1d-sequence": ([4, 7], "batchnorm1d: {affine: false}", None),
     "batchnorm3d": ([2, 3, 4, 3], "batchnorm3d", None),
     "batchnorm2d-batch-stats": ([3, 4, 5], "batchnorm2d: {track_running_stats: false}", None),
+    "instancenorm1d": ([3, 7], "instancenorm1d", 2.0),
+    "instancenorm2d-affine": ([3, 4, 5], "instancenorm2d: {affine: true, eps: 0.01}", 2.0),
+    "instancenorm3d-running-stats": ([2, 3, 2, 3], "instancenorm3d: {affine: true, track_running_stats: true}", 2.0),
+    "groupnorm": ([6, 3, 4], "groupnorm: {num_groups: 3, eps: 0.01}", 2.0),
+    "groupnorm-features-no-affine": ([4, 5], "groupnorm: {num_groups: 2, affine: false}", 2.0),
+    "layernorm": ([3, 4, 5], "layernorm: {normalized_shape: [4, 5]}", 2.0),
+    "layernorm-features-no-bias": ([6], "layernorm: {normalized_shape: 6, bias: false}", 2.0),
+    "layernorm-no-affine": ([3, 4], "layernorm: {normalized_shape: [3, 4], elementwise_affine: false, eps: 0.1}", 2.0),
     "linear": ([20], "linear: {out_features: 7}", None),
     "linear-nobias-2d-input": ([3, 5], "linear: {out_features: 4, bias: false}", None),
     "flatten": ([2, 3, 4], "flatten", None),
     "unflatten": ([2, 12], "unflatten: {dim: 2, unflattened_size: [3, 4]}", None),
     "flatten-partial": ([2, 3, 4, 5], "flatten: {start_dim: 2, end_dim: 3}", None),
+    "pixelshuffle": ([8, 2, 3], "pixelshuffle: {upscale_factor: 2}", None),
+    "pixelunshuffle": ([2, 6, 9], "pixelunshuffle: {downscale_factor: 3}", None),
+    "zeropad1d": ([2, 5], "zeropad1d: {padding: 2}", None),
+    "zeropad2d-crop": ([2, 4, 6], "zeropad2d: {padding: [1, -2, -1, 3]}", None),
+    "zeropad3d": ([2, 3, 4, 3], "zeropad3d: {padding: [1, 0, -1, 2, 0, 1]}", None),
+    "centercrop-size": ([2, 7, 8], "centercrop: {size: [4, 5]}", None),  # offsets round(1.5) = 2 and round(1.5) = 2
+    "centercrop-to-second-input": ([2, 9, 8], "maxpool2d: {kernel_size: 2}\n  - centercrop: {inputs: [input, maxpool2d_1]}", None),  # round(2.5) = 2
+    "centercrop-1d": ([3, 8], "centercrop: {size: 3}", None),
+    "centercrop-3d": ([2, 5, 4, 6], "centercrop: {size: [2, 4, 3]}", None),
+    # nearest: torch's general rule, and in 2-D below 129 output rows + columns its legacy one
+    "upsample-nearest-size": ([2, 3, 4], "upsample: {size: [5, 7]}", None),
+    "upsample-nearest-legacy": ([2, 10, 12], "upsample: {scale_factor: [1.05, 2.04]}", None),  # 10 -> 10, 12 -> 24
+    "upsample-nearest-large": ([2, 10, 70], "upsample: {scale_factor: [1.05, 1.9]}", None),  # 10 + 133 > 128
+    "upsample-nearest-1d": ([3, 10], "upsample: {scale_factor: 1.05}", None),
+    "upsample-nearest-3d-recompute": ([2, 3, 4, 5], "upsample: {scale_factor: [1.5, 0.75, 2.3], recompute_scale_factor: true}", None),
+    "upsample-nearest-3d-scale": ([2, 3, 4, 5], "upsample: {scale_factor: [1.5, 0.75, 2.3]}", None),
+    "upsample-nearest-float32": ([2, 2, 3], "upsample: {size: [82, 4]}", None),  # 41 * (2/82) < 1, but not in float32
+    "upsample-nearest-exact-float32": ([2, 2], "upsample: {size: 49, mode: nearest-exact}", None),
+    "upsample-nearest-exact": ([2, 7, 9], "upsample: {scale_factor: [1.7, 0.6], mode: nearest-exact}", None),
+    "upsample-nearest-exact-legacy": ([2, 16, 3], "upsample: {scale_factor: 2.3, mode: nearest-exact}", None),  # row 34
+    "upsample-nearest-exact-large": ([2, 50, 60], "upsample: {scale_factor: 1.2, mode: nearest-exact}", None),
+    "upsample-nearest-exact-1d": ([2, 10], "upsample: {size: 13, mode: nearest-exact}", None),
+    "upsample-nearest-exact-3d": ([1, 3, 4, 5], "upsample: {scale_factor: 1.3, mode: nearest-exact, recompute_scale_factor: false}", None),
+    "upsample-linear": ([2, 7], "upsample: {scale_factor: 2.3, mode: linear}", None),
+    "upsample-linear-align": ([2, 7], "upsample: {size: 12, mode: linear, align_corners: true}", None),
+    "upsample-linear-same-size": ([2, 10], "upsample: {scale_factor: 1.05, mode: linear}", None),  # torch copies
+    "upsample-bilinear": ([2, 5, 6], "upsample: {scale_factor: [1.5, 0.7], mode: bilinear}", None),
+    "upsample-bilinear-recompute": ([2, 5, 6], "upsample: {scale_factor: [1.7, 2.2], mode: bilinear, recompute_scale_factor: true}", None),
+    "upsample-bilinear-align": ([2, 5, 6], "upsample: {size: [9, 4], mode: bilinear, align_corners: true}", None),
+    "upsample-bilinear-large": ([1, 40, 50], "upsample: {scale_factor: 1.7, mode: bilinear}", None),
+    "upsample-bicubic": ([2, 5, 6], "upsample: {scale_factor: [1.7, 0.6], mode: bicubic}", None),
+    "upsample-bicubic-same-size": ([2, 10, 6], "upsample: {scale_factor: [1.05, 2.5], mode: bicubic}", None),  # no copy
+    "upsample-bicubic-align": ([2, 5, 6], "upsample: {size: [8, 3], mode: bicubic, align_corners: true}", None),
+    "upsample-trilinear": ([2, 3, 4, 3], "upsample: {scale_factor: [1.5, 0.8, 2.0], mode: trilinear}", None),
+    "upsample-trilinear-align": ([1, 3, 2, 4], "upsample: {size: [5, 3, 7], mode: trilinear, align_corners: true}", None),
+    "upsample-area": ([2, 7, 9], "upsample: {size: [3, 4], mode: area}", None),
+    "upsample-area-scale-1d": ([2, 10], "upsample: {scale_factor: 0.45, mode: area}", None),
     "localresponsenorm": ([7, 4, 4], "localresponsenorm: {size: 5}", 3.0),
     "localresponsenorm-even": ([6, 5], "localresponsenorm: {size: 4, alpha: 0.5, beta: 0.6, k: 2.0}", 3.0),
     "localresponsenorm-3d": ([5, 2, 3, 2], "localresponsenorm: {size: 3}", 3.0),
@@ -181,6 +250,10 @@ def test_every_kernel_is_checked_against_torch():
     assert set(OPS) <= tested, f"forward kernels without a torch case: {sorted(set(OPS) - tested)}"
 
 
+def test_every_layer_type_has_a_kernel():
+    assert set(KINDS) <= set(OPS), f"layer types `shapecalc run` refuses: {sorted(set(KINDS) - set(OPS))}"
+
+
 @pytest.mark.parametrize("slopes", [[0.4], [0.1, -0.3, 0.7]], ids=["shared", "per-channel"])
 def test_prelu_with_given_slopes(tmp_path, slopes):
     text = spec([3, 4, 5], f"prelu: {{name: act, num_parameters: {len(slopes)}}}")
@@ -201,6 +274,36 @@ def test_conv_with_given_weights_and_seeded_bias(tmp_path):
                              weights={"c": {"weight": weight}})
     assert run.layers[0].weights == "file, seeded bias"
     assert_same(run, expected)
+
+
+TABLE = [[0, 2], [1], [2, 0, 1]]
+
+
+def test_connection_table_with_given_weights(tmp_path):
+    """The full [out, in, *k] layout with zeros where the table links nothing; the bias seeded."""
+    weight = [[[[0.1 * (o + 1) * (i + 1) + 0.01 * t if i in TABLE[o] else 0.0 for t in range(2)]] for i in range(3)]
+              for o in range(3)]
+    text = spec([3, 4, 5], f"conv2d: {{name: c, out_channels: 3, kernel_size: [1, 2], connection_table: {TABLE}}}")
+    run, expected = run_both(tmp_path, text, weights={"c": {"weight": weight}})
+    assert run.layers[0].weights == "file, seeded bias"
+    assert_same(run, expected)
+
+
+@pytest.mark.parametrize("ndim", [1, 3])
+def test_connection_table_in_1d_and_3d(ndim):
+    """tests/torch_bridge.py's SparseConv is 2-D; here each output map is torch's ConvNd over the
+    input maps its row links, with those maps' part of our weight."""
+    layer = f"conv{ndim}d: {{out_channels: 3, kernel_size: 2, stride: 2, padding: 1, connection_table: {TABLE}}}"
+    analysis = check_text(spec([3, 5, 6, 4][:ndim + 1], layer), "table.yaml")
+    setup = prepare(analysis, 4)
+    run = execute(analysis, setup, workers=1, keep=True)
+    (params,) = setup.params
+    x = torch.tensor(setup.input.data, dtype=torch.float64).reshape(1, *setup.input.shape)
+    w = torch.tensor(params["weight"].values(), dtype=torch.float64).reshape(params["weight"].shape)
+    b = torch.tensor(params["bias"].values(), dtype=torch.float64)
+    conv = getattr(torch.nn.functional, f"conv{ndim}d")
+    maps = [conv(x[:, row], w[o:o + 1, row], b[o:o + 1], stride=2, padding=1) for o, row in enumerate(TABLE)]
+    assert_same(run, [torch.cat(maps, dim=1)[0]])
 
 
 LENET5 = """
@@ -238,8 +341,21 @@ def test_architecture_end_to_end(tmp_path, text):
     assert_same(*run_both(tmp_path, text))
 
 
-def test_shipped_lenet5_is_among_them():
-    assert "lenet5.yaml" in [p.id for p in small_architectures()]
+def test_shipped_lenet5s_are_among_them():
+    """The 1998 one too: subsampling, C3's connection table and the fixed RBF layer."""
+    ids = [p.id for p in small_architectures()]
+    assert "lenet5.yaml" in ids and "lenet5-1998.yaml" in ids
+
+
+def test_a_small_unet_end_to_end(tmp_path):
+    """The shipped U-Net (167 G MACs) with 1/32 of its widths on a 188x188 tile: its own blocks,
+    the encoder's maps centre-cropped to the decoder's size and concatenated, four times."""
+    text = re.sub(r"out: (\d+)", lambda m: f"out: {int(m[1]) // 32}", (ARCH / "unet.yaml").read_text())
+    run, expected = run_both(tmp_path, text.replace("input: [1, 572, 572]", "input: [1, 188, 188]"))
+    crops = [layer.shape for layer in run.layers if layer.result.spec.type == "centercrop"]
+    assert crops == [(16, 8, 8), (8, 8, 8), (4, 8, 8), (2, 8, 8)]
+    assert run.output.shape == (2, 4, 4)
+    assert_same(run, expected)
 
 
 def test_softplus_stays_finite_where_torch_overflows(tmp_path):
@@ -287,3 +403,25 @@ def test_batch_statistics_of_single_values_are_an_error_not_a_traceback():
                                    "channel (torch raises); set track_running_stats: true")
     with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
         torch.nn.BatchNorm1d(3, track_running_stats=False).eval()(torch.zeros(1, 3))
+
+
+def test_a_fractional_power_of_a_negative_value_is_an_error_not_nan(tmp_path):
+    (tmp_path / "x.json").write_text("[[-1.0, 2.0, 3.0, 4.0]]")
+    analysis = check_text(spec([1, 4], "lppool1d: {norm_type: 1.5, kernel_size: 2}"), "lp.yaml")
+    run = execute(analysis, prepare(analysis, 0, tmp_path / "x.json"))
+    assert run.layers[0].error == ("lppool1d_1: cannot compute: norm_type 1.5 raises a negative number to a fractional "
+                                   "power, which has no real value (torch gives NaN); a ReLU before the pooling keeps "
+                                   "values >= 0")
+    x = torch.tensor([[[-1.0, 2.0, 3.0, 4.0]]], dtype=torch.float64)
+    assert torch.nn.LPPool1d(1.5, 2)(x)[0, 0, 0].isnan()
+
+
+def test_upsampling_more_than_three_spatial_dimensions_is_an_error():
+    """Inputs have at most three, but unflatten can make a fourth; torch has no kernel for it."""
+    analysis = check_text(spec([1, 2, 2, 4], "unflatten: {dim: 4, unflattened_size: [2, 2]}\n  - upsample: {scale_factor: 2}"),
+                          "up.yaml")
+    run = execute(analysis, prepare(analysis, 0))
+    assert run.layers[1].error == ("upsample_1: cannot compute: torch interpolates 1 to 3 spatial dimensions, not 4 "
+                                   "(F.interpolate raises)")
+    with pytest.raises(NotImplementedError):
+        torch.nn.functional.interpolate(torch.zeros(1, 1, 2, 2, 2, 2), scale_factor=2)

@@ -136,6 +136,38 @@ def test_bad_weights_file(run_cli, spec_file, tmp_path, case):
     assert proc.stdout == ""
 
 
+TABLE = ("name: t\ninput: [2, 4, 4]\nlayers:\n"
+         "  - conv2d: {name: c3, out_channels: 2, kernel_size: 3, connection_table: [[1], [0, 1]]}\n")
+
+
+def table_weight(unlinked: float) -> list:
+    """[2, 2, 3, 3] for TABLE: `unlinked` where output map 0 meets input map 0, which it does not read."""
+    return [[[[unlinked] * 3] * 3, [[0.5] * 3] * 3], [[[1.0] * 3] * 3] * 2]
+
+
+def test_connection_table_weights_take_the_full_layout_with_zeros(run_cli, spec_file, tmp_path):
+    table = str(spec_file(TABLE))
+    path = write(tmp_path, "ok.json", json.dumps({"c3": {"weight": table_weight(0.0)}}))
+    proc = run_cli("run", table, "--weights", path, "-f", "json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["layers"][0]["weights"] == "file, seeded bias"
+    path = write(tmp_path, "w.json", json.dumps({"c3": {"weight": table_weight(0.25)}}))
+    proc = run_cli("run", table, "--weights", path)
+    assert proc.returncode == 1
+    assert proc.stderr == (f"error: {path}: c3.weight: entry [0][0] is not all zeros, but connection_table does not "
+                           "link output map 0 to input map 0 (it reads maps [1]): the weights of unlinked maps must be 0\n")
+    path = write(tmp_path, "short.json", json.dumps({"c3": {"weight": [[[[0.0] * 3] * 3]] * 2}}))
+    assert run_cli("run", table, "--weights", path).stderr == (
+        f"error: {path}: c3.weight: expected shape [2, 2, 3, 3] (out_channels, in_channels, *kernel_size; 0 for the "
+        "input maps connection_table does not link), found [2, 1, 3, 3]\n")
+
+
+def test_lenet5_1998_runs(run_cli):
+    """Trainable subsampling and C3's connection table: the network as published."""
+    proc = run_cli("run", "architectures/lenet5-1998.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert "every layer matches the calculator: 13 layers" in proc.stdout
+
+
 def test_problems_in_both_files_are_all_reported(run_cli, spec_file, tmp_path):
     proc = run_cli("run", str(spec_file(CONV)), "--input", write(tmp_path, "i.json", "[1]"),
                    "--weights", write(tmp_path, "w.json", '{"fc": {}}'))

@@ -1,5 +1,7 @@
-"""Random sliding-window layers against torch: the corners a hand-picked table can miss (a window
-overhanging in ceil_mode, padding that equals half the kernel, groups with one channel each).
+"""Random sliding-window and upsampling layers against torch: the corners a hand-picked table can
+miss (a window overhanging in ceil_mode, padding that equals half the kernel, groups with one
+channel each; a source position that lands on a pixel boundary, a scale that rounds to the same
+size, an output small or large enough to switch torch's 2-D nearest kernel).
 
 Each drawn layer the calculator accepts is run both ways on the same input and weights and must
 agree to 1e-9; layers the calculator refuses are skipped (tests/test_oracle.py checks those
@@ -42,9 +44,25 @@ def window_layers(draw):
     return f"input: {[channels, *sizes]}\nlayers:\n  - {kind}{ndim}d: {{{text}}}\n"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(window_layers())
-def test_random_window_layers_match_torch(text):
+@st.composite
+def upsample_layers(draw):
+    mode = draw(st.sampled_from(["nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear"]))
+    ndim = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(mode) or draw(st.integers(1, 3))
+    sizes = draw(st.lists(st.integers(1, 12), min_size=ndim, max_size=ndim))
+    if draw(st.booleans()):
+        args = {"size": draw(st.lists(st.integers(1, 80 if ndim == 2 else 20), min_size=ndim, max_size=ndim))}
+    else:
+        factors = st.one_of(st.integers(2, 600).map(lambda k: k / 100), st.floats(0.2, 6.0))
+        args = {"scale_factor": draw(st.lists(factors, min_size=ndim, max_size=ndim)),
+                "recompute_scale_factor": draw(st.sampled_from([None, False, True]))}
+    if mode in ("linear", "bilinear", "bicubic", "trilinear"):
+        args["align_corners"] = draw(st.sampled_from([None, False, True]))
+    text = ", ".join(f"{key}: {'null' if value is None else str(value).lower()}" for key, value in args.items())
+    return f"input: {[draw(st.integers(1, 3)), *sizes]}\nlayers:\n  - upsample: {{mode: {mode}, {text}}}\n"
+
+
+def assert_matches_torch(text):
+    """Run a drawn spec both ways, unless the calculator refuses it."""
     analysis = check_text(text, "drawn.yaml")
     if blockers(analysis):
         return
@@ -52,3 +70,15 @@ def test_random_window_layers_match_torch(text):
     run = execute(analysis, setup, workers=1, keep=True)
     assert run.ok, (text, [layer.error for layer in run.layers])
     assert_same(run, torch_outputs(analysis, setup))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(window_layers())
+def test_random_window_layers_match_torch(text):
+    assert_matches_torch(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(upsample_layers())
+def test_random_upsampling_matches_torch(text):
+    assert_matches_torch(text)

@@ -256,6 +256,17 @@ def test_cli_bad_configuration_exits_2(tmp_path):
     assert proc.stderr.startswith("error: ") and "has no key 'nonsense'" in proc.stderr
 
 
+def test_fifos_and_devices_are_not_read(tmp_path):
+    """A FIFO would block the linter forever, /dev/zero would never end: neither is opened."""
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "bad.yaml").write_text(MISFIT)
+    proc = cli("lint", ".", "/dev/zero", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == ["error: pipe.yaml: cannot read: not a regular file",
+                                        "error: /dev/zero: cannot read: not a regular file"]
+    assert "bad.yaml:3:55: F001" in proc.stdout
+
+
 def test_cli_missing_path_exits_2_but_lints_the_rest(tmp_path):
     (tmp_path / "bad.yaml").write_text(MISFIT)
     proc = cli("lint", "gone.yaml", "bad.yaml", cwd=tmp_path)

@@ -82,7 +82,7 @@ def module_for(layer: LayerSpec, incoming: tuple[int, ...]) -> nn.Module:
     table = kwargs.pop("connection_table", None)
     if table is not None:
         return SparseConv(table, kwargs["kernel_size"], kwargs["bias"], stride=kwargs["stride"],
-                          padding=kwargs["padding"], dilation=kwargs["dilation"])
+                          padding=kwargs["padding"], dilation=kwargs["dilation"], padding_mode=kwargs["padding_mode"])
     if kwargs.get("padding") == "keras_same":  # torch's explicit, asymmetric padding before the conv
         pads = conv_pads("keras_same", incoming[1:], kwargs["kernel_size"], kwargs["stride"], kwargs["dilation"])
         kwargs["padding"] = 0

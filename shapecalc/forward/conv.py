@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..layers.conv import conv_pads
 from .params import ParamDecl, Params
-from .tensor import ForwardError, Shape, Tensor, dot
+from .tensor import Shape, Tensor, dot
 from .windows import gather, padded_sources, starts, strides, tap_offsets, window_bases
 
 
@@ -70,9 +70,8 @@ def correlate(x: Tensor, pads: list[tuple[int, int]], mode: str, k: Shape, s: Sh
 
 
 def conv(x: Tensor, a: dict[str, Any], p: Params, part: range | None = None) -> Tensor:
-    """The output channels in `part` (all by default) of a convolution."""
-    if a.get("connection_table") is not None:
-        raise ForwardError("convolutions with a connection_table have no forward kernel yet")
+    """The output channels in `part` (all by default) of a convolution. A connection_table needs
+    nothing here: the maps it leaves unlinked have zero weights (see `conv_params`)."""
     k, s, d = a["kernel_size"], a["stride"], a["dilation"]
     weight = p["weight"]
     bias = p["bias"].values() if "bias" in p else [0.0] * weight.shape[0]
@@ -114,11 +113,17 @@ def conv_transpose(x: Tensor, a: dict[str, Any], p: Params, part: range | None =
 
 
 def conv_params(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
+    """torch's layout [out, in/groups, *k]. With a connection_table (groups is then 1) the weight
+    keeps that full layout, one map per input map, and the maps a row of the table does not list
+    are zero: the file format of a masked torch Conv2d, checked when a --weights file gives it."""
     c_in = x[0] // a["groups"]
     fan_in = c_in * prod(a["kernel_size"])
     bound = 1 / sqrt(fan_in)
-    decls = {"weight": ParamDecl((a["out_channels"], c_in, *a["kernel_size"]),
-                                 "out_channels, in_channels/groups, *kernel_size", -bound, bound)}
+    table = a.get("connection_table")
+    layout = "out_channels, in_channels/groups, *kernel_size"
+    if table is not None:
+        layout = "out_channels, in_channels, *kernel_size; 0 for the input maps connection_table does not link"
+    decls = {"weight": ParamDecl((a["out_channels"], c_in, *a["kernel_size"]), layout, -bound, bound, table)}
     if a["bias"]:
         decls["bias"] = ParamDecl((a["out_channels"],), "out_channels", -bound, bound)
     return decls

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from math import prod
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,20 @@ def to_tensor(value: Any, expected: Shape, what: str, layout: str) -> Tensor:
 
 
 
+def unlinked(weight: Tensor, links: tuple[tuple[int, ...], ...]) -> str:
+    """What is wrong with a connection-table weight [out, in, *k]: the first input map that its
+    output map does not link yet has a nonzero weight ("" if none). Zeros, not silently ignored
+    values, because the file then holds exactly the weights the layer uses."""
+    c_in = weight.shape[1]
+    taps = prod(weight.shape[2:])
+    for o, row in enumerate(links):
+        for i in range(c_in):
+            if i not in row and any(weight.data[(o * c_in + i) * taps:(o * c_in + i + 1) * taps]):
+                return (f"entry [{o}][{i}] is not all zeros, but connection_table does not link output map {o} "
+                        f"to input map {i} (it reads maps {list(row)}): the weights of unlinked maps must be 0")
+    return ""
+
+
 def read_input(path: Path, expected: Shape) -> Tensor:
     return to_tensor(load(path), expected, f"{path}", "the spec's input: channels first, no batch dimension")
 
@@ -146,6 +161,10 @@ def read_weights(path: Path, decls: dict[str, dict[str, ParamDecl]]) -> dict[str
                 tensor = to_tensor(value, decl.shape, f"{path}: {layer}.{name}", decl.layout)
             except DataError as err:
                 problems += err.problems
+                continue
+            problem = unlinked(tensor, decl.links) if decl.links is not None else ""
+            if problem:
+                problems.append(f"{path}: {layer}.{name}: {problem}")
                 continue
             given.setdefault(layer, {})[name] = Given(tensor.shape, tensor.data)
     if problems:

@@ -10,6 +10,10 @@ a vector (bias, batch-norm statistics) is drawn from `random.Random(f"{seed}/{la
 The network's input is seeded the same way, uniform on [-1, 1], under the name "input".
 Rows are made when a kernel asks for them: the 37.7 million weights of AlexNet's fc6 are never
 held in memory at once.
+
+A convolution with a connection_table (LeNet-5's C3) takes a full [out, in, *k] weight whose
+unlinked input maps are zero: seeded rows are drawn whole, then those maps are zeroed, so the
+convolution itself stays the ordinary one and the values any tool reads are the ones used.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ class ParamDecl:
     layout: str
     low: float
     high: float
+    #: For a weight [out, in, *k] under a connection table: the input maps each output map reads;
+    #: every other map's weights are 0 (seeded ones are zeroed, given ones must be).
+    links: tuple[tuple[int, ...], ...] | None = None
 
 
 class Param(Protocol):
@@ -66,14 +73,21 @@ class Seeded:
     key: str  # "{seed}/{layer}/{param}"
     low: float
     high: float
+    links: tuple[tuple[int, ...], ...] | None = None  # see ParamDecl
 
     def _draw(self, key: str, n: int) -> list[float]:
         r, low, span = random.Random(key).random, self.low, self.high - self.low
         return [low + span * r() for _ in range(n)]  # the numbers rng.uniform(low, high) gives
 
     def rows(self, start: int, stop: int) -> Iterator[list[float]]:
-        n = prod(self.shape[1:])
-        return (self._draw(f"{self.key}/{i}", n) for i in range(start, stop))
+        return (self._row(i) for i in range(start, stop))
+
+    def _row(self, i: int) -> list[float]:
+        row = self._draw(f"{self.key}/{i}", prod(self.shape[1:]))
+        if self.links is None:
+            return row
+        taps = prod(self.shape[2:])
+        return [v if j // taps in self.links[i] else 0.0 for j, v in enumerate(row)]
 
     def values(self) -> list[float]:
         if len(self.shape) == 1:
@@ -85,4 +99,4 @@ Params = dict[str, Param]
 
 
 def seeded(seed: int, layer: str, decls: dict[str, ParamDecl]) -> Params:
-    return {name: Seeded(d.shape, f"{seed}/{layer}/{name}", d.low, d.high) for name, d in decls.items()}
+    return {name: Seeded(d.shape, f"{seed}/{layer}/{name}", d.low, d.high, d.links) for name, d in decls.items()}

@@ -1,14 +1,14 @@
-"""Pooling, 1-D to 3-D: max and average (torch's MaxPoolNd / AvgPoolNd), their adaptive forms,
-and global pooling."""
+"""Pooling, 1-D to 3-D: max, average and power-average (torch's MaxPoolNd / AvgPoolNd /
+LPPoolNd), their adaptive forms, global pooling, and LeNet-5's trainable subsampling."""
 
 from __future__ import annotations
 
 from itertools import product
-from math import inf, prod
+from math import inf, pow, prod, sqrt
 from typing import Any
 
-from .params import Params
-from .tensor import Shape, Tensor
+from .params import ParamDecl, Params
+from .tensor import ForwardError, Shape, Tensor
 from .windows import gather, padded_sources, starts, strides, tap_offsets, window_bases
 
 
@@ -40,6 +40,37 @@ def pool(x: Tensor, a: dict[str, Any], p: Params, op: str) -> Tensor:
         else:
             out += [sum(gather(xp, base, offsets, run)) / n for base, n in zip(bases, divisors)]
     return Tensor((c, *map(len, slides)), out)
+
+
+def lppool(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
+    """(sum of x^p over each window)^(1/p), computed as torch does: the average of x^p times the
+    kernel's size, so that a window that ceil_mode cuts short is scaled up as if it were full."""
+    q, k = a["norm_type"], a["kernel_size"]
+    window = {**a, "padding": (0,) * len(k), "count_include_pad": True}
+    try:
+        means = pool(Tensor(x.shape, [pow(v, q) for v in x.data]), window, p, "avg")
+        return Tensor(means.shape, [pow(m * prod(k), 1 / q) for m in means.data])
+    except ValueError:  # math.pow's domain error, where torch's pow gives NaN
+        raise ForwardError(f"norm_type {q:g} raises a negative number to a fractional power, which has no "
+                           "real value (torch gives NaN); a ReLU before the pooling keeps values >= 0") from None
+
+
+def subsampling(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
+    """Each window's sum times its map's coefficient, plus its map's bias: LeNet-5's S2 and S4.
+    The sums are average pooling's with a divisor of 1."""
+    k = a["kernel_size"]
+    sums = pool(x, {**a, "padding": (0,) * len(k), "ceil_mode": False, "divisor_override": 1}, p, "avg")
+    n = len(sums.data) // x.shape[0]
+    weight, bias = p["weight"].values(), p["bias"].values()
+    return Tensor(sums.shape, [weight[i // n] * v + bias[i // n] for i, v in enumerate(sums.data)])
+
+
+def subsampling_params(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
+    """A coefficient and a bias per map; seeded within +-1/sqrt(window size), the bound of a
+    convolution that reads one map through this window."""
+    bound = 1 / sqrt(prod(a["kernel_size"]))
+    c = (x[0],)
+    return {"weight": ParamDecl(c, "channels", -bound, bound), "bias": ParamDecl(c, "channels", -bound, bound)}
 
 
 def avg_divisors(slides: list[range], spatial: Shape, k: Shape, pad: Shape, a: dict[str, Any]) -> list[float]:

@@ -1,0 +1,211 @@
+"""Worked arithmetic for homework: every layer's numbers as a student writes them down.
+
+Pure: an Analysis in, text out (plain or Markdown). For each layer: the output size with the
+slides' formula, the number of outputs, the parameters, the receptive field step, the MACs (from
+shapecalc.cost, when it is there), and for a stride that does not fit, the exact fraction, the
+input rows and columns left unused and what PyTorch does with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import prod
+
+from .calc import Analysis, LayerResult
+from .layers.base import shape_str
+from .layers.window import DIM_WORDS, WindowDim
+from .receptive import step_text, window_dims
+
+DIM_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+@dataclass
+class Item:
+    label: str
+    lines: list[str]  # the first is the arithmetic; later ones explain it in words
+    code: bool = True  # the first line is arithmetic (Markdown shows it as code)
+
+
+@dataclass
+class Explanation:
+    name: str
+    type: str
+    heading: str  # "3x227x227 -> 96x55x55"
+    items: list[Item] = field(default_factory=list)
+
+
+def _fraction(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    decimal = f"{float(value):.4f}".rstrip("0").rstrip(".")
+    return f"{value.numerator}/{value.denominator} = {decimal}"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _and(parts: list[str]) -> str:
+    return " and ".join(parts)
+
+
+def size_lines(w: WindowDim, words: list[tuple[str, str]]) -> list[str]:
+    """The output size along the dimensions `words` names (all computing alike), and when it is
+    not whole, what happens to the remainder."""
+    n = str(w.n) + (f" + 2*{w.pad_l}" if w.pad_l == w.pad_r and w.pad_l else
+                    f" + {w.pad_l} + {w.pad_r}" if w.pad_l != w.pad_r else "")
+    k = str(w.k) if w.d == 1 else f"({w.d}*({w.k} - 1) + 1)"
+    exact = w.exact
+    head = f"({n} - {k})/{w.s} + 1 = "
+    if exact.denominator == 1 and exact == w.out:
+        return [head + str(w.out)]
+    ones, manys = [o for o, _ in words], [m for _, m in words]
+    lines = [head + _fraction(exact) + ", not a whole number"]
+    first = (w.out - 1) * w.s - w.pad_l + 1  # the last window, in 1-based input positions
+    last = first + w.k_eff - 1
+    rounding = "up (ceil_mode)" if w.out > exact else "down"
+    cover = (f"the last window covers input {_and(manys)} {max(first, 1)}-{min(last, w.n)}"
+             if last > first else f"the last window reads input {_and(ones)} {max(first, 1)}")
+    if w.unread_tail:
+        tail = [f"{one} {w.n}" if w.unread_tail == 1 else f"{many} {w.n - w.unread_tail + 1}-{w.n}"
+                for one, many in words]
+        verb = "is" if len(tail) == 1 and w.unread_tail == 1 else "are"
+        counts = _and([_plural(w.unread_tail, one, many) for one, many in words])
+        verdict = f"so input {_and(tail)} {verb} never read: {counts} left unused, which PyTorch drops without a word"
+        if not w.misfit:
+            verdict += f" (no more than the {w.gap} the stride skips between any two windows anyway)"
+        else:
+            verdict += " (F001)"
+    elif last > w.n:
+        verdict = (f"which runs {_and([_plural(last - w.n, one, many) for one, many in words])} into the "
+                   f"padding: every input {_and(ones)} is read")
+    else:
+        verdict = f"what is left over is padding only: every input {_and(ones)} is read"
+    lines.append(f"PyTorch rounds {rounding} to {w.out} windows; {cover}, {verdict}")
+    return lines
+
+
+def output_size(r: LayerResult) -> list[Item]:
+    """One item when every dimension computes alike, else one per dimension (`output size (W)`)."""
+    x = r.input_shape
+    if x is None or r.output_shape is None:
+        return []
+    dims = window_dims(r.spec, x)
+    if dims is None:
+        return []
+    nd = len(dims)
+    key = [(w.n, w.k, w.s, w.pad_l, w.pad_r, w.d, w.ceil_mode) for w in dims]
+    if len(set(key)) == 1:
+        return [Item("output size", size_lines(dims[0], list(DIM_WORDS[nd])))]
+    return [Item(f"output size ({DIM_NAMES[nd][i]})", size_lines(w, [DIM_WORDS[nd][i]])) for i, w in enumerate(dims)]
+
+
+def outputs(r: LayerResult) -> Item | None:
+    y = r.output_shape
+    if y is None:
+        return None
+    order = (*y[1:], y[0]) if len(y) > 1 else y  # the slides write 55x55x96: channels last
+    total = prod(y)
+    text = f"{'*'.join(map(str, order))} = {total:,} outputs" if len(y) > 1 else f"{total:,} outputs"
+    return Item("outputs", [text])
+
+
+def parameters(r: LayerResult) -> Item | None:
+    if r.output_shape is None:
+        return None
+    formula = next((f for f in r.formulas if " params" in f), None)
+    if formula is None:
+        return Item("parameters", ["none" if not r.params else f"{r.params:,} parameters"], bool(r.params))
+    text = formula.replace(" params", " parameters")
+    if not r.spec.trainable:
+        text += " (frozen: trainable: false)"
+    return Item("parameters", [text])
+
+
+def macs(r: LayerResult) -> Item | None:
+    """Multiply-accumulates (bias adds not counted), from shapecalc.cost when it is installed."""
+    try:
+        from .cost import View, layer_cost
+    except ImportError:  # the cost module is optional here: explain works without it
+        return None
+    cost = layer_cost(r)
+    if cost is None or not cost.macs:
+        return None
+    count = int(cost.macs)
+    v = View(r)
+    t = r.spec.type
+    if t.startswith("conv") and not t.startswith("convtranspose") and v.weights * v.positions == count:
+        return Item("MACs", [f"{v.positions:,} output positions x {v.weights:,} weights = {count:,}"])
+    if t.startswith("convtranspose") and v.weights * v.in_positions == count:
+        return Item("MACs", [f"{v.in_positions:,} input positions x {v.weights:,} weights = {count:,}"])
+    if t == "linear" and v.weights * v.rows == count:
+        rows = f"{v.rows:,} rows x " if v.rows != 1 else ""
+        return Item("MACs", [f"{rows}{v.x[-1]}*{v.y[-1]} weights = {count:,}"])
+    return Item("MACs", [f"{count:,}"])
+
+
+def other_arithmetic(r: LayerResult, shown: list[str]) -> Item | None:
+    """The layer's remaining worked formulas (buffers, flatten's product, a merge's sum...)."""
+    window = window_dims(r.spec, r.input_shape) if r.input_shape is not None and r.output_shape is not None else None
+    rest = [f for f in r.formulas if " params" not in f and f not in shown and not (window and f == r.formulas[0])]
+    return Item("arithmetic", rest) if rest else None
+
+
+def explain_layer(a: Analysis, r: LayerResult) -> Explanation:
+    multi = len(r.input_shapes) > 1
+    into = " + ".join(shape_str(x) for x in r.input_shapes) if multi else shape_str(r.input_shape)
+    ex = Explanation(r.spec.name, r.spec.type, f"{into} -> {shape_str(r.output_shape)}")
+    if r.output_shape is None:
+        why = [d.message.split(": ", 1)[-1] for d in a.diagnostics if d.layer == r.spec.name and d.severity == "error"]
+        ex.items.append(Item("output", ["unknown"] + (why or ["an earlier layer's output is unknown"]), False))
+        return ex
+    items = [*output_size(r), outputs(r), parameters(r), other_arithmetic(r, [])]
+    rf = step_text(a, r)
+    if rf is not None:
+        items.append(Item("receptive field", [rf], not rf.startswith("none")))
+    items.append(macs(r))
+    ex.items = [i for i in items if i is not None]
+    for d in a.diagnostics:
+        if d.layer == r.spec.name and d.code not in ("F001", "A001"):
+            ex.items.append(Item(d.code, [d.message.split(": ", 1)[-1]], False))
+    return ex
+
+
+def explain(a: Analysis, layer: str | None = None) -> list[Explanation]:
+    """Every layer, or just the one named (full dotted name)."""
+    return [explain_layer(a, r) for r in a.layers if layer is None or r.spec.name == layer]
+
+
+def title(a: Analysis) -> str:
+    return f"{a.spec.name or a.spec.path}  input {shape_str(a.spec.input_shape)}"
+
+
+def render_text(a: Analysis, explanations: list[Explanation]) -> str:
+    width = max((len(i.label) for e in explanations for i in e.items), default=0) + 2
+    out = [title(a), ""]
+    for e in explanations:
+        out.append(f"{e.name} ({e.type})  {e.heading}")
+        for item in e.items:
+            label = f"{item.label}:".ljust(width)
+            out.append(f"  {label}{item.lines[0]}")
+            out += [f"  {' ' * width}{line}" for line in item.lines[1:]]
+        out.append("")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def render_markdown(a: Analysis, explanations: list[Explanation]) -> str:
+    out = [f"## {_md(a.spec.name or a.spec.path)} (input {shape_str(a.spec.input_shape)})", ""]
+    for e in explanations:
+        out.append(f"### {_md(e.name)} ({e.type}): {e.heading.replace('->', '→')}")
+        out.append("")
+        for item in e.items:
+            first = f"`{item.lines[0]}`" if item.code else _md(item.lines[0])
+            out.append(f"- **{item.label}**: {first}")
+            out += [f"  {_md(line)}" for line in item.lines[1:]]
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,401 @@
+"""Compute cost (MACs, FLOPs under each convention) and memory.
+
+The conventions are checked against torchinfo, fvcore and ptflops themselves, layer by layer, on
+every shipped architecture and on specs covering every layer type (tests/cost_tools.py runs the
+tools); without a tool its tests are skipped with the reason. The rest needs no tool.
+"""
+
+from __future__ import annotations
+
+import json
+from math import prod
+
+import pytest
+
+from shapecalc.calc import analyze, check_text
+from shapecalc.cost import CONVENTIONS, DTYPES, OPTIMIZERS, layer_cost, layer_costs, memory, totals, whole
+from shapecalc.spec import parse
+
+from .conftest import ARCH, ROOT
+
+# The layer-type cases include softmax without dim; fvcore's import scripts a function with jit.
+pytestmark = pytest.mark.filterwarnings("ignore:Implicit dimension choice for softmax:UserWarning",
+                                        "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
+
+SPECS = sorted(ARCH.rglob("*.yaml"))
+TOOLS = {"torchinfo": "torchinfo", "fvcore": "fvcore", "ptflops": "ptflops"}  # convention: module
+
+
+def analysis(name: str):
+    return check_text((ARCH / name).read_text(), name)
+
+
+def by_name(a, convention="macs"):
+    return {r.spec.name: whole(c.macs) for r, c in zip(a.layers, layer_costs(a, convention))}
+
+
+# --- the default convention, by hand --------------------------------------------------------------
+
+def test_alexnet_default_macs_by_hand():
+    a = analysis("alexnet.yaml")
+    macs = by_name(a)
+    assert macs["conv1"] == 55 * 55 * 96 * 11 * 11 * 3 == 105_415_200
+    assert macs["conv2"] == 27 * 27 * 256 * 5 * 5 * 96
+    assert macs["conv5"] == 13 * 13 * 256 * 3 * 3 * 384
+    assert macs["fc6"] == 9216 * 4096 and macs["fc8"] == 4096 * 1000
+    assert {macs[n] for n in macs if not n.startswith(("conv", "fc"))} == {0}
+    assert totals(layer_costs(a)).macs == 1_135_256_096
+
+
+def test_alexnet_default_flops_add_the_bias_adds():
+    a = analysis("alexnet.yaml")
+    biases = 96 * 55 * 55 + 256 * 27 * 27 + 384 * 13 * 13 * 2 + 256 * 13 * 13 + 4096 + 4096 + 1000
+    assert totals(layer_costs(a)).flops == 2 * 1_135_256_096 + biases == 2_271_171_464
+    conv1 = layer_cost(a.layers[0])
+    assert conv1.flops == 2 * 105_415_200 + 96 * 55 * 55
+
+
+def test_lenet_1998_connection_table_and_subsampling():
+    a = analysis("lenet5-1998.yaml")
+    macs = by_name(a)
+    assert macs["C3"] == 5 * 5 * 60 * 10 * 10  # 60 map links, not 96
+    assert macs["S2"] == 6 * 14 * 14  # one coefficient multiply per output
+    s2 = layer_cost(next(r for r in a.layers if r.spec.name == "S2"))
+    assert s2.flops == 6 * 14 * 14 * (2 * 2 + 2)  # the MAC, 3 window adds and the bias add
+
+
+def test_transposed_conv_counts_every_input_value_times_every_tap():
+    a = check_text("input: [4, 5, 6]\nlayers:\n  - convtranspose2d: {out_channels: 6, kernel_size: 3, stride: 2}\n")
+    assert whole(layer_cost(a.layers[0]).macs) == 4 * 6 * 3 * 3 * 5 * 6
+
+
+def test_linear_on_a_map_counts_every_row():
+    a = check_text("input: [5, 7, 3]\nlayers:\n  - linear: {out_features: 4}\n")
+    cost = layer_cost(a.layers[0])
+    assert (cost.macs, cost.flops) == (5 * 7 * 3 * 4, 2 * 5 * 7 * 3 * 4 + 5 * 7 * 4)
+
+
+# Published totals (fvcore, torchinfo and ptflops measured on torch models; the default is
+# torchvision's documented 4.09 GFLOPS for ResNet-50: conv and linear multiply-adds).
+TOTALS = {
+    "alexnet.yaml": {"macs": 1_135_256_096, "torchinfo": 1_135_915_368, "fvcore": 1_135_256_096,
+                     "ptflops": 1_138_729_072},
+    "resnet50.yaml": {"macs": 4_089_184_256, "torchinfo": 4_089_238_376, "fvcore": 4_111_512_576,
+                      "ptflops": 4_132_436_968},
+    "lenet5.yaml": {"macs": 416_520, "torchinfo": 423_038},
+}
+
+
+@pytest.mark.parametrize("name", TOTALS)
+def test_known_totals_under_each_convention(name):
+    a = analysis(name)
+    for convention, expected in TOTALS[name].items():
+        assert totals(layer_costs(a, convention)).macs == expected, convention
+        assert totals(layer_costs(a, convention)).flops >= 2 * expected
+
+
+def test_unknown_shapes_have_no_cost():
+    a = check_text("input: [3, 8, 8]\nlayers:\n  - conv2d: {out_channels: 4, kernel_size: 9}\n"
+                   "  - relu\n  - nosuch\n")
+    assert layer_costs(a) == [None, None, None]
+    assert totals(layer_costs(a)).macs == 0
+
+
+# --- the tools themselves --------------------------------------------------------------------------
+
+def need(tool: str):
+    pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]'")
+    pytest.importorskip(TOOLS[tool], reason=f"{tool} is not installed: pip install -e '.[oracle]'")
+    from . import cost_tools
+
+    return cost_tools.TOOLS[tool]
+
+
+def compare(tool: str, spec) -> None:
+    per_layer, total = need(tool)(spec)
+    a = analyze(spec)
+    mine = layer_costs(a, tool)
+    assert [whole(c.macs) for c in mine] == per_layer, [
+        (r.spec.name, whole(c.macs), p) for r, c, p in zip(a.layers, mine, per_layer) if whole(c.macs) != p]
+    assert totals(mine).macs == total
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ARCH)))
+def test_convention_equals_the_tool_on_every_architecture(tool, path):
+    spec, _ = parse(path.read_text(), str(path))
+    compare(tool, spec)
+
+
+#: Every layer type, with the arguments that change what a tool counts. Every layer is an
+#: output, so no tool can drop a branch as dead code.
+CASES = {
+    "2d": ("[3, 9, 10]", """
+  - conv2d: {out_channels: 4, kernel_size: 3}
+  - conv2d: {inputs: input, out_channels: 6, kernel_size: [3, 2], stride: 2, padding: 1, groups: 3, bias: false, dilation: [1, 2]}
+  - conv2d: {inputs: input, out_channels: 4, kernel_size: 3, stride: 2, padding: keras_same}
+  - conv2d: {inputs: input, out_channels: 4, kernel_size: 4, padding: same}
+  - conv2d: {inputs: input, out_channels: 4, kernel_size: 3, padding: valid}
+  - conv2d: {inputs: input, out_channels: 4, kernel_size: 3, padding: same, padding_mode: reflect}
+  - conv2d: {inputs: input, out_channels: 4, kernel_size: 3, padding: 1, padding_mode: circular, trainable: false}
+  - conv2d: {inputs: input, out_channels: 2, kernel_size: 3, connection_table: [[0, 1], [2]]}
+  - conv2d: {inputs: input, out_channels: 2, kernel_size: 3, bias: false, padding: same, connection_table: [[0, 1], [2]]}
+  - convtranspose2d: {inputs: input, out_channels: 4, kernel_size: 3, stride: 2, padding: 1, output_padding: 1}
+  - convtranspose2d: {inputs: input, out_channels: 6, kernel_size: [2, 3], stride: 2, groups: 3, bias: false}
+  - convtranspose2d: {inputs: input, out_channels: 4, kernel_size: 3, stride: 2, dilation: 2, output_padding: 1}
+  - maxpool2d: {inputs: input, kernel_size: 2}
+  - maxpool2d: {inputs: input, kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, dilation: 2}
+  - avgpool2d: {inputs: input, kernel_size: 2}
+  - lppool2d: {inputs: input, norm_type: 2, kernel_size: 2}
+  - adaptiveavgpool2d: {inputs: input, output_size: [2, 3]}
+  - adaptivemaxpool2d: {inputs: input, output_size: 2}
+  - globalavgpool: {inputs: input}
+  - globalmaxpool: {inputs: input, keepdim: true}
+  - subsampling: {inputs: input, kernel_size: 2}
+  - batchnorm2d: {inputs: input}
+  - batchnorm2d: {inputs: input, affine: false}
+  - batchnorm2d: {inputs: input, track_running_stats: false}
+  - batchnorm2d: {inputs: input, affine: false, track_running_stats: false}
+  - instancenorm2d: {inputs: input}
+  - instancenorm2d: {inputs: input, affine: true, track_running_stats: true}
+  - groupnorm: {inputs: input, num_groups: 3}
+  - groupnorm: {inputs: input, num_groups: 1, affine: false}
+  - layernorm: {inputs: input, normalized_shape: [9, 10]}
+  - layernorm: {inputs: input, normalized_shape: 10, elementwise_affine: false}
+  - layernorm: {inputs: input, normalized_shape: 10, bias: false}
+  - localresponsenorm: {inputs: input, size: 2}
+  - localresponsenorm: {inputs: input, size: 5}
+  - linear: {inputs: input, out_features: 7}
+  - linear: {inputs: input, out_features: 7, bias: false}
+  - flatten: {inputs: input}
+  - unflatten: {inputs: input, dim: 2, unflattened_size: [3, 3]}
+  - upsample: {inputs: input, scale_factor: 2}
+  - upsample: {inputs: input, scale_factor: 1.3}
+  - upsample: {inputs: input, scale_factor: 1.5, mode: bilinear}
+  - upsample: {inputs: input, scale_factor: [1.5, 2.5], mode: bilinear}
+  - upsample: {inputs: input, size: [5, 7], mode: bicubic}
+  - upsample: {inputs: input, size: 4, mode: nearest-exact}
+  - upsample: {inputs: input, scale_factor: [2, 3], mode: area}
+  - upsample: {inputs: input, scale_factor: 1.3, mode: area}
+  - upsample: {inputs: input, size: [18, 20], mode: bilinear, align_corners: true}
+  - pixelshuffle: {inputs: conv2d_4, upscale_factor: 2}
+  - pixelunshuffle: {inputs: conv2d_1, downscale_factor: 1}
+  - zeropad2d: {inputs: input, padding: [1, 2, 0, 3]}
+  - centercrop: {inputs: input, size: [5, 6]}
+  - centercrop: {inputs: [input, avgpool2d_1]}
+  - add: {inputs: [conv2d_4, conv2d_4, conv2d_6]}
+  - concat: {inputs: [conv2d_4, input]}
+  - identity: {inputs: input}
+  - relu: {inputs: input}
+  - relu6: {inputs: input}
+  - leakyrelu: {inputs: input}
+  - elu: {inputs: input}
+  - selu: {inputs: input}
+  - celu: {inputs: input}
+  - gelu: {inputs: input}
+  - gelu: {inputs: input, approximate: tanh}
+  - silu: {inputs: input}
+  - mish: {inputs: input}
+  - hardswish: {inputs: input}
+  - hardsigmoid: {inputs: input}
+  - hardtanh: {inputs: input}
+  - sigmoid: {inputs: input}
+  - tanh: {inputs: input}
+  - softplus: {inputs: input}
+  - softsign: {inputs: input}
+  - softmax: {inputs: input, dim: 1}
+  - softmax: {inputs: input}
+  - logsoftmax: {inputs: input, dim: 1}
+  - dropout: {inputs: input}
+  - dropout2d: {inputs: input}
+  - alphadropout: {inputs: input}
+  - prelu: {inputs: input}
+  - prelu: {inputs: input, num_parameters: 3}
+"""),
+    "1d": ("[3, 11]", """
+  - conv1d: {out_channels: 4, kernel_size: 3}
+  - convtranspose1d: {inputs: input, out_channels: 2, kernel_size: 3, stride: 2}
+  - maxpool1d: {inputs: input, kernel_size: 2}
+  - avgpool1d: {inputs: input, kernel_size: 2}
+  - lppool1d: {inputs: input, norm_type: 1, kernel_size: 3}
+  - adaptiveavgpool1d: {inputs: input, output_size: 4}
+  - adaptivemaxpool1d: {inputs: input, output_size: 4}
+  - globalavgpool: {inputs: input}
+  - batchnorm1d: {inputs: input}
+  - instancenorm1d: {inputs: input, affine: true}
+  - localresponsenorm: {inputs: input, size: 3}
+  - upsample: {inputs: input, scale_factor: 2, mode: linear}
+  - upsample: {inputs: input, size: 20}
+  - upsample: {inputs: input, scale_factor: 2, mode: area}
+  - zeropad1d: {inputs: input, padding: 2}
+  - dropout1d: {inputs: input}
+  - linear: {inputs: input, out_features: 5}
+  - softmax: {inputs: input, dim: 2}
+  - relu: {inputs: input}
+"""),
+    "3d": ("[2, 5, 6, 7]", """
+  - conv3d: {out_channels: 4, kernel_size: 3}
+  - convtranspose3d: {inputs: input, out_channels: 2, kernel_size: 2, stride: 2}
+  - maxpool3d: {inputs: input, kernel_size: 2}
+  - avgpool3d: {inputs: input, kernel_size: 2}
+  - lppool3d: {inputs: input, norm_type: 2, kernel_size: 2}
+  - adaptiveavgpool3d: {inputs: input, output_size: 2}
+  - adaptivemaxpool3d: {inputs: input, output_size: [2, null, 3]}
+  - globalmaxpool: {inputs: input}
+  - batchnorm3d: {inputs: input}
+  - instancenorm3d: {inputs: input}
+  - localresponsenorm: {inputs: input, size: 3}
+  - upsample: {inputs: input, scale_factor: 2, mode: trilinear}
+  - upsample: {inputs: input, scale_factor: 2}
+  - zeropad3d: {inputs: input, padding: 1}
+  - dropout3d: {inputs: input}
+  - groupnorm: {inputs: input, num_groups: 2}
+  - flatten: {inputs: input, start_dim: 2}
+"""),
+    "flat": ("[12]", """
+  - linear: {out_features: 5}
+  - batchnorm1d: {inputs: input}
+  - softmax: {inputs: input, dim: 1}
+  - layernorm: {inputs: input, normalized_shape: 12}
+  - relu: {inputs: input}
+  - prelu: {inputs: input}
+"""),
+}
+
+
+def case_spec(key: str):
+    shape, layers = CASES[key]
+    spec, _ = parse(f"input: {shape}\nlayers:{layers}")
+    names = ", ".join(layer.name for layer in spec.layers)
+    spec, diagnostics = parse(f"input: {shape}\noutputs: [{names}]\nlayers:{layers}")
+    a = analyze(spec)
+    assert a.complete and not [d for d in diagnostics + a.diagnostics if d.code[0] in "YSGF" and d.code != "F001"]
+    return spec
+
+
+def test_cases_cover_every_layer_type():
+    from shapecalc.layers import KINDS
+
+    covered = {layer.type for key in CASES for layer in case_spec(key).layers}
+    assert covered == set(KINDS)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+@pytest.mark.parametrize("key", CASES)
+def test_convention_equals_the_tool_on_every_layer_type(tool, key):
+    compare(tool, case_spec(key))
+
+
+# --- memory -----------------------------------------------------------------------------------------
+
+def test_memory_by_hand():
+    a = check_text("input: [3, 8, 8]\nlayers:\n"
+                   "  - conv2d: {out_channels: 4, kernel_size: 3, padding: 1}\n"   # 112 params, out 256
+                   "  - batchnorm2d\n"                                               # 8 params, 9 buffers
+                   "  - relu\n"
+                   "  - avgpool2d: {kernel_size: 2}\n"                               # out 64
+                   "  - flatten\n"
+                   "  - linear: {out_features: 2, trainable: false}\n")             # 130 frozen params
+    m = memory(a, "float16", batch=5, optimizer="adam")
+    assert (m.param_bytes, m.buffer_bytes) == (250 * 2, 8 * 2 + 8)
+    assert m.activation_elements == 5 * (192 + 256 + 256 + 256 + 64 + 64 + 2)
+    # saved: conv's input (the network input), bn's input, relu's input, linear's input (flatten's output)
+    assert m.saved_activation_elements == 5 * (192 + 256 + 256 + 64)
+    assert m.saved_activation_bytes == 2 * m.saved_activation_elements
+    assert (m.gradient_bytes, m.optimizer_state_bytes) == (120 * 2, 2 * 120 * 2)
+    assert m.training_bytes == 500 + 24 + 240 + 480 + m.saved_activation_bytes
+    assert memory(a, "float16", 5, "sgd").optimizer_state_bytes == 0
+    assert memory(a, "int8", 5, "momentum").optimizer_state_bytes == 120
+
+
+def test_a_tensor_taken_twice_is_saved_once():
+    a = check_text("input: [4, 6, 6]\nlayers:\n  - relu: {name: a}\n"
+                   "  - conv2d: {name: b, out_channels: 4, kernel_size: 1}\n"
+                   "  - conv2d: {name: c, inputs: a, out_channels: 4, kernel_size: 1}\n  - add: {inputs: [b, c]}\n")
+    assert memory(a).saved_activation_elements == 2 * 144  # the input (for relu) and a (for b and c)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ARCH)))
+def test_memory_matches_torch_tensors(path, dtype):
+    torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]'")
+    from .torch_bridge import apply, module_for
+
+    spec, _ = parse(path.read_text(), str(path))
+    a = analyze(spec)
+    batch, kind = 3, getattr(torch, dtype)
+    m = memory(a, dtype, batch)
+    values = {"input": torch.empty((batch, *spec.input_shape), device="meta", dtype=kind)}
+    param_bytes = buffer_bytes = 0
+    for layer, r in zip(spec.layers, a.layers):
+        xs = [values[n] for n in layer.inputs]
+        if layer.kind.merge:
+            out = apply(layer, xs)[1]
+        else:
+            module = module_for(layer, tuple(xs[0].shape[1:])).to(device="meta", dtype=kind).eval()
+            param_bytes += sum(p.numel() * p.element_size() for p in module.parameters())
+            buffer_bytes += sum(b.numel() * b.element_size() for b in module.buffers())
+            out = module(xs[0])
+        values[layer.name] = out
+        assert prod(r.output_shape) * batch * DTYPES[dtype] == out.numel() * out.element_size(), r.spec.name
+    assert (m.param_bytes, m.buffer_bytes) == (param_bytes, buffer_bytes)
+    assert m.activation_bytes == sum(v.numel() * v.element_size() for v in values.values())
+
+
+# --- the command line and the README --------------------------------------------------------------
+
+def test_json_has_cost_and_memory(run_cli):
+    doc = json.loads(run_cli("check", "-f", "json", "architectures/alexnet.yaml").stdout)
+    assert (doc["convention"], doc["total_macs"], doc["total_flops"]) == ("macs", 1_135_256_096, 2_271_171_464)
+    conv1 = doc["layers"][0]
+    assert (conv1["macs"], conv1["activation_elements"], conv1["activation_bytes"]) == (105_415_200, 290_400, 1_161_600)
+    assert doc["memory"]["param_bytes"] == 4 * 62_378_344
+    assert sum(layer["macs"] for layer in doc["layers"]) == doc["total_macs"]
+
+
+def test_options_change_the_numbers(run_cli):
+    base = json.loads(run_cli("check", "-f", "json", "architectures/resnet18.yaml").stdout)
+    doc = json.loads(run_cli("check", "-f", "json", "--convention", "fvcore", "--dtype", "bfloat16", "--batch", "4",
+                             "--optimizer", "momentum", "architectures/resnet18.yaml").stdout)
+    assert doc["convention"] == "fvcore" and doc["total_macs"] > base["total_macs"]
+    assert doc["total_flops"] == 2 * doc["total_macs"]
+    m, m0 = doc["memory"], base["memory"]
+    assert (m["dtype"], m["bytes_per_element"], m["batch"], m["optimizer"]) == ("bfloat16", 2, 4, "momentum")
+    assert m["param_bytes"] * 2 == m0["param_bytes"] and m["activation_elements"] == 4 * m0["activation_elements"]
+    assert m["optimizer_state_bytes"] == m["gradient_bytes"] == m["param_bytes"]
+    assert doc["layers"][0]["activation_bytes"] == 4 * 2 * 64 * 112 * 112
+    assert doc["blocks"][0]["macs"] == sum(layer["macs"] for layer in doc["layers"]
+                                           if layer["name"] in doc["blocks"][0]["layers"])
+
+
+def test_bad_cost_options_exit_2(run_cli):
+    for option, value in (("--convention", "thop"), ("--dtype", "float64"), ("--batch", "0"), ("--optimizer", "lbfgs")):
+        proc = run_cli("check", option, value, "architectures/alexnet.yaml")
+        assert proc.returncode == 2, option
+
+
+def test_cli_choices_are_the_cost_tables():
+    from shapecalc.cli import Convention, DType, Optimizer
+
+    assert [c.value for c in Convention] == list(CONVENTIONS)
+    assert [d.value for d in DType] == list(DTYPES) and [o.value for o in Optimizer] == list(OPTIMIZERS)
+
+
+def test_text_table_has_macs_and_totals(run_cli):
+    out = run_cli("check", "--convention", "ptflops", "architectures/lenet5.yaml").stdout
+    assert "MACs (ptflops)" in out
+    assert "Total MACs: 435,646  FLOPs: 871,292  (convention: ptflops)" in out
+
+
+def test_readme_cost_section_is_real(run_cli):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Compute cost and memory")[1].split("\n## ")[0]
+    for convention in CONVENTIONS:
+        out = run_cli("check", "--convention", convention, "architectures/resnet50.yaml").stdout
+        assert next(line for line in out.splitlines() if line.startswith("Total MACs")) in section
+    out = run_cli("check", "--dtype", "float16", "--batch", "32", "--optimizer", "adam", "architectures/resnet50.yaml")
+    assert next(line for line in out.stdout.splitlines() if line.startswith("Memory")) in section
+    doc = json.loads(run_cli("check", "-f", "json", "--batch", "32", "--optimizer", "adam",
+                             "architectures/resnet50.yaml").stdout)
+    assert json.dumps(doc["memory"], indent=2) in section
+    assert all(f"`{key}`" in readme.split("## `--format json`")[1] for key in doc["memory"])
