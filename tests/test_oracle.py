@@ -180,6 +180,7 @@ RAISES = [
     ([6, 4, 4], "groupnorm: {num_groups: 4}", "F005"),
     ([6, 4, 5], "layernorm: {normalized_shape: [5, 4]}", "F004"),
     ([24], "unflatten: {dim: 1, unflattened_size: [5, 5]}", "F004"),
+    ([1, 2, 2], "upsample: {size: 4, recompute_scale_factor: true}", "F010"),
 ]
 
 

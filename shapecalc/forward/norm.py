@@ -95,6 +95,7 @@ def layernorm(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
 
 
 def layernorm_params(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
+    """One weight (and bias, unless bias: false) per normalised element, spread like the others."""
     shape = a["normalized_shape"]
     decls = {}
     if a["elementwise_affine"]:

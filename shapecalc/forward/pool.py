@@ -44,13 +44,14 @@ def pool(x: Tensor, a: dict[str, Any], p: Params, op: str) -> Tensor:
 
 def lppool(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
     """(sum of x^p over each window)^(1/p), computed as torch does: the average of x^p times the
-    kernel's size, so that a window that ceil_mode cuts short is scaled up as if it were full."""
+    kernel's size, so that a window that ceil_mode cuts short is scaled up as if it were full.
+    `math.pow`, because `**` would return a complex number where torch's pow gives NaN."""
     q, k = a["norm_type"], a["kernel_size"]
     window = {**a, "padding": (0,) * len(k), "count_include_pad": True}
     try:
         means = pool(Tensor(x.shape, [pow(v, q) for v in x.data]), window, p, "avg")
         return Tensor(means.shape, [pow(m * prod(k), 1 / q) for m in means.data])
-    except ValueError:  # math.pow's domain error, where torch's pow gives NaN
+    except ValueError:  # math.pow's domain error
         raise ForwardError(f"norm_type {q:g} raises a negative number to a fractional power, which has no "
                            "real value (torch gives NaN); a ReLU before the pooling keeps values >= 0") from None
 

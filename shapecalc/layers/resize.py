@@ -57,6 +57,11 @@ class Upsample(LayerKind):
         need_spatial(self, x)
         if (a["size"] is None) == (a["scale_factor"] is None):
             raise LayerError("F006", "give exactly one of size and scale_factor", "size" if a["size"] else None)
+        if len(x) - 1 > 3:
+            raise LayerError("F003", f"upsample handles 1 to 3 spatial dimensions, found {shape_str(x)} (torch raises)")
+        if a["size"] is not None and a["recompute_scale_factor"]:
+            raise LayerError("F010", "recompute_scale_factor means nothing with an explicit size (torch raises)",
+                             "recompute_scale_factor")
         needs = MODES[a["mode"]]
         if needs is not None and needs != len(x) - 1:
             raise LayerError("F003", f"mode '{a['mode']}' needs {needs} spatial dimension{'s' * (needs > 1)}, "
