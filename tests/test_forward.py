@@ -417,11 +417,13 @@ def test_a_fractional_power_of_a_negative_value_is_an_error_not_nan(tmp_path):
 
 
 def test_upsampling_more_than_three_spatial_dimensions_is_an_error():
-    """Inputs have at most three, but unflatten can make a fourth; torch has no kernel for it."""
+    """Inputs have at most three, but unflatten can make a fourth; torch has no kernel for it, so
+    the calculator refuses the layer (F003) and the run does not start."""
     analysis = check_text(spec([1, 2, 2, 4], "unflatten: {dim: 4, unflattened_size: [2, 2]}\n  - upsample: {scale_factor: 2}"),
                           "up.yaml")
-    run = execute(analysis, prepare(analysis, 0))
-    assert run.layers[1].error == ("upsample_1: cannot compute: torch interpolates 1 to 3 spatial dimensions, not 4 "
-                                   "(F.interpolate raises)")
+    assert [d.code for d in analysis.diagnostics] == ["F003"]
+    assert blockers(analysis)
     with pytest.raises(NotImplementedError):
         torch.nn.functional.interpolate(torch.zeros(1, 1, 2, 2, 2, 2), scale_factor=2)
+
+

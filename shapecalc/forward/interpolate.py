@@ -24,7 +24,7 @@ from typing import Any
 from ..layers.resize import per_spatial
 from .params import Params
 from .pool import adaptive_pool
-from .tensor import ForwardError, Tensor, dot
+from .tensor import Tensor, dot
 
 Taps = list[tuple[int, float]]  # (input position, weight) for one output position
 
@@ -109,9 +109,7 @@ def resample(x: Tensor, axis: int, taps: list[Taps]) -> Tensor:
 
 def upsample(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
     """Resize to `size`, or by `scale_factor` (to floor(n * factor)), with torch's rules above."""
-    spatial, mode = x.shape[1:], a["mode"]
-    if len(spatial) > 3:
-        raise ForwardError(f"torch interpolates 1 to 3 spatial dimensions, not {len(spatial)} (F.interpolate raises)")
+    spatial, mode = x.shape[1:], a["mode"]  # 1 to 3 dimensions: the calculator refuses more (F003)
     if a["size"] is not None:
         sizes, scales = per_spatial(a["size"], x.shape, "size"), (None,) * len(spatial)
     else:

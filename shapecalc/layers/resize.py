@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .args import (REQUIRED, ArgError, Arg, any_integer, boolean, choice, describe, integer, json_schema, optional,
+from .args import (REQUIRED, ArgError, Arg, any_integer, boolean, choice, integer, json_schema, optional,
                    positive_number, schema_of)
 from .base import Inference, LayerError, LayerKind, Shape, shape_str
 
