@@ -142,6 +142,15 @@ def check_answers(a: Analysis) -> list[Answer]:
     return answers
 
 
+def _flow(value: Any) -> str:
+    """A mapping the way YAML's flow style writes it: {size: 19, jump: [8, 8]}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return str(value)
+
+
 def answer_diagnostics(answers: list[Answer]) -> list[Diagnostic]:
     """A001 for every wrong answer: the right value and the arithmetic that gives it."""
     out = []
@@ -153,6 +162,8 @@ def answer_diagnostics(answers: list[Answer]) -> list[Diagnostic]:
         given = shape_str(tuple(ans.expected)) if isinstance(ans.expected, list) and all(
             isinstance(v, int) for v in ans.expected) else (
             f"{ans.expected:,}" if isinstance(ans.expected, int) and not isinstance(ans.expected, bool) else repr(ans.expected))
+        if isinstance(ans.expected, dict) and isinstance(ans.actual, dict):  # as written: {size: 19, jump: 8}
+            right, given = _flow(ans.actual), _flow(ans.expected)
         who = f"{ans.layer}: " if ans.layer else ""
         out.append(Diagnostic("A001", f"{who}{ans.key} is {right}, not {given}: {ans.arithmetic}",
                               ans.loc.line, ans.loc.column, ans.layer))

@@ -26,6 +26,8 @@ EXAMPLES = """Examples:
   shapecalc check architectures/alexnet.yaml
   shapecalc check --format json architectures/*.yaml
   python -m shapecalc check my-net.yaml
+  shapecalc explain architectures/alexnet.yaml --layer conv1
+  shapecalc fit architectures/alexnet-224.yaml
   shapecalc lint architectures/
   shapecalc lint --format sarif --select F,W . > shapecalc.sarif
   shapecalc schema > shapecalc-spec.schema.json
@@ -185,6 +187,84 @@ def schema() -> None:
     from .schema import schema_text
 
     sys.stdout.write(schema_text())
+
+
+class ExplainFormat(str, enum.Enum):
+    text = "text"
+    markdown = "markdown"
+
+
+@app.command()
+def explain(
+    file: Path = typer.Argument(..., help="Spec file (YAML) to explain.", show_default=False),
+    layer: Optional[List[str]] = typer.Option(None, "--layer", help="Only this layer (its full name, e.g. conv1 or "
+                                              "layer1.0.conv2); repeat for more."),
+    format: ExplainFormat = typer.Option(ExplainFormat.text, "--format", "-f", help="text or markdown."),
+) -> None:
+    """Show every layer's arithmetic as a student writes it: output size, outputs, parameters,
+    receptive field, MACs; for a stride that does not fit, the exact fraction and the unread input.
+
+    Exit code 0: no errors; 1: the spec has errors (explained too); 2: unreadable file, unknown layer.
+    """
+    from .explain import explain as explain_layers
+    from .explain import render_markdown, render_text
+    from .spec import did_you_mean
+
+    analysis = read_spec(file)
+    if isinstance(analysis, str):
+        print(f"error: {analysis}", file=sys.stderr)
+        raise typer.Exit(2)
+    names = [r.spec.name for r in analysis.layers]
+    for name in layer or []:
+        if name not in names:
+            print(f"error: {file}: no layer named '{name}'{did_you_mean(name, names)}", file=sys.stderr)
+            raise typer.Exit(2)
+    explanations = explain_layers(analysis, layer or None)
+    render = render_markdown if format is ExplainFormat.markdown else render_text
+    sys.stdout.write(render(analysis, explanations))
+    raise typer.Exit(1 if has_errors(analysis.diagnostics) else 0)
+
+
+@app.command()
+def fit(
+    file: Path = typer.Argument(..., help="Spec file (YAML) to fit.", show_default=False),
+    range_: Optional[str] = typer.Option(None, "--range", metavar="MIN:MAX", help="Input sizes to try, per "
+                                         "dimension (default 1 to twice the spec's size, at most 4,096 sizes)."),
+    dim: Optional[List[str]] = typer.Option(None, "--dim", metavar="H|W|...", help="Scan only this spatial "
+                                            "dimension (L; H, W; D, H, W); repeat for more."),
+) -> None:
+    """Find the input sizes for which every layer fits and the rule they follow (\"H = 32k + 3\"),
+    and for each layer that does not fit, the nearest input sizes, paddings, strides that do.
+
+    Exit code 0: the spec's own input fits; 1: it does not (fixes are printed); 2: unreadable file,
+    bad options.
+    """
+    from .fit import fit as fit_sizes
+    from .fit import labels_of, parse_range, render
+
+    analysis = read_spec(file)
+    if isinstance(analysis, str):
+        print(f"error: {analysis}", file=sys.stderr)
+        raise typer.Exit(2)
+    low = high = None
+    try:
+        if range_ is not None:
+            low, high = parse_range(range_)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        raise typer.Exit(2)
+    shape = analysis.spec.input_shape
+    if dim and shape is not None:
+        labels = labels_of(shape)
+        unknown = [d for d in dim if d.upper() not in labels]
+        if unknown:
+            print(f"error: --dim: the input {'x'.join(map(str, shape))} has spatial dimensions "
+                  f"{', '.join(labels) or 'none'}, not {', '.join(unknown)}", file=sys.stderr)
+            raise typer.Exit(2)
+        dim = [d.upper() for d in dim]
+    report = fit_sizes(analysis, low, high, dim or None)
+    sys.stdout.write(render(report))
+    raise typer.Exit(0 if report.fits else 1)
 
 
 def main() -> None:

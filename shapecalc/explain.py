@@ -8,6 +8,7 @@ input rows and columns left unused and what PyTorch does with them.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import prod
@@ -15,9 +16,11 @@ from math import prod
 from .calc import Analysis, LayerResult
 from .layers.base import shape_str
 from .layers.window import DIM_WORDS, WindowDim
-from .receptive import step_text, window_dims
+from .receptive import step_texts, window_dims
 
 DIM_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+#: Explanations in words wrap at this width in text; formulas stay on one line.
+WRAP = 100
 
 
 @dataclass
@@ -145,11 +148,17 @@ def macs(r: LayerResult) -> Item | None:
     return Item("MACs", [f"{count:,}"])
 
 
-def other_arithmetic(r: LayerResult, shown: list[str]) -> Item | None:
-    """The layer's remaining worked formulas (buffers, flatten's product, a merge's sum...)."""
+def other_arithmetic(r: LayerResult) -> list[Item]:
+    """The layer's remaining worked formulas: a transposed convolution's or an upsampling's output
+    size, then buffers, flatten's product, a merge's sum..."""
     window = window_dims(r.spec, r.input_shape) if r.input_shape is not None and r.output_shape is not None else None
-    rest = [f for f in r.formulas if " params" not in f and f not in shown and not (window and f == r.formulas[0])]
-    return Item("arithmetic", rest) if rest else None
+    rest = [f for f in r.formulas if " params" not in f and not (window and f == r.formulas[0])]
+    items = []
+    if rest and r.spec.type.startswith(("convtranspose", "upsample")) and rest[0] == r.formulas[0]:
+        items.append(Item("output size", [rest.pop(0)]))
+    if rest:
+        items.append(Item("arithmetic", rest))
+    return items
 
 
 def explain_layer(a: Analysis, r: LayerResult) -> Explanation:
@@ -160,10 +169,11 @@ def explain_layer(a: Analysis, r: LayerResult) -> Explanation:
         why = [d.message.split(": ", 1)[-1] for d in a.diagnostics if d.layer == r.spec.name and d.severity == "error"]
         ex.items.append(Item("output", ["unknown"] + (why or ["an earlier layer's output is unknown"]), False))
         return ex
-    items = [*output_size(r), outputs(r), parameters(r), other_arithmetic(r, [])]
-    rf = step_text(a, r)
-    if rf is not None:
-        items.append(Item("receptive field", [rf], not rf.startswith("none")))
+    more = other_arithmetic(r)
+    sizes = [i for i in more if i.label == "output size"]
+    items = [*output_size(r), *sizes, outputs(r), parameters(r), *[i for i in more if i not in sizes]]
+    for label, rf in step_texts(a, r):
+        items.append(Item("receptive field" + (f" ({label})" if label else ""), [rf], not rf.startswith("none")))
     items.append(macs(r))
     ex.items = [i for i in items if i is not None]
     for d in a.diagnostics:
@@ -172,9 +182,9 @@ def explain_layer(a: Analysis, r: LayerResult) -> Explanation:
     return ex
 
 
-def explain(a: Analysis, layer: str | None = None) -> list[Explanation]:
-    """Every layer, or just the one named (full dotted name)."""
-    return [explain_layer(a, r) for r in a.layers if layer is None or r.spec.name == layer]
+def explain(a: Analysis, layers: list[str] | None = None) -> list[Explanation]:
+    """Every layer, or only those named (full dotted names), in network order."""
+    return [explain_layer(a, r) for r in a.layers if layers is None or r.spec.name in layers]
 
 
 def title(a: Analysis) -> str:
@@ -189,7 +199,8 @@ def render_text(a: Analysis, explanations: list[Explanation]) -> str:
         for item in e.items:
             label = f"{item.label}:".ljust(width)
             out.append(f"  {label}{item.lines[0]}")
-            out += [f"  {' ' * width}{line}" for line in item.lines[1:]]
+            for line in item.lines[1:]:  # words, wrapped; the arithmetic is never broken
+                out += textwrap.wrap(line, WRAP, initial_indent=" " * (width + 2), subsequent_indent=" " * (width + 2))
         out.append("")
     return "\n".join(out)
 

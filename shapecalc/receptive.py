@@ -27,13 +27,14 @@ size that does not divide the input) make neighbouring outputs share input pixel
     jump = j_in / s  (the average step: upsampling by s divides it),
     size = the largest field over the outputs (r_in + (ceil(k_eff/s) - 1) * j_in for a
            transposed convolution after convolutions only),
-    start = the average centre: c_in + (p - (k_eff - 1)/2) / s * j_in for a transposed
-           convolution, so output o is centred within j/2 of start + o*jump,
+    start = the average centre over the phases: c_in + (p - (k_eff - 1)/2) / s * j_in for a
+           transposed convolution (start + o*jump is then output o's centre on average),
 
 and the periodic table keeps every later layer exact. Merges (add, concat) take the union of the
 inputs' fields, exactly when their jumps agree (the largest field when the grids are aligned);
 when the jumps differ there is no single grid, the layer takes the largest input field and W006
-says so. Only then, or when the period would pass MAX_PERIOD, is a field approximate (`exact`).
+says so. Only then, along a dimension a concat joins side by side, or when the period would pass
+MAX_PERIOD, is a field approximate (`exact` False).
 
 A layer after which the spatial grid is gone (flatten, linear, unflatten, global pooling without
 keepdim) has no field (None): each of its outputs depends on the whole input.
@@ -41,10 +42,11 @@ keepdim) has no field (None): each of its outputs depends on the whole input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from math import ceil, gcd
-from typing import Any, Callable
+from typing import Any
 
 from .calc import Analysis, LayerResult
 from .diagnostics import Diagnostic
@@ -430,7 +432,7 @@ def layer_field(r: LayerResult, inputs: list[Field | None]) -> tuple[Field | Non
             x = r.input_shapes[0]
             if len(y) != nd + 1:
                 return None, True
-            offsets = [int(round((n - m) / 2.0)) for n, m in zip(x[1:], y[1:])]
+            offsets = [round((n - m) / 2.0) for n, m in zip(x[1:], y[1:])]  # torchvision's
             axes = [window(ax, 1, 1, -off) for ax, off in zip(inputs[0].axes, offsets)]
             return (Field(tuple(axes)) if all(axes) else None), True
         if len(y) != nd + 1:
@@ -439,10 +441,9 @@ def layer_field(r: LayerResult, inputs: list[Field | None]) -> tuple[Field | Non
         axes, ok = [], True
         for i in range(nd):
             group = [f.axes[i] for f in inputs]
-            if along == i:  # joined along this dimension: no common grid
+            if along == i:  # joined side by side along this dimension: not one grid, nothing to align
                 merged = max(group, key=lambda g: g.size)
                 axes.append(Axis(merged.jump, merged.lo, merged.hi, False))
-                ok = False
                 continue
             ok = ok and aligned(group)
             axes.append(union(group)[0])
@@ -482,18 +483,15 @@ def fields(a: Analysis) -> tuple[list[Field | None], list[Diagnostic]]:
 def misaligned(r: LayerResult, inputs: list[Field]) -> Diagnostic:
     nd = len(inputs[0].axes)
     labels = DIM_LABELS.get(nd, tuple(str(i) for i in range(nd)))
-    bad = [i for i in range(nd) if not aligned([f.axes[i] for f in inputs])] or list(range(nd))
     along = _concat_axis(r) if r.spec.type == "concat" else None
-    if along is not None:
-        why = f"concat joins them along {labels[along]}, so their positions are not one grid"
-    else:
-        parts = []
-        for name, f in zip(r.spec.inputs, inputs):
-            js = ", ".join(text(f.axes[i].jump) for i in bad)
-            cs = ", ".join(text(f.axes[i].start) for i in bad)
-            parts.append(f"{name} has jump {js}, start {cs}")
-        where = "" if len(bad) == nd else f" in {', '.join(labels[i] for i in bad)}"
-        why = "; ".join(parts) + where
+    bad = [i for i in range(nd) if i != along and not aligned([f.axes[i] for f in inputs])] or list(range(nd))
+    parts = []
+    for name, f in zip(r.spec.inputs, inputs):
+        js = ", ".join(text(f.axes[i].jump) for i in bad)
+        cs = ", ".join(text(f.axes[i].start) for i in bad)
+        parts.append(f"{name} has jump {js}, start {cs}")
+    where = "" if len(bad) == nd else f" in {', '.join(labels[i] for i in bad)}"
+    why = "; ".join(parts) + where
     loc = r.spec.where("inputs")
     return Diagnostic("W006", f"{r.spec.name}: the merged inputs' receptive fields are not aligned: {why}; "
                       "features at one output position are centred on different input pixels",
@@ -572,22 +570,38 @@ def _dim_step(r: LayerResult, i: int, ins: list[Field], f: Field) -> str:
     return plain
 
 
-def step_text(a: Analysis, r: LayerResult) -> str | None:
+def step_texts(a: Analysis, r: LayerResult) -> list[tuple[str | None, str]]:
     """The receptive field arithmetic of one layer, as a student writes it: `r = 1 + (11 - 1)*1 =
-    11, jump 1*4 = 4, start 0 + ((11 - 1)/2 - 0)*1 = 5`; per dimension when they differ. None when
-    the layer's shape is unknown."""
+    11, jump 1*4 = 4, start 0 + ((11 - 1)/2 - 0)*1 = 5`. One (None, text) when every dimension
+    computes alike, else one (label, text) per dimension; empty when the shape is unknown."""
     if r.output_shape is None:
-        return None
+        return []
     f = r.receptive_field
     if f is None:
-        return "none: no spatial grid after this layer, every output depends on the whole input"
+        shape = a.spec.input_shape
+        if shape is None or len(shape) < 2:
+            why = "the network's input has no spatial dimensions"
+        elif len(r.output_shape) == len(shape) and not (r.spec.kind and r.spec.kind.merge) and \
+                r.spec.type not in ("linear", "flatten", "unflatten"):
+            why = "the spatial grid was lost before this layer (a flatten, linear or unflatten on the way)"
+        else:
+            why = "no spatial grid after this layer"
+        return [(None, f"none: {why}, every output depends on the whole input")]
     ins = [field_of(a, name) for name in r.spec.inputs]
     if any(x is None for x in ins):
-        return f"r = {', '.join(map(str, f.size))}"
+        return [(None, f"r = {', '.join(map(str, f.size))}")]
     texts = [_dim_step(r, i, ins, f) for i in range(len(f.axes))]
     if not f.exact:
-        texts = [t + " (approximate)" if "approximate" not in t else t for t in texts]
+        texts = [t if "approximate" in t or "no single grid" in t else t + " (approximate)" for t in texts]
     if len(set(texts)) == 1:
-        return texts[0]
+        return [(None, texts[0])]
     labels = DIM_LABELS.get(len(texts), tuple(str(i) for i in range(len(texts))))
-    return "; ".join(f"{label}: {t}" for label, t in zip(labels, texts))
+    return list(zip(labels, texts))
+
+
+def step_text(a: Analysis, r: LayerResult) -> str | None:
+    """step_texts on one line (`H: ...; W: ...` when the dimensions differ); None if unknown."""
+    parts = step_texts(a, r)
+    if not parts:
+        return None
+    return "; ".join(t if label is None else f"{label}: {t}" for label, t in parts)

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from . import report
-from .calc import Analysis
+from .calc import Analysis, gc_paused
 from .cost import Options, human_bytes, layer_costs, memory, totals, whole
 from .diagnostics import Diagnostic
 from .layers.base import shape_str
@@ -23,6 +23,9 @@ from .layers.base import shape_str
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: Width used when the output is not a terminal, so pipes and CI logs get unwrapped rows.
 PIPE_WIDTH = 200
+#: Tables of more rows than this are drawn plainly (see plain_table) even on a colour terminal:
+#: rich lays out about a thousand rows a second, plain_table a hundred thousand.
+PLAIN_ROWS = 1_000
 
 
 def make_console(file: TextIO | None = None) -> Console:
@@ -105,6 +108,97 @@ def layer_table(a: Analysis, connections: bool = False, options: Options | None 
     return table
 
 
+def plain_table(table: Table, console: Console) -> str | None:
+    """The table exactly as rich draws it without colour, made with string methods; None when
+    the table is outside the simple case this covers (rich then draws it).
+
+    rich measures and renders every cell through its layout engine, about a millisecond a row:
+    most of `check`'s time on ResNet-50, a minute and a half for 100,000 layers. The case covered
+    is layer_table's: the SIMPLE_HEAD box with edges, padding (0, 1), one-line headers, left- or
+    right-justified columns aligned to the top, printable ASCII in every cell. Column widths are
+    rich's: the natural ones, or, when they do not fit the console, what rich's own
+    Table._collapse_widths makes of them; the few cells wider than their column are wrapped by
+    rich's Text.wrap, as rich does, and so is the title. tests/test_perf.py compares the two on
+    every shipped architecture, option and width."""
+    options = console.options
+    title = table.title
+    if (table.box is not box.SIMPLE_HEAD or not table.show_header or table.show_footer or not table.show_edge
+            or table.show_lines or table.leading or tuple(table.padding) != (0, 1, 0, 1) or not table.pad_edge
+            or table.collapse_padding or table.expand or table.width is not None or table.min_width is not None
+            or table.caption is not None or table.row_styles or not table.columns
+            or not (title is None or isinstance(title, Text))
+            or any(row.style or row.end_section for row in table.rows)
+            or options.ascii_only or options.legacy_windows or console.legacy_windows):
+        return None
+
+    def lines_of(cell: object) -> list[str] | None:
+        """The cell's lines as rich would print them, or None when rich would change the text
+        (markup or emoji codes in a str, justification or overflow set on a Text, non-ASCII)."""
+        if isinstance(cell, Text):
+            if cell.justify is not None or cell.overflow is not None or cell.no_wrap is not None:
+                return None
+            plain = cell.plain
+        elif isinstance(cell, str):
+            if "[" in cell or ":" in cell:
+                return None
+            plain = cell
+        else:
+            return None
+        lines = plain.split("\n")
+        return lines if all(line.isascii() and line.isprintable() for line in lines) else None
+
+    columns: list[list[list[str]]] = []  # per column: the header's lines, then each row's
+    natural = []
+    extra = len(table.columns) + 1  # the edges and the dividers between columns
+    room = console.width - extra
+    for column in table.columns:
+        if (column.justify not in ("left", "right") or column.vertical != "top" or column.width is not None
+                or column.min_width is not None or column.max_width is not None or column.ratio is not None):
+            return None
+        cells = [lines_of(column.header), *(lines_of(cell) for cell in column.cells)]
+        if any(lines is None for lines in cells) or len(cells[0]) != 1:
+            return None
+        if column.justify == "right" and any(line != line.rstrip() for lines in cells for line in lines):
+            return None  # rich strips the end of right-justified lines
+        columns.append(cells)
+        natural.append(min(max(len(line) for lines in cells for line in lines) + 2, room))
+    widths = natural
+    if sum(widths) > room:
+        wrapable = [column.width is None and not column.no_wrap for column in table.columns]
+        widths = Table._collapse_widths(natural, wrapable, room)
+        if sum(widths) > room or min(widths) < 3:
+            return None  # rich's last resort (narrowing every column) is not covered
+    for cells, width, natural_width, column in zip(columns, widths, natural, table.columns):
+        if width < natural_width:  # collapsed: wrap the cells that are too wide, as rich does
+            for i, lines in enumerate(cells):
+                if any(len(line) > width - 2 for line in lines):
+                    wrapped = Text("\n".join(lines)).wrap(console, width - 2, justify=column.justify,
+                                                          overflow=column.overflow, no_wrap=False)
+                    cells[i] = [line.plain[:width - 2] for line in wrapped]
+                    if i == 0 or not all(line.isascii() for line in cells[i]):
+                        return None
+    table_width = sum(widths) + extra
+    out = []
+    if title is not None:
+        for line in title.wrap(console, table_width, justify=title.justify or table.title_justify, overflow=title.overflow or "fold",
+                               no_wrap=bool(title.no_wrap)):
+            out.append(line.plain)
+    out.append(" " * table_width)
+    right = [column.justify == "right" for column in table.columns]
+    for row in range(len(columns[0])):
+        cells = [column[row] for column in columns]
+        for i in range(max(map(len, cells))):
+            parts = []
+            for lines, width, rjust in zip(cells, widths, right):
+                text = lines[i] if i < len(lines) else ""
+                parts.append(text.rjust(width - 2) if rjust else text.ljust(width - 2))
+            out.append("  " + "   ".join(parts) + "  ")
+        if row == 0:
+            out.append(" " + "\u2500" * (table_width - 2) + " ")
+    out.append(" " * table_width)
+    return "\n".join(out) + "\n"
+
+
 def _tuple(shape: list[int] | None) -> tuple[int, ...] | None:
     return None if shape is None else tuple(shape)
 
@@ -131,9 +225,17 @@ def cost_text(a: Analysis, o: Options) -> str:
             f"training with {o.optimizer} {human_bytes(m.training_bytes)}")
 
 
+@gc_paused()  # rich makes many objects per row: see calc.gc_paused
 def render(a: Analysis, console: Console, connections: bool = False, options: Options | None = None) -> None:
     if a.spec.layers:
-        console.print(layer_table(a, connections, options))
+        table = layer_table(a, connections, options)
+        plain = plain_table(table, console) if console.color_system is None or table.row_count > PLAIN_ROWS else None
+        if plain is None:
+            console.print(table)
+        elif console.record or console.quiet or getattr(console, "_buffer_index", 1):
+            console.out(plain, end="", highlight=False)
+        else:  # rich writes every print at once outside `with console:`; this is the same, unparsed
+            console.file.write(plain)
         console.print(totals_text(a, connections, options))
     for r in a.layers:
         for note in r.notes:

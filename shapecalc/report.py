@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__
-from .calc import Analysis, LayerResult
+from .calc import Analysis, LayerResult, gc_paused
 from .cost import DTYPES, Cost, Options, activation_elements, layer_costs, memory, totals, whole
 
 
@@ -68,6 +68,7 @@ def block_dicts(a: Analysis) -> list[dict[str, Any]]:
     return out
 
 
+@gc_paused()  # a dict per layer: see calc.gc_paused
 def analysis_dict(a: Analysis, options: Options | None = None) -> dict[str, Any]:
     o = options or Options()
     diagnostics = [d.to_dict() for d in a.diagnostics]
