@@ -40,8 +40,11 @@ def window_output(dims: list[WindowDim]) -> tuple[Shape, list[str], list[Problem
             "stride",
         ))
     elif any(w.exact.denominator != 1 for w in dims):
-        reason = "only padding" if all(w.unread_tail == 0 for w in dims) else "no more than a stride gap"
-        notes.append(f"{formula}: the remainder drops {reason}, no real input is lost")
+        if any(w.ceil_mode and w.out > w.exact for w in dims):
+            notes.append(f"{formula}: ceil_mode adds a last window that overhangs the input, no real input is lost")
+        else:
+            reason = "only padding" if all(w.unread_tail == 0 for w in dims) else "no more than a stride gap"
+            notes.append(f"{formula}: the remainder drops {reason}, no real input is lost")
     return tuple(w.out for w in dims), [formula], problems, notes
 
 
