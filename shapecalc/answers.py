@@ -65,10 +65,16 @@ def _macs(r: LayerResult) -> tuple[Any, str]:
     return macs, f"{macs:,} MACs" if macs is not None else "unknown"
 
 
+def _sum(terms: list[int], unit: str) -> str:
+    """`a + b + c = total unit`; just the total when there is nothing to add up."""
+    total = f"{sum(terms):,} {unit}"
+    return " + ".join(f"{t:,}" for t in terms) + f" = {total}" if len(terms) > 1 else total
+
+
 def _total_macs(a: Analysis) -> tuple[Any, str]:
     costs = layer_costs(a)
     total = totals(costs).macs
-    return total, " + ".join(f"{int(c.macs):,}" for c in costs if c and c.macs) + f" = {total:,} MACs"
+    return total, _sum([int(c.macs) for c in costs if c and c.macs], "MACs")
 
 
 LayerGetter = Callable[[Analysis, LayerResult], tuple[Any, str]]
@@ -113,8 +119,7 @@ def answer_form(key: str, expected: Any, actual: Any) -> Any:
 TopGetter = Callable[[Analysis], tuple[Any, str]]
 TOP_GETTERS: dict[str, TopGetter] = {
     "output_shape": lambda a: (a.output_shape, f"the output of {a.spec.outputs[0] if a.spec.outputs else 'input'}"),
-    "total_params": lambda a: (a.total_params, " + ".join(f"{r.params:,}" for r in a.layers if r.params)
-                               + f" = {a.total_params:,}"),
+    "total_params": lambda a: (a.total_params, _sum([r.params for r in a.layers if r.params], "parameters")),
     "trainable_params": lambda a: (a.trainable_params, f"{a.trainable_params:,} trainable"),
     "connections": lambda a: (a.connections, f"{a.connections:,} connections"),
     "total_macs": lambda a: _total_macs(a),

@@ -8,16 +8,20 @@ at all (torch would raise) stops the shapes, and the layers after it are listed 
 from __future__ import annotations
 
 import gc
+import os
+import stat
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any, Iterator
+from typing import Any
 
 from .diagnostics import Diagnostic
 from .layers import LayerError, Shape
 from .layers.args import INT64_MAX
 from .layers.base import shape_str
 from .spec import INPUT, LayerSpec, Spec, decode, parse
+from .yamlsafe import MAX_BYTES
 
 
 @dataclass
@@ -44,6 +48,13 @@ class Analysis:
     layers: list[LayerResult]
     diagnostics: list[Diagnostic]
     answers: list = field(default_factory=list)  # answers.Answer, for specs that carry `expect:`
+    _by_name: dict[str, LayerResult] = field(default_factory=dict, repr=False)
+
+    def layer(self, name: str) -> LayerResult | None:
+        """The result of the layer with this full name (a dict built once: O(1) per lookup)."""
+        if len(self._by_name) != len(self.layers):
+            self._by_name = {r.spec.name: r for r in self.layers}
+        return self._by_name.get(name)
 
     @property
     def total_params(self) -> int:
@@ -151,6 +162,25 @@ def check_text(text: str, path: str = "<spec>") -> Analysis:
     found = diagnostics + analysis.diagnostics + alignment + answer_diagnostics(analysis.answers)
     analysis.diagnostics = sorted(found, key=lambda d: (d.line, d.column))
     return analysis
+
+
+class NotASpecFile(OSError):
+    """A path that is not a regular file (a FIFO would block, /dev/zero never ends)."""
+
+
+def check_file(path: str) -> Analysis:
+    """Check one spec file, reading at most the size limit plus one byte, so a huge file costs
+    bounded time and memory. Raises OSError when it cannot be read."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before open(): opening a FIFO blocks
+        raise NotASpecFile(f"{path}: not a regular file")
+    with open(path, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        size = max(info.st_size, len(data))
+        return Analysis(Spec(path), [], [Diagnostic("Y004", f"file is {size:,} bytes or more, over the limit of "
+                                                               f"{MAX_BYTES:,}", 1, 1)])
+    return check_bytes(data, path)
 
 
 def check_bytes(data: bytes, path: str = "<spec>") -> Analysis:

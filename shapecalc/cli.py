@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 
 from . import __version__
-from .calc import Analysis, check_bytes
+from .calc import Analysis, NotASpecFile, check_file
 from .cost import CONVENTIONS, DTYPES, OPTIMIZERS, Options
 from .diagnostics import has_errors
 
@@ -75,18 +75,14 @@ def read_spec(path: Path) -> Analysis | str:
 
     Only regular files are read, and no more than the size limit: a FIFO would block forever
     and /dev/zero never ends."""
-    from .yamlsafe import MAX_BYTES
-
+    if path.is_dir():
+        return f"{path}: is a directory (give spec files)"
     try:
-        if path.is_dir():
-            return f"{path}: is a directory (give spec files)"
-        if not path.is_file():
-            return f"{path}: cannot read: " + ("not a regular file" if path.exists() else "No such file or directory")
-        with path.open("rb") as f:
-            data = f.read(MAX_BYTES + 1)
+        return check_file(str(path))
+    except NotASpecFile:
+        return f"{path}: cannot read: not a regular file"
     except OSError as err:
         return f"{path}: cannot read: {err.strerror or err}"
-    return check_bytes(data, str(path))
 
 
 @app.command()
@@ -287,6 +283,7 @@ def run(
     Exit code 0: every layer matches; 1: a mismatch, a bad --input/--weights file, or spec errors
     that stop the run; 2: a file could not be read or written, bad options, or over --max-macs.
     """
+    from .formats import one_line
     from .forward.driver import blockers, estimate, execute, prepare
     from .forward.files import DataError, Unreadable
 
@@ -297,7 +294,7 @@ def run(
     problems = blockers(analysis)
     if problems:
         for d in analysis.diagnostics:
-            print(f"{analysis.spec.path}:{d.line}:{d.column}: {d.code} {d.message}", file=sys.stderr)
+            print(one_line(f"{analysis.spec.path}:{d.line}:{d.column}: {d.code} {d.message}"), file=sys.stderr)
         print("\n".join(f"error: {p}" for p in problems), file=sys.stderr)
         raise typer.Exit(1)
     macs = sum(estimate(analysis))

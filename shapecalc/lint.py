@@ -14,15 +14,13 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
-import stat
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .calc import check_bytes
+from .calc import NotASpecFile, check_file
 from .diagnostics import RULES, Diagnostic
-from .yamlsafe import MAX_BYTES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -303,15 +301,9 @@ def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[U
 
 # -- checking -------------------------------------------------------------------------------------
 def lint_file(path: str) -> list[Diagnostic]:
-    """Every diagnostic of one file. Reads at most MAX_BYTES + 1 bytes, so a huge file (or a
-    device that never ends) costs bounded memory and time. Raises OSError."""
-    with open(path, "rb") as stream:
-        size = os.fstat(stream.fileno()).st_size
-        data = stream.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        size = max(size, len(data))
-        return [Diagnostic("Y004", f"file is {size:,} bytes or more, over the limit of {MAX_BYTES:,}", 1, 1)]
-    return check_bytes(data, path).diagnostics
+    """Every diagnostic of one file (read with calc.check_file: bounded, regular files only).
+    Raises OSError."""
+    return check_file(path).diagnostics
 
 
 def run(args: Sequence[str], settings: Settings) -> LintResult:
@@ -321,10 +313,10 @@ def run(args: Sequence[str], settings: Settings) -> LintResult:
     result = LintResult(unreadable=missing, strict=settings.strict)
     for path in paths:
         try:
-            if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device never end
-                result.unreadable.append(Unreadable(path, "cannot read: not a regular file"))
-                continue
             diagnostics = lint_file(path)
+        except NotASpecFile:
+            result.unreadable.append(Unreadable(path, "cannot read: not a regular file"))
+            continue
         except OSError as err:
             result.unreadable.append(Unreadable(path, f"cannot read: {err.strerror or err}"))
             continue

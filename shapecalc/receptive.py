@@ -323,20 +323,6 @@ def aligned(axes: list[Axis]) -> bool:
 # --- the geometry of each layer kind -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Win:
-    """One dimension of a window layer, as the receptive field sees it."""
-
-    k: int
-    s: int
-    pad_left: int
-    d: int = 1
-
-    @property
-    def k_eff(self) -> int:
-        return self.d * (self.k - 1) + 1
-
-
 def window_dims(layer: LayerSpec, x: Shape) -> list[WindowDim] | None:
     """The sliding-window arithmetic of a conv or pooling layer on input x (None for others)."""
     a, t = layer.args, layer.type
@@ -469,10 +455,7 @@ def fields(a: Analysis) -> tuple[list[Field | None], list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     for r in a.layers:
         inputs = [known.get(name) for name in r.spec.inputs]
-        try:
-            field, ok = layer_field(r, inputs)
-        except (ArithmeticError, ValueError, KeyError, TypeError, IndexError):  # arguments the calculator refused
-            field, ok = None, True
+        field, ok = layer_field(r, inputs)
         known[r.spec.name] = field
         out.append(field)
         if not ok:
@@ -511,10 +494,8 @@ def field_of(a: Analysis, name: str) -> Field | None:
     if name == INPUT:
         shape = a.spec.input_shape
         return Field((INPUT_AXIS,) * (len(shape) - 1)) if shape is not None and len(shape) > 1 else None
-    for r in a.layers:
-        if r.spec.name == name:
-            return getattr(r, "receptive_field", None)
-    return None
+    result = a.layer(name)
+    return result.receptive_field if result is not None else None
 
 
 # --- the worked step, for explain and for answers ----------------------------------------------

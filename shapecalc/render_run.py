@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from .formats import one_line
 from .forward.driver import Run, Setup
 from .forward.tensor import Tensor
 from .layers.base import shape_str
@@ -44,7 +45,7 @@ def layer_table(run: Run) -> Table:
     for i, layer in enumerate(run.layers, 1):
         ran = layer.shape is not None
         match = Text("yes", style="green") if layer.match else Text("NO" if ran else "-", style="bold red" if ran else "dim")
-        table.add_row(str(i), Text(layer.result.spec.name), Text(layer.result.spec.type),
+        table.add_row(str(i), Text(one_line(layer.result.spec.name)), Text(one_line(layer.result.spec.type)),
                       shape_str(layer.result.output_shape), shape_str(layer.shape) if ran else "-",
                       match, f"{layer.macs:,}", seconds_str(layer.seconds) if ran else "-")
     return table

@@ -6,7 +6,6 @@ goes in as rich `Text` objects, never as markup: a layer called "[conv1]" must p
 
 from __future__ import annotations
 
-import re
 from typing import TextIO
 
 from rich import box
@@ -18,9 +17,9 @@ from . import report
 from .calc import Analysis, gc_paused
 from .cost import Options, human_bytes, layer_costs, memory, totals, whole
 from .diagnostics import Diagnostic
+from .formats import one_line
 from .layers.base import shape_str
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 #: Width used when the output is not a terminal, so pipes and CI logs get unwrapped rows.
 PIPE_WIDTH = 200
 #: Tables of more rows than this are drawn plainly (see plain_table) even on a colour terminal:
@@ -37,8 +36,8 @@ def make_console(file: TextIO | None = None) -> Console:
 
 def clean(text: str) -> str:
     """User text with control characters escaped: a layer name may not colour the terminal or
-    start a new line that looks like another diagnostic."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    start a new line that looks like another diagnostic. The same escapes as `lint` prints."""
+    return one_line(text)
 
 
 def diagnostic_text(path: str, d: Diagnostic) -> Text:

@@ -487,6 +487,7 @@ class _Parser(NodeReader):
                        f"({' -> '.join((*scope.stack, block.name))})", e.loc, full)
             return source
         bindings: dict[str, Node] = {}
+        frozen = self.flag(items.get("trainable"), full, "trainable") is False
         for key, (key_node, value_node) in items.items():
             if key == "trainable":
                 continue
@@ -506,6 +507,9 @@ class _Parser(NodeReader):
         start = len(self.spec.layers)
         inner = Scope(full + ".", bindings, {INPUT: source}, source, full, depth + 1, (*scope.stack, block.name))
         self.expand(block.layers, inner)
+        if frozen:  # `trainable: false` on a block freezes every layer it expands into
+            for layer in self.spec.layers[start:]:
+                layer.trainable = False
         self.spec.blocks.append(BlockUse(full, block.name, start, len(self.spec.layers), depth, e.loc,
                                          source, inner.previous))
         return inner.previous
@@ -600,7 +604,7 @@ class _Parser(NodeReader):
         if pair is not None:
             ok, value = self.value(pair[1])
             names = [value] if isinstance(value, str) else value
-            if ok and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
+            if ok and (not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names)):
                 self.error("S009", f"outputs: expected a layer name or a list of them, found {describe(value)}",
                            Loc.of(pair[1]))
             elif ok:

@@ -93,7 +93,7 @@ def test_byte_positions_count_characters_and_skip_the_bom():
 def test_control_characters_in_names_are_escaped(run_cli, spec_file):
     path = spec_file('input: [3]\nlayers:\n  - {type: nosuch, name: "\\e[31mRED\\nfake:1:1: F001 fake"}\n')
     out = run_cli("check", str(path)).stdout
-    assert "\x1b" not in out and "\\x1b[31mRED\\x0afake:1:1" in out
+    assert "\x1b" not in out and "\\x1b[31mRED\\nfake:1:1" in out
     assert not any(line.startswith("fake:1:1") for line in out.splitlines())
 
 
