@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from math import prod
 
+from .cost import View, layer_cost
 from .calc import Analysis, LayerResult
 from .layers.base import shape_str
 from .layers.window import DIM_WORDS, WindowDim
@@ -127,11 +128,7 @@ def parameters(r: LayerResult) -> Item | None:
 
 
 def macs(r: LayerResult) -> Item | None:
-    """Multiply-accumulates (bias adds not counted), from shapecalc.cost when it is installed."""
-    try:
-        from .cost import View, layer_cost
-    except ImportError:  # the cost module is optional here: explain works without it
-        return None
+    """Multiply-accumulates (bias adds not counted), as shapecalc.cost counts them by default."""
     cost = layer_cost(r)
     if cost is None or not cost.macs:
         return None
@@ -141,7 +138,8 @@ def macs(r: LayerResult) -> Item | None:
     if t.startswith("conv") and not t.startswith("convtranspose") and v.weights * v.positions == count:
         return Item("MACs", [f"{v.positions:,} output positions x {v.weights:,} weights = {count:,}"])
     if t.startswith("convtranspose") and v.weights * v.in_positions == count:
-        return Item("MACs", [f"{v.in_positions:,} input positions x {v.weights:,} weights = {count:,}"])
+        return Item("MACs", [f"{v.in_positions:,} input position{'s' * (v.in_positions != 1)} x "
+                             f"{v.weights:,} weights = {count:,}"])
     if t == "linear" and v.weights * v.rows == count:
         rows = f"{v.rows:,} rows x " if v.rows != 1 else ""
         return Item("MACs", [f"{rows}{v.x[-1]}*{v.y[-1]} weights = {count:,}"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 
 from shapecalc.calc import check_text
 from shapecalc.explain import explain, render_markdown, render_text
@@ -86,11 +85,6 @@ def test_markdown():
     assert md.startswith("## alexnet (input 3x227x227)\n\n### conv1 (conv2d): 3x227x227 → 96x55x55\n")
     assert "- **output size**: `(227 - 11)/4 + 1 = 55`" in md
     assert "### relu\\_1 (relu)" in md
-
-
-def test_without_the_cost_module_there_is_no_macs_line(monkeypatch):
-    monkeypatch.setitem(sys.modules, "shapecalc.cost", None)  # import fails
-    assert "MACs" not in text_of((ARCH / "alexnet.yaml").read_text(), "conv1")
 
 
 def test_cli(run_cli):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]' to run the oracle tests")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from shapecalc.calc import check_text  # noqa: E402
@@ -64,8 +64,7 @@ def upsample_layers(draw):
 def assert_matches_torch(text):
     """Run a drawn spec both ways, unless the calculator refuses it."""
     analysis = check_text(text, "drawn.yaml")
-    if blockers(analysis):
-        return
+    assume(not blockers(analysis))  # torch refuses these too; the calculator's verdicts have their own tests
     setup = prepare(analysis, 11)
     run = execute(analysis, setup, workers=1, keep=True)
     assert run.ok, (text, [layer.error for layer in run.layers])

@@ -70,7 +70,7 @@ def conv_args(ndim: int, transposed: bool) -> tuple[Arg, ...]:
     if not transposed:
         pad = (Arg("padding", padding(ndim), 0, (), "zeros added on each side, or 'same' / 'valid' / 'keras_same'"),)
     modes = ("zeros",) if transposed else ("zeros", "reflect", "replicate", "circular")
-    extra = () if transposed or ndim > 3 else (
+    extra = () if transposed else (
         Arg("connection_table", optional(connection_table), None, (), "LeNet-5's sparse maps: input maps per output map"),)
     return (
         Arg("out_channels", integer(), REQUIRED, ("filters",), "number of filters"),
