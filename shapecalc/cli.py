@@ -87,7 +87,7 @@ def read_spec(path: Path) -> Analysis | str:
 
 @app.command()
 def check(
-    files: List[Path] = typer.Argument(..., help="Spec files (YAML) to check.", show_default=False, metavar="FILE..."),
+    files: List[Path] = typer.Argument(..., help="Spec files (YAML) to check.", show_default=False, metavar="FILE"),
     format: Format = typer.Option(Format.text, "--format", "-f", help="text (a table) or json (one document per line)."),
     connections: bool = typer.Option(False, "--connections", help="Add LeCun's connections column (weight uses + biases)."),
     convention: Convention = typer.Option(Convention.macs, "--convention", help="How MACs are counted: macs "
