@@ -1,0 +1,163 @@
+"""What keeps shapecalc fast without changing what it prints (issue 7). No wall times here: those
+are measured by `python benchmarks/run.py` and kept in the README.
+
+- The text table's fast path (render_text.plain_table) prints exactly what rich prints.
+- The JSON and lint paths never import rich.
+- gc_paused leaves the garbage collector as it found it.
+- The benchmark's generated specs are what it says they are.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import io
+import json
+import random
+import re
+import subprocess
+import sys
+
+import pytest
+from rich.console import Console
+
+from shapecalc import render_text
+from shapecalc.calc import check_bytes, check_text, gc_paused
+from shapecalc.cost import Options
+from shapecalc.render_text import PLAIN_ROWS, layer_table, plain_table, render
+
+from .conftest import ARCH, ROOT
+
+SPECS = sorted([*ARCH.rglob("*.yaml"), *(ROOT / "examples").rglob("*.yaml"), *(ROOT / "tests/lint_cases").glob("*.yaml")])
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def console(width: int, **kwargs) -> Console:
+    return Console(file=io.StringIO(), width=width, highlight=False, **{"color_system": None, "force_terminal": False,
+                                                                          **kwargs})
+
+
+def rendered(a, width: int, plain: bool, connections: bool = False, options: Options | None = None, **kwargs) -> str:
+    """render()'s output, with the plain fast path allowed or not (rich draws the table then)."""
+    c = console(width, **kwargs)
+    if plain:
+        render(a, c, connections, options)
+    else:
+        original = render_text.plain_table
+        render_text.plain_table = lambda table, console: None
+        try:
+            render(a, c, connections, options)
+        finally:
+            render_text.plain_table = original
+    return c.file.getvalue()
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_plain_table_prints_what_rich_prints(path):
+    a = check_bytes(path.read_bytes(), str(path.relative_to(ROOT)))
+    cases = [(width, False, Options()) for width in (80, 120, 160, 200)] + [(200, True, Options("torchinfo"))]
+    for width, connections, options in cases:
+        assert rendered(a, width, True, connections, options) == rendered(a, width, False, connections, options), \
+            (width, connections, options)
+
+
+@pytest.mark.parametrize("path", sorted(ARCH.rglob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_architectures_take_the_fast_path_in_a_pipe(path):
+    """`shapecalc check` into a pipe or a file (200 columns, no colour) never needs rich's layout."""
+    a = check_bytes(path.read_bytes(), path.name)
+    assert plain_table(layer_table(a), console(render_text.PIPE_WIDTH)) is not None
+
+
+ASCII_NAMES = list("abcxyz_-019[]:/\\'\"* ")  # markup and emoji syntax too: names are Text, not markup
+ANY_NAMES = ASCII_NAMES + ["é", "ü", "日本", "\u2028", "\t", "\x1b"]
+
+
+def test_odd_names_print_what_rich_prints():
+    """Names with markup, emoji codes, spaces, non-ASCII and wide characters, control characters,
+    and long enough to make a column wrap: the fast path is exact or steps aside."""
+    rng = random.Random(7)
+    for case in range(40):
+        alphabet = ASCII_NAMES if case % 2 else ANY_NAMES
+        names = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(rng.randint(1, 4))]
+        layers = "".join(f"  - {{type: relu, name: {json.dumps(name)}}}\n" for name in names)
+        a = check_text(f"name: {json.dumps(names[0])}\ninput: [3, 8, 8]\nlayers:\n{layers}", f"case{case}.yaml")
+        for width in (40, 80, 200):
+            assert rendered(a, width, True) == rendered(a, width, False), (names, width)
+
+
+def test_huge_tables_are_plain_even_in_colour():
+    """Beyond PLAIN_ROWS rows the table is drawn without colour on a colour terminal too (rich
+    would take seconds), the same characters as rich's; smaller tables keep their colours."""
+    big = check_text("input: [4]\nlayers:\n" + "  - relu\n" * (PLAIN_ROWS + 1))
+    colour = rendered(big, 200, True, color_system="truecolor", force_terminal=True)
+    table_part = colour.split("Total params")[0]
+    assert not ANSI.search(table_part)
+    assert table_part == rendered(big, 200, False).split("Total params")[0]
+    small = check_text("input: [4]\nlayers:\n  - relu\n")
+    assert ANSI.search(rendered(small, 200, True, color_system="truecolor", force_terminal=True).split("Total")[0])
+
+
+def test_gc_paused_restores_the_collector():
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outermost use turns it back on
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), gc_paused():
+        raise ZeroDivisionError
+    assert gc.isenabled()
+    check_text((ARCH / "lenet5.yaml").read_text())
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # left off, as it was
+    finally:
+        gc.enable()
+
+
+RICH_MODULES = """
+import sys
+from shapecalc.cli import main
+sys.argv = ["shapecalc", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write("\\nrich modules: " + " ".join(sorted(m for m in sys.modules if m.split(".")[0] == "rich")))
+"""
+
+
+@pytest.mark.parametrize("args, uses_rich", [
+    (["check", "--format", "json", "architectures/resnet50.yaml"], False),
+    (["lint", "architectures/"], False),
+    (["lint", "--format", "sarif", "architectures/alexnet.yaml"], False),
+    (["check", "architectures/lenet5.yaml"], True),
+])
+def test_machine_formats_never_import_rich(args, uses_rich):
+    proc = subprocess.run([sys.executable, "-c", RICH_MODULES, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, check=False)
+    loaded = proc.stderr.rsplit("rich modules:", 1)[1].split()
+    assert bool(loaded) == uses_rich, loaded
+
+
+def benchmark_module():
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("n", [100, 1_000])
+def test_benchmark_specs_have_the_layers_they_claim(n):
+    bench = benchmark_module()
+    for kind, make in bench.SPECS.items():
+        a = check_text(make(n), f"{kind}.yaml")
+        assert len(a.layers) == n and a.diagnostics == [], kind
+    blocks = check_text(bench.blocks_spec(n))
+    assert {b.type for b in blocks.spec.blocks} == {"stage", "unit"}
+    assert blocks.layers[-1].spec.name == f"stage.{n // 20 - 1}.unit.4.add_1"
