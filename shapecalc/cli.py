@@ -90,8 +90,10 @@ def check(
     files: List[Path] = typer.Argument(..., help="Spec files (YAML) to check.", show_default=False, metavar="FILE"),
     format: Format = typer.Option(Format.text, "--format", "-f", help="text (a table) or json (one document per line)."),
     connections: bool = typer.Option(False, "--connections", help="Add LeCun's connections column (weight uses + biases)."),
-    convention: Convention = typer.Option(Convention.macs, "--convention", help="How MACs are counted: macs "
-                                          "(conv and linear, no bias), or as torchinfo, fvcore or ptflops count."),
+    convention: Optional[Convention] = typer.Option(None, "--convention", show_default=False, help="How MACs are "
+                                                    "counted: macs (conv and linear, no bias; the default), or as "
+                                                    "torchinfo, fvcore or ptflops count. Default from "
+                                                    "[tool.shapecalc] convention in pyproject.toml."),
     dtype: DType = typer.Option(DType.float32, "--dtype", help="Bytes per parameter and activation."),
     batch: int = typer.Option(1, "--batch", min=1, help="Batch size for activation memory."),
     optimizer: Optimizer = typer.Option(Optimizer.sgd, "--optimizer", help="Optimizer state in the training "
@@ -101,7 +103,18 @@ def check(
 
     Exit code 0: no errors; 1: a spec has errors; 2: a file could not be read or bad options.
     """
-    options = Options(convention.value, dtype.value, batch, optimizer.value)
+    if convention is None:
+        from .lint import ConfigError, find_config, read_config
+
+        config = find_config(Path.cwd().resolve())
+        try:
+            counted = read_config(config).convention if config else "macs"
+        except ConfigError as err:
+            print(f"error: {err}", file=sys.stderr)
+            raise typer.Exit(2)
+    else:
+        counted = convention.value
+    options = Options(counted, dtype.value, batch, optimizer.value)
     status = 0
     console = None
     for path in files:

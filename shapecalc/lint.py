@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .calc import NotASpecFile, check_file
+from .cost import CONVENTIONS
 from .diagnostics import RULES, Diagnostic
 
 if sys.version_info >= (3, 11):
@@ -32,7 +33,7 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 #: replaces this list, `extend-exclude` adds to it. Hidden entries hold tool settings, not specs.
 DEFAULT_EXCLUDE = (".*", "__pycache__", "node_modules", "venv", "site-packages", "build", "dist")
 #: `[tool.shapecalc]` keys, as written in pyproject.toml.
-CONFIG_KEYS = ("select", "ignore", "strict", "exclude", "extend-exclude", "force-exclude")
+CONFIG_KEYS = ("select", "ignore", "strict", "exclude", "extend-exclude", "force-exclude", "convention")
 #: A selector that matches every code (ruff's spelling).
 ALL = "ALL"
 
@@ -61,6 +62,7 @@ class Settings:
     force_exclude: bool = False
     root: Path = Path(".")
     config_file: Path | None = None
+    convention: str = "macs"
 
     @property
     def codes(self) -> frozenset[str]:
@@ -181,6 +183,9 @@ def read_config(path: Path) -> Settings:
     for key in ("strict", "force-exclude"):
         if not isinstance(table.get(key, False), bool):
             raise ConfigError(f"{path}: [tool.shapecalc] {key}: expected true or false")
+    if table.get("convention", "macs") not in CONVENTIONS:
+        raise ConfigError(f"{path}: [tool.shapecalc] convention: expected one of {', '.join(CONVENTIONS)}, "
+                          f"found {table['convention']!r}")
     selected = _strings("select", table["select"], path) if "select" in table else None
     ignored = _strings("ignore", table.get("ignore", []), path)
     try:
@@ -196,6 +201,7 @@ def read_config(path: Path) -> Settings:
         force_exclude=table.get("force-exclude", False),
         root=path.parent,
         config_file=path,
+        convention=table.get("convention", "macs"),
     )
 
 

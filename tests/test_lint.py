@@ -325,3 +325,20 @@ def test_readme_configuration_is_this_repository_s():
     (toml,) = blocks("toml")
     assert toml in (ROOT / "pyproject.toml").read_text()
     assert set(re.findall(r"^\| `([a-z-]+)` \|", SECTION, re.M)) == set(CONFIG_KEYS)
+
+
+def test_configured_convention_is_checks_default(run_cli, tmp_path):
+    """[tool.shapecalc] convention sets how `check` counts MACs; --convention still wins."""
+    (tmp_path / "pyproject.toml").write_text('[tool.shapecalc]\nconvention = "fvcore"\n')
+    spec = tmp_path / "net.yaml"
+    spec.write_text("input: [16, 8, 8]\nlayers:\n  - batchnorm2d\n")
+    import json
+
+    configured = json.loads(run_cli("check", "-f", "json", str(spec), cwd=tmp_path).stdout)
+    assert (configured["convention"], configured["total_macs"]) == ("fvcore", 2 * 16 * 8 * 8)
+    given = json.loads(run_cli("check", "-f", "json", "--convention", "macs", str(spec), cwd=tmp_path).stdout)
+    assert (given["convention"], given["total_macs"]) == ("macs", 0)
+    (tmp_path / "pyproject.toml").write_text('[tool.shapecalc]\nconvention = "flops"\n')
+    for command in ("check", "lint"):
+        proc = run_cli(command, str(spec), cwd=tmp_path)
+        assert proc.returncode == 2 and "convention: expected one of macs, torchinfo, fvcore, ptflops" in proc.stderr
