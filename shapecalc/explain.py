@@ -16,10 +16,9 @@ from math import prod
 from .cost import View, layer_cost
 from .calc import Analysis, LayerResult
 from .layers.base import shape_str
-from .layers.window import DIM_WORDS, WindowDim
+from .layers.window import DIM_LABELS, DIM_WORDS, WindowDim
 from .receptive import step_texts, window_dims
 
-DIM_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 #: Explanations in words wrap at this width in text; formulas stay on one line.
 WRAP = 100
 
@@ -102,7 +101,7 @@ def output_size(r: LayerResult) -> list[Item]:
     key = [(w.n, w.k, w.s, w.pad_l, w.pad_r, w.d, w.ceil_mode) for w in dims]
     if len(set(key)) == 1:
         return [Item("output size", size_lines(dims[0], list(DIM_WORDS[nd])))]
-    return [Item(f"output size ({DIM_NAMES[nd][i]})", size_lines(w, [DIM_WORDS[nd][i]])) for i, w in enumerate(dims)]
+    return [Item(f"output size ({DIM_LABELS[nd][i]})", size_lines(w, [DIM_WORDS[nd][i]])) for i, w in enumerate(dims)]
 
 
 def outputs(r: LayerResult) -> Item | None:

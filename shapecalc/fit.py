@@ -22,7 +22,8 @@ from typing import Any
 
 from .calc import Analysis, analyze
 from .layers.base import shape_str
-from .receptive import DIM_LABELS, window_dims
+from .layers.window import DIM_LABELS
+from .receptive import window_dims
 from .spec import LayerSpec, Spec
 
 #: The most sizes one scan may check (each is a full analysis).

@@ -52,12 +52,11 @@ from .calc import Analysis, LayerResult
 from .diagnostics import Diagnostic
 from .layers.base import Shape
 from .layers.conv import conv_pads
-from .layers.window import WindowDim
+from .layers.window import DIM_LABELS, WindowDim
 from .spec import INPUT, LayerSpec
 
 #: The longest period a dimension may need before it is collapsed to an approximate band.
 MAX_PERIOD = 4096
-DIM_LABELS = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 #: Type prefixes of the layers that move, widen or drop the field; every other layer that keeps
 #: the shape acts on each position alone (norms and softmax are treated so) and passes it on.
 SPATIAL = ("conv", "maxpool", "avgpool", "lppool", "subsampling", "adaptive", "global", "pixel", "zeropad",

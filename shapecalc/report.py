@@ -10,10 +10,7 @@ from typing import Any
 from . import __version__
 from .calc import Analysis, LayerResult, gc_paused
 from .cost import DTYPES, Cost, Options, activation_elements, layer_costs, memory, totals, whole
-
-
-def _shape(shape: tuple[int, ...] | None) -> list[int] | None:
-    return None if shape is None else list(shape)
+from .layers.base import shape_list
 
 
 def _plain(value: Any) -> Any:
@@ -31,8 +28,8 @@ def layer_dict(r: LayerResult) -> dict[str, Any]:
     return {
         "name": r.spec.name,
         "type": r.spec.type,
-        "input_shape": _shape(r.input_shape),
-        "output_shape": _shape(r.output_shape),
+        "input_shape": shape_list(r.input_shape),
+        "output_shape": shape_list(r.output_shape),
         "params": r.params,
         "trainable_params": r.trainable_params,
         "buffers": r.buffers,
@@ -60,8 +57,8 @@ def block_dicts(a: Analysis) -> list[dict[str, Any]]:
             "repeat": b.repeat,
             "depth": b.depth,
             "layers": [r.spec.name for r in inside],
-            "input_shape": _shape(shapes.get(b.source)),
-            "output_shape": _shape(shapes.get(b.output)),
+            "input_shape": shape_list(shapes.get(b.source)),
+            "output_shape": shape_list(shapes.get(b.output)),
             "params": sum(r.params for r in inside),
             "trainable_params": sum(r.trainable_params for r in inside),
         })
@@ -81,10 +78,10 @@ def analysis_dict(a: Analysis, options: Options | None = None) -> dict[str, Any]
         "shapecalc_version": __version__,
         "file": a.spec.path,
         "name": a.spec.name,
-        "input_shape": _shape(a.spec.input_shape),
-        "output_shape": _shape(a.output_shape) if a.complete else None,
+        "input_shape": shape_list(a.spec.input_shape),
+        "output_shape": shape_list(a.output_shape) if a.complete else None,
         "outputs": a.spec.outputs,
-        "output_shapes": [_shape(s) for s in a.output_shapes],
+        "output_shapes": [shape_list(s) for s in a.output_shapes],
         "layers": layers,
         "blocks": blocks,
         "total_params": a.total_params,

@@ -82,7 +82,6 @@ class Spec:
     path: str
     name: str | None = None
     input_shape: Shape | None = None
-    input_loc: Loc = Loc(1, 1)
     layers: list[LayerSpec] = field(default_factory=list)
     blocks: list[BlockUse] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
@@ -182,7 +181,6 @@ class _Parser(NodeReader):
             self.spec.expect = self.answers(top["expect"][1], TOP_ANSWERS, "expect")
 
     def input_shape(self, node: Node) -> None:
-        self.spec.input_loc = Loc.of(node)
         expected = "a list of 1 to 4 positive integers, channels first: [C, H, W], [C, L], [C, D, H, W] or [features]"
         if not isinstance(node, SequenceNode) or node.tag != SEQ_TAG:
             ok, value = self.value(node)

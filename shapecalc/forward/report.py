@@ -5,19 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
+from ..layers.base import shape_list
 from .driver import LayerRun, Run
-
-
-def _shape(shape: tuple[int, ...] | None) -> list[int] | None:
-    return None if shape is None else list(shape)
 
 
 def layer_dict(layer: LayerRun) -> dict[str, Any]:
     return {
         "name": layer.result.spec.name,
         "type": layer.result.spec.type,
-        "calculator_shape": _shape(layer.result.output_shape),
-        "forward_shape": _shape(layer.shape),
+        "calculator_shape": shape_list(layer.result.output_shape),
+        "forward_shape": shape_list(layer.shape),
         "match": layer.match,
         "macs": layer.macs,
         "seconds": round(layer.seconds, 6),
@@ -35,7 +32,7 @@ def run_dict(run: Run) -> dict[str, Any]:
         "seed": run.setup.seed,
         "input_file": run.setup.input_file,
         "weights_file": run.setup.weights_file,
-        "input_shape": _shape(run.setup.input.shape),
+        "input_shape": shape_list(run.setup.input.shape),
         "match": run.ok,
         "macs": sum(run.setup.macs),
         "seconds": round(run.seconds, 6),

@@ -78,6 +78,11 @@ def fmt(n: int) -> str:
     return f"{n:,}"
 
 
+def shape_list(shape: Shape | None) -> list[int] | None:
+    """A shape as JSON writes it: a list, or null when unknown."""
+    return None if shape is None else list(shape)
+
+
 def shape_str(shape: Shape | None) -> str:
     return "?" if shape is None else "x".join(str(d) for d in shape)
 

@@ -8,7 +8,7 @@ from typing import Any
 from .args import REQUIRED, Arg, boolean, choice, connection_table, integer, optional, padding, per_dim
 from .base import Inference, LayerError, LayerKind, Problem, Shape, check_declared, expect_rank, fmt
 from .hints import asymmetric_same, kernel_on_a_point
-from .window import WindowDim, dims_formula, unread_words
+from .window import DIM_LABELS, WindowDim, dims_formula, unread_words
 
 LAYOUTS = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
 DIM_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -168,7 +168,7 @@ class ConvTranspose(LayerKind):
             out.append(size)
             texts.append(f"({n} - 1)*{si} - 2*{pi} + {di}*({ki} - 1) + {opi} + 1 = {size}")
         formula = texts[0] if len(set(texts)) == 1 else "; ".join(
-            f"{'LHW'[i] if self.ndim == 1 else ('HW' if self.ndim == 2 else 'DHW')[i]}: {t}" for i, t in enumerate(texts))
+            f"{DIM_LABELS[self.ndim][i]}: {t}" for i, t in enumerate(texts))
         weights = c_in * (c_out // g) * prod(k)
         bias = c_out if a["bias"] else 0
         params = f"({'*'.join(map(str, k))}*{c_in})*{c_out // g}" + (f" + {c_out}" if bias else "")

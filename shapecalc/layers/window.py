@@ -82,6 +82,8 @@ def _decimal(value: Fraction) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
 
+#: Short labels of the spatial dimensions, by their number (formulas, receptive fields, fit).
+DIM_LABELS = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 #: What to call the positions of each spatial dimension, by number of spatial dimensions.
 DIM_WORDS = {
     1: (("position", "positions"),),
@@ -110,5 +112,5 @@ def dims_formula(dims: list[WindowDim], only: list[int] | None = None) -> str:
     texts = [w.formula() for w in dims]
     if len(set(texts)) == 1 and only is None:
         return texts[0]
-    names = {1: "L", 2: "HW", 3: "DHW"}[len(dims)]
+    names = DIM_LABELS[len(dims)]
     return "; ".join(f"{names[i]}: {t}" for i, t in enumerate(texts) if only is None or i in only)
