@@ -24,7 +24,7 @@ from .spec import INPUT, LayerSpec, Spec, decode, parse
 from .yamlsafe import MAX_BYTES
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerResult:
     spec: LayerSpec
     input_shape: Shape | None
@@ -80,8 +80,7 @@ class Analysis:
 
     @property
     def output_shapes(self) -> list[Shape | None]:
-        by_name = {r.spec.name: r.output_shape for r in self.layers}
-        return [by_name.get(name) for name in self.spec.outputs]
+        return [r.output_shape if (r := self.layer(name)) else None for name in self.spec.outputs]
 
     @property
     def complete(self) -> bool:
@@ -93,6 +92,7 @@ def analyze(spec: Spec) -> Analysis:
     results: list[LayerResult] = []
     diagnostics: list[Diagnostic] = []
     shapes: dict[str, Shape | None] = {INPUT: spec.input_shape}
+    by_name: dict[str, LayerResult] = {}  # Analysis.layer's index, built while the results are new
 
     def report(code: str, message: str, layer: LayerSpec, arg: str | None) -> None:
         loc = layer.where(arg)
@@ -102,6 +102,7 @@ def analyze(spec: Spec) -> Analysis:
         xs = [shapes.get(name) for name in layer.inputs]
         result = LayerResult(layer, xs[0] if len(xs) == 1 else None, input_shapes=xs)
         results.append(result)
+        by_name[layer.name] = result
         shapes[layer.name] = None
         if any(x is None for x in xs) or layer.kind is None or not layer.complete:
             continue
@@ -127,7 +128,7 @@ def analyze(spec: Spec) -> Analysis:
         result.params, result.buffers = inference.params, inference.buffers
         result.formulas, result.notes = inference.formulas, inference.notes
         result.connections = inference.connections
-    return Analysis(spec, results, diagnostics)
+    return Analysis(spec, results, diagnostics, _by_name=by_name)
 
 
 @contextmanager

@@ -15,6 +15,7 @@ subsampling's window sums). The tools' counts are taken as they report them: 2 F
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from math import prod
 from typing import Any, Callable
 
 from .calc import Analysis, LayerResult
+from .spec import INPUT
 
 CONVENTIONS = ("macs", "torchinfo", "fvcore", "ptflops")
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
@@ -37,6 +39,7 @@ class Options:
     optimizer: str = "sgd"
 
 
+@functools.cache  # a few dozen types, asked once per layer and convention
 def family(type_: str) -> str:
     """conv2d -> conv, adaptiveavgpool3d -> adaptiveavgpool, dropout -> dropout."""
     return re.sub(r"[123]d$", "", type_)
@@ -259,11 +262,10 @@ def activation_elements(r: LayerResult, batch: int = 1) -> int | None:
 
 def memory(a: Analysis, dtype: str = "float32", batch: int = 1, optimizer: str = "sgd") -> Memory:
     size = DTYPES[dtype]
-    shapes = {r.spec.name: r.output_shape for r in a.layers}
-    shapes["input"] = a.spec.input_shape
-    forward = sum(prod(s) for s in shapes.values() if s is not None)
+    forward = sum(prod(s) for s in (a.spec.input_shape, *(r.output_shape for r in a.layers)) if s is not None)
     saved = {name for r in a.layers if family(r.spec.type) in SAVES_INPUT for name in r.spec.inputs}
-    saved_elements = sum(prod(shapes[n]) for n in saved if shapes.get(n) is not None)
+    saved_shapes = (a.spec.input_shape if n == INPUT else r.output_shape if (r := a.layer(n)) else None for n in saved)
+    saved_elements = sum(prod(s) for s in saved_shapes if s is not None)
     counters = sum(1 for r in a.layers if r.buffers and family(r.spec.type) in ("batchnorm", "instancenorm"))
     params, trainable = a.total_params * size, a.trainable_params * size
     buffers = (a.buffers - counters) * size + counters * COUNTER_BYTES

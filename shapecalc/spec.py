@@ -38,7 +38,7 @@ PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 Items = dict[str, tuple[Node, Node]]
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerSpec:
     """One layer after expansion: its kind (None when the type is unknown) and validated arguments.
 
@@ -109,7 +109,7 @@ class Scope:
     stack: tuple[str, ...] = ()  # block names being expanded, to refuse recursion
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """A layer entry as written, before it is placed: type, keys, location."""
 

@@ -36,7 +36,7 @@ MAX_VALUE_NODES = 100_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loc:
     """A 1-based position in the spec file."""
 
