@@ -130,7 +130,7 @@ def check(
 
             sys.stdout.write(json.dumps(analysis_dict(result, options)) + "\n")
         else:
-            from .render_text import make_console, render
+            from .render_rich import make_console, render
 
             console = console or make_console()
             render(result, console, connections, options)
@@ -296,7 +296,7 @@ def run(
     Exit code 0: every layer matches; 1: a mismatch, a bad --input/--weights file, or spec errors
     that stop the run; 2: a file could not be read or written, bad options, or over --max-macs.
     """
-    from .formats import one_line
+    from .diagnostics import one_line
     from .forward.driver import blockers, estimate, execute, prepare
     from .forward.files import DataError, Unreadable
 
@@ -346,7 +346,7 @@ def run(
         sys.stdout.write(json.dumps(run_dict(result)) + "\n")
     else:
         from .render_run import render
-        from .render_text import make_console
+        from .render_rich import make_console
 
         render(result, make_console())
     raise typer.Exit(0 if result.ok else 1)

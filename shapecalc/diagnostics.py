@@ -7,6 +7,7 @@ reused for a different meaning.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -100,3 +101,12 @@ class Diagnostic:
 
 def has_errors(diagnostics: list[Diagnostic]) -> bool:
     return any(d.severity == "error" for d in diagnostics)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Control characters and line separators as escapes (`\\n`, `\\x07`), so text stays on one line:
+    a name in a spec may not colour the terminal or start a line that looks like a diagnostic."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)

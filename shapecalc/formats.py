@@ -10,24 +10,17 @@ spec cannot forge a second diagnostic line, an annotation property or invalid XM
 from __future__ import annotations
 
 import json
-import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import quote
 
 from . import __version__
-from .diagnostics import RULES, Diagnostic
+from .diagnostics import RULES, Diagnostic, one_line
 from .lint import FileResult, LintResult
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ANSI = {"bold": "\x1b[1m", "error": "\x1b[1;31m", "warning": "\x1b[1;33m", "reset": "\x1b[0m"}
-
-
-def one_line(text: str) -> str:
-    """Control characters and line separators as escapes (`\\n`, `\\x07`), so text stays on one line."""
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def use_color(is_terminal: bool, env: Mapping[str, str]) -> bool:

@@ -15,11 +15,12 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .formats import one_line
+from .diagnostics import one_line
 from .forward.driver import Run, Setup
 from .forward.tensor import Tensor
 from .layers.base import shape_str
-from .render_text import diagnostic_text
+from .render_rich import text_of
+from .render_text import diagnostic_line
 
 #: Outputs up to this many values are printed in full; larger ones are summarised.
 SHOW_VALUES = 100
@@ -95,7 +96,7 @@ def render(run: Run, console: Console) -> None:
     console.print(layer_table(run))
     console.print(sources_text(run))
     for d in run.analysis.diagnostics:
-        console.print(diagnostic_text(run.analysis.spec.path, d))
+        console.print(text_of(diagnostic_line(run.analysis.spec.path, d).spans))
     if run.output is not None:
         console.print(Text("\n".join(output_lines(run.output))))
     macs = sum(run.setup.macs)

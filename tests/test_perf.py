@@ -1,8 +1,8 @@
 """What keeps shapecalc fast without changing what it prints (issue 7). No wall times here: those
 are measured by `python benchmarks/run.py` and kept in the README.
 
-- The text table's fast path (render_text.plain_table) prints exactly what rich prints.
-- The JSON and lint paths never import rich.
+- The plain text of `check` (plain.py, for pipes and files) is exactly what rich prints.
+- Into a pipe, `check` (text or JSON) and `lint` never import rich.
 - gc_paused leaves the garbage collector as it found it.
 - The benchmark's generated specs are what it says they are.
 """
@@ -13,6 +13,7 @@ import gc
 import importlib.util
 import io
 import json
+import os
 import random
 import re
 import subprocess
@@ -21,10 +22,11 @@ import sys
 import pytest
 from rich.console import Console
 
-from shapecalc import render_text
+from shapecalc import plain, render_rich
 from shapecalc.calc import check_bytes, check_text, gc_paused
 from shapecalc.cost import Options
-from shapecalc.render_text import PLAIN_ROWS, layer_table, plain_table, render
+from shapecalc.render_rich import PLAIN_ROWS, render
+from shapecalc.render_text import PIPE_WIDTH, plain_text, report
 
 from .conftest import ARCH, ROOT
 
@@ -37,35 +39,37 @@ def console(width: int, **kwargs) -> Console:
                                                                           **kwargs})
 
 
-def rendered(a, width: int, plain: bool, connections: bool = False, options: Options | None = None, **kwargs) -> str:
-    """render()'s output, with the plain fast path allowed or not (rich draws the table then)."""
+def by_rich(a, width: int, connections: bool = False, options: Options | None = None, **kwargs) -> str:
+    """What rich itself prints for the report: its own table layout, its own wrapping."""
     c = console(width, **kwargs)
-    if plain:
+    original = render_rich.table_text
+    render_rich.table_text = lambda rep, width: None
+    try:
         render(a, c, connections, options)
-    else:
-        original = render_text.plain_table
-        render_text.plain_table = lambda table, console: None
-        try:
-            render(a, c, connections, options)
-        finally:
-            render_text.plain_table = original
+    finally:
+        render_rich.table_text = original
     return c.file.getvalue()
 
 
+def by_plain(a, width: int, connections: bool = False, options: Options | None = None) -> str | None:
+    return plain_text(report(a, connections, options), width)
+
+
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_plain_table_prints_what_rich_prints(path):
+def test_plain_text_is_what_rich_prints(path):
     a = check_bytes(path.read_bytes(), str(path.relative_to(ROOT)))
-    cases = [(width, False, Options()) for width in (80, 120, 160, 200)] + [(200, True, Options("torchinfo"))]
+    cases = [(width, False, Options()) for width in (40, 80, 120, 160, 200)] + [(200, True, Options("torchinfo"))]
     for width, connections, options in cases:
-        assert rendered(a, width, True, connections, options) == rendered(a, width, False, connections, options), \
-            (width, connections, options)
+        text = by_plain(a, width, connections, options)
+        if text is not None or width == PIPE_WIDTH:
+            assert text == by_rich(a, width, connections, options), (width, connections, options)
 
 
 @pytest.mark.parametrize("path", sorted(ARCH.rglob("*.yaml")), ids=lambda p: p.name)
-def test_shipped_architectures_take_the_fast_path_in_a_pipe(path):
-    """`shapecalc check` into a pipe or a file (200 columns, no colour) never needs rich's layout."""
+def test_shipped_architectures_print_without_rich_in_a_pipe(path):
+    """`shapecalc check` into a pipe or a file (200 columns, no colour) never needs rich."""
     a = check_bytes(path.read_bytes(), path.name)
-    assert plain_table(layer_table(a), console(render_text.PIPE_WIDTH)) is not None
+    assert by_plain(a, PIPE_WIDTH, True) is not None and by_plain(a, PIPE_WIDTH) is not None
 
 
 ASCII_NAMES = list("abcxyz_-019[]:/\\'\"* ")  # markup and emoji syntax too: names are Text, not markup
@@ -82,19 +86,24 @@ def test_odd_names_print_what_rich_prints():
         layers = "".join(f"  - {{type: relu, name: {json.dumps(name)}}}\n" for name in names)
         a = check_text(f"name: {json.dumps(names[0])}\ninput: [3, 8, 8]\nlayers:\n{layers}", f"case{case}.yaml")
         for width in (40, 80, 200):
-            assert rendered(a, width, True) == rendered(a, width, False), (names, width)
+            text = by_plain(a, width)
+            if text is not None:
+                assert text == by_rich(a, width), (names, width)
 
 
 def test_huge_tables_are_plain_even_in_colour():
     """Beyond PLAIN_ROWS rows the table is drawn without colour on a colour terminal too (rich
     would take seconds), the same characters as rich's; smaller tables keep their colours."""
     big = check_text("input: [4]\nlayers:\n" + "  - relu\n" * (PLAIN_ROWS + 1))
-    colour = rendered(big, 200, True, color_system="truecolor", force_terminal=True)
-    table_part = colour.split("Total params")[0]
+    c = console(200, color_system="truecolor", force_terminal=True)
+    render(big, c)
+    table_part = c.file.getvalue().split("Total params")[0]
     assert not ANSI.search(table_part)
-    assert table_part == rendered(big, 200, False).split("Total params")[0]
+    assert table_part == by_rich(big, 200).split("Total params")[0]
     small = check_text("input: [4]\nlayers:\n  - relu\n")
-    assert ANSI.search(rendered(small, 200, True, color_system="truecolor", force_terminal=True).split("Total")[0])
+    c = console(200, color_system="truecolor", force_terminal=True)
+    render(small, c)
+    assert ANSI.search(c.file.getvalue().split("Total")[0])
 
 
 def test_gc_paused_restores_the_collector():
@@ -121,7 +130,7 @@ def test_gc_paused_restores_the_collector():
 
 RICH_MODULES = """
 import sys
-from shapecalc.cli import main
+from shapecalc.entry import main
 sys.argv = ["shapecalc", *sys.argv[1:]]
 try:
     main()
@@ -131,17 +140,21 @@ sys.stderr.write("\\nrich modules: " + " ".join(sorted(m for m in sys.modules if
 """
 
 
-@pytest.mark.parametrize("args, uses_rich", [
-    (["check", "--format", "json", "architectures/resnet50.yaml"], False),
-    (["lint", "architectures/"], False),
-    (["lint", "--format", "sarif", "architectures/alexnet.yaml"], False),
-    (["check", "architectures/lenet5.yaml"], True),
+@pytest.mark.parametrize("args, env, uses_rich", [
+    (["check", "--format", "json", "architectures/resnet50.yaml"], {}, False),
+    (["check", "architectures/resnet50.yaml"], {}, False),
+    (["lint", "architectures/"], {}, False),
+    (["lint", "--format", "sarif", "architectures/alexnet.yaml"], {}, False),
+    (["check", "architectures/lenet5.yaml"], {"FORCE_COLOR": "1"}, True),
 ])
-def test_machine_formats_never_import_rich(args, uses_rich):
+def test_pipes_never_import_rich(args, env, uses_rich):
+    """Output to a pipe is drawn without rich (it is imported only to colour a terminal)."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
     proc = subprocess.run([sys.executable, "-c", RICH_MODULES, *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60, check=False)
+                          timeout=60, check=False, env={**environ, **env})
     loaded = proc.stderr.rsplit("rich modules:", 1)[1].split()
     assert bool(loaded) == uses_rich, loaded
+    assert ("\x1b[" in proc.stdout) == uses_rich
 
 
 def benchmark_module():

@@ -11,7 +11,8 @@ import pytest
 from rich.console import Console
 
 from shapecalc.calc import check_text
-from shapecalc.render_text import render
+from shapecalc.render_rich import render
+from shapecalc.render_text import plain_text, report
 from shapecalc.report import analysis_dict
 
 from .conftest import ARCH, ROOT
@@ -34,9 +35,11 @@ def analysis(case: str):
 
 @pytest.mark.parametrize("case", CASES)
 def test_text(case):
+    """The saved text, printed by rich and drawn plainly (as into a pipe) alike."""
     out = io.StringIO()
     render(analysis(case), Console(file=out, width=160, color_system=None, force_terminal=False))
     compare(case.replace("/", "_").replace(".yaml", ".txt"), out.getvalue())
+    assert plain_text(report(analysis(case)), 160) == out.getvalue()
 
 
 @pytest.mark.parametrize("case", CASES)
