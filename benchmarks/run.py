@@ -12,9 +12,9 @@ What it measures, each side by side in the same run:
   (`import typer, rich.table, yaml`) and torchinfo's summary of the same ResNet-50 (built by
   tests/reference_models.py; skipped when torch or torchinfo is missing). Wall time, and peak
   memory (the child's maximum resident set size, from GNU time: see gnu_time). Also, for
-  information: what typer's option parsing adds to the bare import (typer 0.26+ imports
-  pydantic), and the same work as `check` without typer (python -c calling the same functions,
-  output compared), which separates shapecalc's own cost from the framework's.
+  information: the same commands through typer's option parsing (typer 0.26+ builds pydantic
+  validators), which the console script skips for the lines it parses itself (shapecalc/entry.py);
+  their output must be the same bytes.
 - Scaling: generated specs of 100 to 100,000 layers (plain sequential layers, and a spec of
   nested blocks with `repeat`), parsed and analysed, then reported as JSON and as the text table,
   in this process (compute only, no start-up), with the growth per tenfold (linear is 10x); and
@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib.util
-import io
 import itertools
 import json
 import os
@@ -63,15 +62,9 @@ DEPENDENCIES = "import typer, rich.table, yaml"
 #: torchinfo's summary of the hand-written torch ResNet-50, as its users run it.
 TORCHINFO = ("from tests.reference_models import resnet50; from torchinfo import summary; "
              "summary(resnet50(), input_size=(1, 3, 224, 224))")
-#: The work of `check` and `check --format json` without the command-line framework: what our
-#: own code costs (the outputs are compared with the real commands').
-CORE = {
-    "check": ("import sys; from shapecalc.calc import check_bytes; from shapecalc.render_text import make_console, "
-              "render; render(check_bytes(open(sys.argv[1], 'rb').read(), sys.argv[1]), make_console())"),
-    "json": ("import sys, json; from shapecalc.calc import check_bytes; from shapecalc.report import analysis_dict; "
-             "sys.stdout.write(json.dumps(analysis_dict(check_bytes(open(sys.argv[1], 'rb').read(), sys.argv[1])))"
-             " + '\\n')"),
-}
+#: `check` through typer's option parsing, which the console script skips for lines it can parse
+#: itself (shapecalc/entry.py): what that fast path saves. The outputs must be the same bytes.
+THROUGH_TYPER = "from shapecalc.cli import main; main()"
 MB = 1024 * 1024
 #: Time may grow by up to this much per tenfold and still count as close to 10x: larger heaps
 #: cost a little more per object (caches, fresh memory pages). Time alone cannot tell linear from
@@ -266,19 +259,17 @@ def startup(table: Table, quick: bool, scratch: Path) -> dict[str, Runs]:
         "deps": [sys.executable, "-c", DEPENDENCIES],
         "check": command + ["check", RESNET],
         "json": command + ["check", "--format", "json", RESNET],
-        "core check": [sys.executable, "-c", CORE["check"], RESNET],
-        "core json": [sys.executable, "-c", CORE["json"], RESNET],
+        "typer check": [sys.executable, "-c", THROUGH_TYPER, "check", RESNET],
+        "typer json": [sys.executable, "-c", THROUGH_TYPER, "check", "--format", "json", RESNET],
     }
-    if importlib.util.find_spec("typer._adapters"):  # typer 0.26+ parses every option with pydantic
-        commands["deps+pydantic"] = [sys.executable, "-c", DEPENDENCIES + "; import typer._adapters"]
     have_torchinfo = bool(importlib.util.find_spec("torch") and importlib.util.find_spec("torchinfo"))
     if have_torchinfo:
         commands["torchinfo"] = [sys.executable, "-c", TORCHINFO]
     rounds = 5 if quick else 15
     runs = interleaved(commands, rounds, {"torchinfo": 2 if quick else 5}, child_env(), {}, scratch)
     for name in ("check", "json"):
-        if (scratch / f"{name}.out").read_bytes() != (scratch / f"core {name}.out").read_bytes():
-            raise SystemExit(f"benchmark: `{' '.join(commands[f'core {name}'])}` does not print what "
+        if (scratch / f"{name}.out").read_bytes() != (scratch / f"typer {name}.out").read_bytes():
+            raise SystemExit(f"benchmark: `{' '.join(commands[f'typer {name}'])}` does not print what "
                              f"`{' '.join(commands[name])}` prints")
     base = runs["deps"].median
     mem = lambda name: f"{max(runs[name].rss) / MB:.1f} MB" if runs[name].rss else "n/a"
@@ -287,24 +278,18 @@ def startup(table: Table, quick: bool, scratch: Path) -> dict[str, Runs]:
     table.add("python -c pass", seconds(runs["pass"].median), runs["pass"].spread(), f"memory {mem('pass')}")
     table.add(f"bare import: {DEPENDENCIES}", seconds(base), runs["deps"].spread(),
               f"{base / runs['pass'].median:.1f}x python -c pass; memory {mem('deps')}")
-    if "deps+pydantic" in runs:
-        table.add("  the same + typer's option parsing (pydantic)", seconds(runs["deps+pydantic"].median),
-                  runs["deps+pydantic"].spread(), f"{runs['deps+pydantic'].median / base:.2f}x the bare import",
-                  "", verdict="info")
     for name, label in (("check", f"shapecalc check {RESNET}"), ("json", f"shapecalc check --format json {RESNET}")):
         ratio = runs[name].median / base
-        typer_too = (f" ({runs[name].median / runs['deps+pydantic'].median:.2f}x with pydantic)"
-                     if "deps+pydantic" in runs else "")
-        table.add(label, seconds(runs[name].median), runs[name].spread(), f"{ratio:.2f}x the bare import{typer_too}",
+        table.add(label, seconds(runs[name].median), runs[name].spread(), f"{ratio:.2f}x the bare import",
                   "<= 1.3x", met=ratio <= 1.3)
         if runs[name].rss:
             peak = max(runs[name].rss) / MB
             table.add("  peak memory (RSS)", f"{peak:.1f} MB", "", "", "< 50 MB", met=peak < 50)
         else:
             table.add("  peak memory (RSS)", "", "", "", "< 50 MB", verdict="skipped: GNU time not found")
-        core = runs[f"core {name}"]
-        table.add("  the same work without typer (python -c, same output)", seconds(core.median), core.spread(),
-                  f"{core.median / base:.2f}x the bare import; memory {mem(f'core {name}')}", "", verdict="info")
+        typer = runs[f"typer {name}"]
+        table.add("  the same through typer's option parsing (same output)", seconds(typer.median), typer.spread(),
+                  f"{typer.median / base:.2f}x the bare import; memory {mem(f'typer {name}')}", "", verdict="info")
     if have_torchinfo:
         t = runs["torchinfo"]
         slower = max(runs["check"].median, runs["json"].median)
@@ -318,10 +303,8 @@ def startup(table: Table, quick: bool, scratch: Path) -> dict[str, Runs]:
 
 
 def scaling(table: Table, quick: bool) -> None:
-    import rich.console
-
     from shapecalc.calc import check_text
-    from shapecalc.render_text import PIPE_WIDTH, render
+    from shapecalc.render_text import plain_text, report
     from shapecalc.report import analysis_dict
 
     sizes = (100, 1_000, 10_000, 100_000)
@@ -336,10 +319,9 @@ def scaling(table: Table, quick: bool) -> None:
         t1 = time.perf_counter()
         json.dumps(analysis_dict(a))
         t2 = time.perf_counter()
-        render(a, rich.console.Console(file=io.StringIO(), highlight=False, width=PIPE_WIDTH, color_system=None,
-                                       force_terminal=False))
+        text = plain_text(report(a))  # what `check` prints into a pipe or a file
         t3 = time.perf_counter()
-        if len(a.layers) != n or a.diagnostics:
+        if len(a.layers) != n or a.diagnostics or text is None:
             raise SystemExit(f"benchmark: the {kind} spec of {n:,} layers gives {len(a.layers):,} layers, "
                              f"{len(a.diagnostics)} diagnostics")
         for stage, t in zip(stages, (t1 - t0, t2 - t1, t3 - t2)):

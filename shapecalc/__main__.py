@@ -1,3 +1,3 @@
-from shapecalc.cli import main
+from shapecalc.entry import main
 
 main()

@@ -2,22 +2,24 @@
 
 Exit codes (a public contract, as in ruff): 0 no errors, 1 a spec has errors, 2 the command
 could not run (unreadable file, bad options).
+
+The console script starts in entry.py, which runs the everyday `check` and `lint` lines itself
+and hands every other line here; `check` and `lint` do their work in commands.py either way.
 """
 
 from __future__ import annotations
 
 import enum
 import json
-import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from . import __version__
-from .calc import Analysis, NotASpecFile, check_file
-from .cost import CONVENTIONS, DTYPES, OPTIMIZERS, Options
+from . import __version__, commands
+from .commands import read_spec
+from .cost import CONVENTIONS, DTYPES, OPTIMIZERS
 from .diagnostics import has_errors
 
 EXAMPLES = """Examples:
@@ -45,9 +47,7 @@ app = typer.Typer(
 )
 
 
-class Format(str, enum.Enum):
-    text = "text"
-    json = "json"
+Format = enum.Enum("Format", {name: name for name in commands.CHECK_FORMATS}, type=str)
 
 
 # The choices of `check`'s cost options, from shapecalc.cost (which says what each means).
@@ -70,21 +70,6 @@ def root(
     """Options that apply before any command."""
 
 
-def read_spec(path: Path) -> Analysis | str:
-    """The analysis of one file, or the reason it could not be read (exit code 2).
-
-    Only regular files are read, and no more than the size limit: a FIFO would block forever
-    and /dev/zero never ends."""
-    if path.is_dir():
-        return f"{path}: is a directory (give spec files)"
-    try:
-        return check_file(str(path))
-    except NotASpecFile:
-        return f"{path}: cannot read: not a regular file"
-    except OSError as err:
-        return f"{path}: cannot read: {err.strerror or err}"
-
-
 @app.command()
 def check(
     files: List[Path] = typer.Argument(..., help="Spec files (YAML) to check.", show_default=False, metavar="FILE"),
@@ -103,46 +88,11 @@ def check(
 
     Exit code 0: no errors; 1: a spec has errors; 2: a file could not be read or bad options.
     """
-    if convention is None:
-        from .lint import ConfigError, find_config, read_config
-
-        config = find_config(Path.cwd().resolve())
-        try:
-            counted = read_config(config).convention if config else "macs"
-        except ConfigError as err:
-            print(f"error: {err}", file=sys.stderr)
-            raise typer.Exit(2)
-    else:
-        counted = convention.value
-    options = Options(counted, dtype.value, batch, optimizer.value)
-    status = 0
-    console = None
-    for path in files:
-        result = read_spec(path)
-        if isinstance(result, str):
-            print(f"error: {result}", file=sys.stderr)
-            status = 2
-            continue
-        if has_errors(result.diagnostics):
-            status = max(status, 1)
-        if format is Format.json:
-            from .report import analysis_dict
-
-            sys.stdout.write(json.dumps(analysis_dict(result, options)) + "\n")
-        else:
-            from .render_rich import make_console, render
-
-            console = console or make_console()
-            render(result, console, connections, options)
-    raise typer.Exit(status)
+    raise typer.Exit(commands.check(files, format.value, connections, convention and convention.value, dtype.value,
+                                    batch, optimizer.value))
 
 
-class LintFormat(str, enum.Enum):
-    text = "text"
-    json = "json"
-    github = "github"
-    sarif = "sarif"
-    junit = "junit"
+LintFormat = enum.Enum("LintFormat", {name: name for name in commands.LINT_FORMATS}, type=str)
 
 
 @app.command()
@@ -170,24 +120,8 @@ def lint(
     Exit code 0: no errors; 1: errors (or warnings with --strict); 2: a path could not be
     read, bad options or bad configuration.
     """
-    from .formats import FORMATS, text, use_color
-    from .lint import ConfigError, load_settings
-    from .lint import run as lint_files
-
-    try:
-        settings = load_settings(Path.cwd(), select, ignore or (), strict, exclude, extend_exclude or (),
-                                 force_exclude)
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise typer.Exit(2)
-    result = lint_files(paths, settings)
-    for problem in result.unreadable:
-        print(f"error: {problem}", file=sys.stderr)
-    if format is LintFormat.text:
-        sys.stdout.write(text(result, color=use_color(sys.stdout.isatty(), os.environ)))
-    else:
-        sys.stdout.write(FORMATS[format.value](result))
-    raise typer.Exit(result.exit_code)
+    raise typer.Exit(commands.lint(paths, select, ignore, strict, format.value, exclude, extend_exclude,
+                                   force_exclude))
 
 
 @app.command()
@@ -277,6 +211,7 @@ def fit(
 
 
 def main() -> None:
+    """Everything through typer (entry.main is the console script; this is its fallback)."""
     app(prog_name="shapecalc")
 
 

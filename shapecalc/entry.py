@@ -1,0 +1,174 @@
+"""The `shapecalc` console script: a fast path for the everyday `check` and `lint` lines, typer
+for everything else.
+
+Typer (0.26 and later) builds a pydantic validator for every option of a command before it
+runs: about 60 ms, more than the whole check of ResNet-50, and `shapecalc check` runs on every
+commit. So a command line made only of options and values that cannot mean anything but one
+thing (`check a.yaml -f json`, `lint --select F,W .`) is parsed here, against a table of the
+same options, and handed to the same functions typer's commands call (commands.py). Anything
+else (help, completion, a typo, a repeated option, a value that needs typer's judgement) is
+declined and typer parses it as always, errors and all. tests/test_entry.py checks that the
+table equals typer's options and that both paths print the same bytes and exit codes.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+#: A --batch value taken without typer: plain decimal digits, no sign, no leading zero.
+_POSITIVE = re.compile(r"[1-9][0-9]{0,17}")
+
+
+@dataclass(frozen=True)
+class Opt:
+    """One option as the fast path understands it: `dest` is the parameter name of the
+    function in commands.py; `choices` (a value from these), `number` (a positive integer),
+    `many` (repeatable, values collected), or neither: a flag, with `off` its negative form."""
+
+    dest: str
+    names: tuple[str, ...]
+    choices: tuple[str, ...] | None = None
+    number: bool = False
+    many: bool = False
+    off: str | None = None
+
+    @property
+    def flag(self) -> bool:
+        return self.choices is None and not self.number and not self.many
+
+    def value(self, text: str) -> Any:
+        """The value as commands.py takes it, or None when only typer should judge it."""
+        if self.choices is not None:
+            return text if text in self.choices else None
+        if self.number:
+            return int(text) if _POSITIVE.fullmatch(text) else None
+        return text
+
+
+@dataclass(frozen=True)
+class Command:
+    options: tuple[Opt, ...]
+    run: Callable[..., int]
+    paths: Callable[[str], Any]  # what the positional arguments become (typer gives check Path objects)
+
+    def lookup(self, name: str) -> Opt | None:
+        for opt in self.options:
+            if name in opt.names or name == opt.off:
+                return opt
+        return None
+
+
+def _commands() -> dict[str, Command]:
+    """The fast path's commands; imported only when the command line names one of them."""
+    from . import commands
+    from .cost import CONVENTIONS, DTYPES, OPTIMIZERS
+
+    return {
+        "check": Command((
+            Opt("format", ("--format", "-f"), choices=commands.CHECK_FORMATS),
+            Opt("connections", ("--connections",)),
+            Opt("convention", ("--convention",), choices=CONVENTIONS),
+            Opt("dtype", ("--dtype",), choices=tuple(DTYPES)),
+            Opt("batch", ("--batch",), number=True),
+            Opt("optimizer", ("--optimizer",), choices=tuple(OPTIMIZERS)),
+        ), commands.check, Path),
+        "lint": Command((
+            Opt("select", ("--select",), many=True),
+            Opt("ignore", ("--ignore",), many=True),
+            Opt("strict", ("--strict",), off="--no-strict"),
+            Opt("format", ("--format", "-f"), choices=commands.LINT_FORMATS),
+            Opt("exclude", ("--exclude",), many=True),
+            Opt("extend_exclude", ("--extend-exclude",), many=True),
+            Opt("force_exclude", ("--force-exclude",), off="--no-force-exclude"),
+        ), commands.lint, str),
+    }
+
+
+FAST = ("check", "lint")
+
+
+def parse(command: Command, args: Sequence[str]) -> dict[str, Any] | None:
+    """The keyword arguments for command.run, or None to leave the line to typer.
+
+    Click's grammar, narrowed to the cases without doubt: `--name value`, `--name=value`,
+    `-f value`, `-fvalue`, flags, `--` before file names, options between file names. An
+    option given twice (click keeps the last), a value starting with '-', an unknown option
+    and a value outside the choices are all declined: typer then says what is wrong."""
+    kwargs: dict[str, Any] = {}
+    positional: list[str] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            positional.extend(tokens)
+            break
+        if token == "-" or not token.startswith("-"):
+            positional.append(token)
+            continue
+        if token.startswith("--"):
+            name, equals, inline = token.partition("=")
+        else:
+            name, inline = token[:2], token[2:]
+            equals = "=" if inline else ""
+        opt = command.lookup(name)
+        if opt is None or (opt.dest in kwargs and not opt.many):
+            return None
+        if opt.flag:
+            if equals:
+                return None
+            kwargs[opt.dest] = name != opt.off
+            continue
+        text = inline if equals else next(tokens, None)
+        if text is None or text.startswith("-"):
+            return None
+        value = opt.value(text)
+        if value is None:
+            return None
+        if opt.many:
+            kwargs.setdefault(opt.dest, []).append(value)
+        else:
+            kwargs[opt.dest] = value
+    if not positional:
+        return None
+    return {"": [command.paths(p) for p in positional], **kwargs}
+
+
+def plan(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Command, dict[str, Any]] | None:
+    """The command and its arguments when the fast path may run this line, else None.
+
+    Shell completion (click reads _SHAPECALC_COMPLETE) always goes to typer."""
+    if len(argv) < 2 or argv[0] not in FAST or any(key.startswith(("_SHAPECALC_COMPLETE", "_TYPER_")) for key in env):
+        return None
+    command = _commands()[argv[0]]
+    kwargs = parse(command, argv[1:])
+    return None if kwargs is None else (command, kwargs)
+
+
+def main() -> None:
+    """Run `shapecalc` with sys.argv; exits as typer would (EPIPE: 1, Ctrl-C: 130)."""
+    planned = plan(sys.argv[1:], os.environ)
+    if planned is None:
+        from .cli import main as typer_main
+
+        typer_main()
+        return
+    command, kwargs = planned
+    try:
+        status = command.run(kwargs.pop(""), **kwargs)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        status = 130
+    except OSError as err:
+        if err.errno != errno.EPIPE:
+            raise
+        # The reader went away (`| head`): say nothing more, and let no flush at exit complain.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, sys.stderr.fileno())
+        status = 1
+    sys.exit(status)

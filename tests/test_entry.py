@@ -1,0 +1,168 @@
+"""The console script's fast path (shapecalc/entry.py) against typer's parsing of the same lines.
+
+The fast path is only allowed to be faster: the same options, the same defaults, and for every
+command line the same output, errors and exit code as typer's. Lines it cannot be sure of go to
+typer, and those are compared too.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import os
+import subprocess
+import sys
+import typing
+
+import pytest
+import typer.main
+
+from shapecalc import cli, commands
+from shapecalc.entry import _commands, parse, plan
+
+from .conftest import ROOT
+
+FAST = _commands()
+TYPER_COMMANDS = typer.main.get_command(cli.app).commands  # type: ignore[attr-defined]
+
+
+def choices_of(annotation: object) -> tuple[str, ...] | None:
+    """The values of an Enum annotation (Optional[...] too), else None."""
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, enum.Enum):
+            return tuple(member.value for member in candidate)
+    return None
+
+
+@pytest.mark.parametrize("name", sorted(FAST))
+def test_the_fast_table_is_typers_options(name):
+    """Every option typer declares is in the table under the same names, with the same kind,
+    choices and defaults (commands.py's defaults are what the fast path leaves unset)."""
+    function = getattr(cli, name)
+    hints = typing.get_type_hints(function)
+    defaults = inspect.signature(getattr(commands, name)).parameters
+    options = [p for p in TYPER_COMMANDS[name].params if p.param_type_name == "option"]
+    assert [p.name for p in options] == [opt.dest for opt in FAST[name].options]
+    for param, opt in zip(options, FAST[name].options):
+        assert tuple(param.opts) == opt.names, opt.dest
+        assert tuple(param.secondary_opts) == ((opt.off,) if opt.off else ()), opt.dest
+        assert bool(param.is_flag) == opt.flag and bool(param.multiple) == opt.many, opt.dest
+        assert choices_of(hints[opt.dest]) == opt.choices, opt.dest
+        if opt.number:
+            assert hints[opt.dest] is int and param.min == 1
+        default = param.default.value if isinstance(param.default, enum.Enum) else param.default
+        assert default == defaults[opt.dest].default, opt.dest
+    arguments = [p for p in TYPER_COMMANDS[name].params if p.param_type_name == "argument"]
+    assert len(arguments) == 1 and arguments[0].nargs == -1 and arguments[0].required
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["a.yaml"], {}),
+    (["a.yaml", "-f", "json"], {"format": "json"}),
+    (["-fjson", "a.yaml"], {"format": "json"}),
+    (["--format=json", "a.yaml"], {"format": "json"}),
+    (["--batch", "64", "--connections", "a.yaml"], {"batch": 64, "connections": True}),
+    (["--", "--format", "a.yaml"], {}),
+    (["-"], {}),
+])
+def test_lines_the_fast_path_takes(args, expected):
+    kwargs = parse(FAST["check"], args)
+    assert kwargs is not None
+    files = kwargs.pop("")
+    assert kwargs == expected
+    assert all(isinstance(f, os.PathLike) for f in files)
+
+
+@pytest.mark.parametrize("args", [
+    [],  # typer says what is missing
+    ["--format", "json"],
+    ["-h", "a.yaml"], ["--help"],
+    ["--nope", "a.yaml"], ["-x", "a.yaml"],
+    ["--form", "json", "a.yaml"],  # no abbreviations
+    ["--format", "xml", "a.yaml"], ["--format", "JSON", "a.yaml"], ["-f=json", "a.yaml"],
+    ["--format", "json", "--format", "text", "a.yaml"],  # click keeps the last; typer decides
+    ["--batch", "0", "a.yaml"], ["--batch", "01", "a.yaml"], ["--batch", "+1", "a.yaml"],
+    ["--batch", "1_000", "a.yaml"], ["--batch", " 1", "a.yaml"], ["--batch", "１", "a.yaml"],
+    ["--connections=yes", "a.yaml"],
+    ["a.yaml", "--format"],
+    ["--format", "-f", "a.yaml"],
+])
+def test_lines_left_to_typer(args):
+    assert parse(FAST["check"], args) is None
+
+
+def test_lint_options_collect_and_flags_negate():
+    kwargs = parse(FAST["lint"], ["--select", "F", "x", "--select=W", "--no-strict", "--force-exclude", "-f", "sarif"])
+    assert kwargs == {"": ["x"], "select": ["F", "W"], "strict": False, "force_exclude": True, "format": "sarif"}
+
+
+def test_other_commands_and_completion_go_to_typer():
+    assert plan(["check", "a.yaml"], {}) is not None
+    for argv in (["run", "a.yaml"], ["explain", "a.yaml"], ["--version"], ["schema"], ["check"], []):
+        assert plan(argv, {}) is None, argv
+    assert plan(["check", "a.yaml"], {"_SHAPECALC_COMPLETE": "complete_bash"}) is None
+
+
+FAST_SCRIPT = "from shapecalc.entry import main; main()"
+TYPER_SCRIPT = "from shapecalc.cli import main; main()"
+
+
+def run(script: str, args: list[str], cwd=ROOT) -> tuple[int, str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR")}
+    proc = subprocess.run([sys.executable, "-c", script, *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, check=False, env=env)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+LINES = [
+    ["check", "architectures/lenet5.yaml"],
+    ["check", "-f", "json", "architectures/lenet5.yaml"],
+    ["check", "architectures/lenet5.yaml", "--format=json", "architectures/resnet18.yaml"],
+    ["check", "--connections", "--convention", "torchinfo", "--dtype", "float16", "--batch", "8", "--optimizer",
+     "adam", "architectures/alexnet.yaml"],
+    ["check", "architectures/alexnet-224.yaml", "architectures/slides/7x7-stride3.yaml"],
+    ["check", "./architectures//lenet5.yaml", "missing.yaml", "architectures", "-"],
+    ["check", "--", "architectures/googlenet.yaml"],
+    ["check", "tests/lint_cases/f001-f002-shapes.yaml"],
+    ["check", "--batch", "0", "architectures/lenet5.yaml"],
+    ["check", "--format", "xml", "architectures/lenet5.yaml"],
+    ["check", "--nope", "architectures/lenet5.yaml"],
+    ["check"],
+    ["lint", "architectures/"],
+    ["lint", "--select", "F,W", "--ignore", "W001", "--strict", "tests/lint_cases"],
+    ["lint", "-f", "sarif", "--no-strict", "architectures/alexnet.yaml"],
+    ["lint", "--format", "github", "--exclude", "slides", "--extend-exclude", "*224*", "architectures",
+     "tests/lint_cases/s001-list.yaml"],
+    ["lint", "--force-exclude", "architectures/alexnet-224.yaml", "nothing-here.yaml"],
+    ["lint", "--select", "", "architectures"],
+    ["lint", "--select", "NOPE", "architectures"],
+]
+
+
+@pytest.mark.parametrize("args", LINES, ids=" ".join)
+def test_the_fast_path_prints_what_typer_prints(args):
+    fast = run(FAST_SCRIPT, args)
+    assert fast == run(TYPER_SCRIPT, args)
+    assert fast[1] or fast[2]  # something was said
+
+
+def test_the_lines_above_exercise_both_paths():
+    taken = [plan(args, {}) is not None for args in LINES]
+    assert sum(taken) >= 12 and not all(taken)
+
+
+def test_a_reader_that_went_away_is_exit_1_and_silent_on_both_paths():
+    """`shapecalc check ... | head -1`: writing fails with EPIPE; both paths exit 1 and print
+    no traceback. The pipe's reading end is closed before the command starts, so the first
+    write fails, whatever the pipe's size."""
+    results = []
+    for script in (FAST_SCRIPT, TYPER_SCRIPT):
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            proc = subprocess.run([sys.executable, "-c", script, "check", "architectures/lenet5.yaml"], cwd=ROOT,
+                                  stdout=write, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
+        finally:
+            os.close(write)
+        results.append((proc.returncode, proc.stderr))
+    assert results[0] == results[1] == (1, "")
