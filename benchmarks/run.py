@@ -63,8 +63,9 @@ DEPENDENCIES = "import typer, rich.table, yaml"
 TORCHINFO = ("from tests.reference_models import resnet50; from torchinfo import summary; "
              "summary(resnet50(), input_size=(1, 3, 224, 224))")
 #: `check` through typer's option parsing, which the console script skips for lines it can parse
-#: itself (shapecalc/entry.py): what that fast path saves. The outputs must be the same bytes.
-THROUGH_TYPER = "from shapecalc.cli import main; main()"
+#: itself (shapecalc/entry.py; here its fast path is turned off): what that saves. The outputs
+#: must be the same bytes.
+THROUGH_TYPER = "import shapecalc.entry as e; e.plan = lambda argv, env: None; e.main()"
 MB = 1024 * 1024
 #: Time may grow by up to this much per tenfold and still count as close to 10x: larger heaps
 #: cost a little more per object (caches, fresh memory pages). Time alone cannot tell linear from

@@ -28,9 +28,9 @@ def read_spec(path: Path) -> Analysis | str:
 
     Only regular files are read, and no more than the size limit: a FIFO would block forever
     and /dev/zero never ends."""
-    if path.is_dir():
-        return f"{path}: is a directory (give spec files)"
     try:
+        if path.is_dir():
+            return f"{path}: is a directory (give spec files)"
         return check_file(str(path))
     except NotASpecFile:
         return f"{path}: cannot read: not a regular file"

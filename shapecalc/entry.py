@@ -13,7 +13,6 @@ table equals typer's options and that both paths print the same bytes and exit c
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import sys
@@ -55,13 +54,24 @@ class Opt:
 class Command:
     options: tuple[Opt, ...]
     run: Callable[..., int]
-    paths: Callable[[str], Any]  # what the positional arguments become (typer gives check Path objects)
+    paths: Callable[[str], Any]  # what a positional argument becomes; None: only typer may judge it
 
     def lookup(self, name: str) -> Opt | None:
         for opt in self.options:
             if name in opt.names or name == opt.off:
                 return opt
         return None
+
+
+def _spec_path(text: str) -> Path | None:
+    """A FILE of `check` as typer gives it, a Path; None where typer refuses it before the
+    command runs: a path that exists but cannot be read (typer's Path options check os.access)."""
+    path = Path(text)
+    try:
+        os.stat(path)
+    except OSError:
+        return path  # missing, or not even stat-able: the command itself says why
+    return path if os.access(path, os.R_OK) else None
 
 
 def _commands() -> dict[str, Command]:
@@ -77,7 +87,7 @@ def _commands() -> dict[str, Command]:
             Opt("dtype", ("--dtype",), choices=tuple(DTYPES)),
             Opt("batch", ("--batch",), number=True),
             Opt("optimizer", ("--optimizer",), choices=tuple(OPTIMIZERS)),
-        ), commands.check, Path),
+        ), commands.check, _spec_path),
         "lint": Command((
             Opt("select", ("--select",), many=True),
             Opt("ignore", ("--ignore",), many=True),
@@ -133,9 +143,10 @@ def parse(command: Command, args: Sequence[str]) -> dict[str, Any] | None:
             kwargs.setdefault(opt.dest, []).append(value)
         else:
             kwargs[opt.dest] = value
-    if not positional:
+    paths = [command.paths(p) for p in positional]
+    if not paths or None in paths:
         return None
-    return {"": [command.paths(p) for p in positional], **kwargs}
+    return {"": paths, **kwargs}
 
 
 def plan(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Command, dict[str, Any]] | None:
@@ -150,25 +161,32 @@ def plan(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Command, dict[str
 
 
 def main() -> None:
-    """Run `shapecalc` with sys.argv; exits as typer would (EPIPE: 1, Ctrl-C: 130)."""
+    """Run `shapecalc` with sys.argv, by the fast path or by typer, and exit the same way from
+    both: quietly with code 1 when the reader of the output goes away (`| head`), as click
+    does, and with nothing written when an output was closed before the start (`>&-`)."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:  # Python leaves a stream None when its descriptor is closed
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
     planned = plan(sys.argv[1:], os.environ)
-    if planned is None:
-        from .cli import main as typer_main
-
-        typer_main()
-        return
-    command, kwargs = planned
     try:
-        status = command.run(kwargs.pop(""), **kwargs)
-        sys.stdout.flush()
+        if planned is None:
+            from .cli import main as typer_main
+
+            typer_main()  # always ends in SystemExit
+            status: Any = 0
+        else:
+            command, kwargs = planned
+            status = command.run(kwargs.pop(""), **kwargs)
+    except SystemExit as done:
+        status = done.code
     except KeyboardInterrupt:
         status = 130
-    except OSError as err:
-        if err.errno != errno.EPIPE:
-            raise
-        # The reader went away (`| head`): say nothing more, and let no flush at exit complain.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.dup2(devnull, sys.stderr.fileno())
+    except BrokenPipeError:
         status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # what is still buffered has no reader: drop it, not complain at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+            status = 1
     sys.exit(status)

@@ -278,7 +278,12 @@ def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[U
         path = Path(arg)
         if settings.force_exclude and _excluded_here_or_above(path, settings):
             continue
-        if path.is_dir():
+        try:
+            is_dir = path.is_dir()
+        except OSError as err:  # a name too long, a folder above that cannot be searched
+            missing.append(Unreadable(arg, f"cannot read: {err.strerror or err}"))
+            continue
+        if is_dir:
             found.extend(_walk(path, settings))
         elif os.path.lexists(path):
             found.append(path)

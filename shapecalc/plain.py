@@ -113,8 +113,9 @@ def table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], 
         natural.append(max(map(len, whole.split("\n"))) + 2)
     extra = len(columns) + 1  # the edges and the dividers between columns
     room = width - extra
-    natural = [min(w, room) for w in natural]
-    widths = natural if sum(natural) <= room else collapse(natural, room)
+    widths = [min(w, room) for w in natural]  # rich's measure: no column wider than the room
+    if sum(widths) > room:
+        widths = collapse(widths, room)
     if sum(widths) > room or min(widths) < 3 or not printable(title):
         return None  # rich's last resort, narrowing every column, is not covered
     cells = [[text.split("\n") for text in column_texts] for column_texts in texts]  # [column][row] -> lines

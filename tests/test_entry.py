@@ -104,7 +104,8 @@ def test_other_commands_and_completion_go_to_typer():
 
 
 FAST_SCRIPT = "from shapecalc.entry import main; main()"
-TYPER_SCRIPT = "from shapecalc.cli import main; main()"
+#: The console script with the fast path turned off: every line through typer, then the same exit.
+TYPER_SCRIPT = "import shapecalc.entry as e; e.plan = lambda argv, env: None; e.main()"
 
 
 def run(script: str, args: list[str], cwd=ROOT) -> tuple[int, str, str]:
@@ -151,18 +152,54 @@ def test_the_lines_above_exercise_both_paths():
     assert sum(taken) >= 12 and not all(taken)
 
 
-def test_a_reader_that_went_away_is_exit_1_and_silent_on_both_paths():
-    """`shapecalc check ... | head -1`: writing fails with EPIPE; both paths exit 1 and print
-    no traceback. The pipe's reading end is closed before the command starts, so the first
-    write fails, whatever the pipe's size."""
+@pytest.mark.parametrize("unbuffered", ["1", None])
+def test_a_reader_that_went_away_is_exit_1_and_silent_on_both_paths(unbuffered):
+    """`shapecalc check ... | head -1`: writing fails with EPIPE, at once (unbuffered) or when
+    the buffer is flushed at the end; both paths exit 1 and print no traceback. The pipe's
+    reading end is closed before the command starts, so a write fails whatever the pipe's size."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env.update({"PYTHONUNBUFFERED": unbuffered} if unbuffered else {})
     results = []
     for script in (FAST_SCRIPT, TYPER_SCRIPT):
-        read, write = os.pipe()
-        os.close(read)
-        try:
-            proc = subprocess.run([sys.executable, "-c", script, "check", "architectures/lenet5.yaml"], cwd=ROOT,
-                                  stdout=write, stderr=subprocess.PIPE, text=True, timeout=120, check=False)
-        finally:
-            os.close(write)
-        results.append((proc.returncode, proc.stderr))
-    assert results[0] == results[1] == (1, "")
+        for args in (["check", "architectures/lenet5.yaml"], ["lint", "architectures"]):
+            read, write = os.pipe()
+            os.close(read)
+            try:
+                proc = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, stdout=write,
+                                      stderr=subprocess.PIPE, text=True, timeout=120, check=False, env=env)
+            finally:
+                os.close(write)
+            results.append((proc.returncode, proc.stderr))
+    assert results == [(1, "")] * 4
+
+
+@pytest.mark.parametrize("args, code, err", [
+    (["check", "architectures/lenet5.yaml"], 0, ""),
+    (["check", "missing.yaml"], 2, "error: missing.yaml: cannot read: No such file or directory\n"),
+])
+def test_a_closed_stdout_is_written_to_nowhere_on_both_paths(args, code, err):
+    """`shapecalc check a.yaml >&-`: Python starts with sys.stdout None; nothing crashes."""
+    for script in (FAST_SCRIPT, TYPER_SCRIPT):
+        proc = subprocess.run(f'"{sys.executable}" -c "{script}" {" ".join(args)} >&-', shell=True, cwd=ROOT,
+                              executable="/bin/bash", capture_output=True, text=True, timeout=120, check=False)
+        assert (proc.returncode, proc.stderr) == (code, err), script
+
+
+def test_names_too_long_to_look_up_are_unreadable_files_not_tracebacks():
+    name = "a" * 300 + ".yaml"
+    for args in (["check", name], ["lint", name]):
+        fast = run(FAST_SCRIPT, args)
+        assert fast == run(TYPER_SCRIPT, args)
+        assert fast[0] == 2 and "File name too long" in fast[2] and "Traceback" not in fast[2], fast
+
+
+def test_a_file_that_cannot_be_read_is_left_to_typer(tmp_path, monkeypatch):
+    """typer refuses an existing FILE that os.access says cannot be read (a usage error, exit 2)
+    before `check` runs; the fast path leaves such lines to it. (Root can read anything, so the
+    test asks os.access itself.)"""
+    spec = tmp_path / "a.yaml"
+    spec.write_text("input: [4]\nlayers: [relu]\n")
+    assert parse(FAST["check"], [str(spec)]) is not None
+    monkeypatch.setattr("shapecalc.entry.os.access", lambda path, mode: False)
+    assert parse(FAST["check"], [str(spec)]) is None
+    assert parse(FAST["check"], [str(tmp_path / "missing.yaml")]) is not None  # the command says it is missing

@@ -25,8 +25,9 @@ from rich.console import Console
 from shapecalc import plain, render_rich
 from shapecalc.calc import check_bytes, check_text, gc_paused
 from shapecalc.cost import Options
-from shapecalc.render_rich import PLAIN_ROWS, render
-from shapecalc.render_text import PIPE_WIDTH, plain_text, report
+from shapecalc.plain import Column
+from shapecalc.render_rich import PLAIN_ROWS, print_report, render
+from shapecalc.render_text import PIPE_WIDTH, Line, Report, plain_text, report
 
 from .conftest import ARCH, ROOT
 
@@ -70,6 +71,21 @@ def test_shipped_architectures_print_without_rich_in_a_pipe(path):
     """`shapecalc check` into a pipe or a file (200 columns, no colour) never needs rich."""
     a = check_bytes(path.read_bytes(), path.name)
     assert by_plain(a, PIPE_WIDTH, True) is not None and by_plain(a, PIPE_WIDTH) is not None
+
+
+def test_a_column_wider_than_the_console_is_cut_as_rich_cuts_it():
+    """One column, one cell longer than the room: rich cuts it with an ellipsis (found by an
+    independent review; `check`'s tables always have more columns)."""
+    rep = Report([("t", "bold")], [Column("name")], [[("x" * 50, "")]], [Line([])])
+    c = console(30)
+    original = render_rich.table_text
+    render_rich.table_text = lambda rep, width: None
+    try:
+        print_report(rep, c)
+    finally:
+        render_rich.table_text = original
+    assert plain_text(rep, 30) == c.file.getvalue()
+    assert "x" * 25 + "\u2026" in c.file.getvalue()
 
 
 ASCII_NAMES = list("abcxyz_-019[]:/\\'\"* ")  # markup and emoji syntax too: names are Text, not markup
