@@ -1,14 +1,15 @@
 """The `shapecalc` console script: a fast path for the everyday `check` and `lint` lines, typer
 for everything else.
 
-Typer (0.26 and later) builds a pydantic validator for every option of a command before it
-runs: about 60 ms, more than the whole check of ResNet-50, and `shapecalc check` runs on every
-commit. So a command line made only of options and values that cannot mean anything but one
+Typer (0.26 and later) imports pydantic and builds a validator for every option of a command
+before it runs: over 100 ms, more than the whole check of ResNet-50, and `shapecalc check` runs
+on every commit (issue 7: start-up within 1.3x the bare import of the dependencies). So a command line made only of options and values that cannot mean anything but one
 thing (`check a.yaml -f json`, `lint --select F,W .`) is parsed here, against a table of the
 same options, and handed to the same functions typer's commands call (commands.py). Anything
 else (help, completion, a typo, a repeated option, a value that needs typer's judgement) is
-declined and typer parses it as always, errors and all. tests/test_entry.py checks that the
-table equals typer's options and that both paths print the same bytes and exit codes.
+declined and typer parses it as always, errors and all. Both paths then end the same way
+(main). tests/test_entry.py checks that the table equals typer's options and that both paths
+print the same bytes and exit codes.
 """
 
 from __future__ import annotations
