@@ -322,9 +322,11 @@ def scaling(table: Table, quick: bool) -> None:
         t2 = time.perf_counter()
         text = plain_text(report(a))  # what `check` prints into a pipe or a file
         t3 = time.perf_counter()
-        if len(a.layers) != n or a.diagnostics or text is None:
+        if len(a.layers) != n or a.diagnostics:
             raise SystemExit(f"benchmark: the {kind} spec of {n:,} layers gives {len(a.layers):,} layers, "
                              f"{len(a.diagnostics)} diagnostics")
+        if text is None:
+            raise SystemExit(f"benchmark: the {kind} spec of {n:,} layers needs rich to print")
         for stage, t in zip(stages, (t1 - t0, t2 - t1, t3 - t2)):
             if keep:
                 times.setdefault((kind, n, stage), []).append(t)

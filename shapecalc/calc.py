@@ -78,9 +78,16 @@ class Analysis:
         shapes = self.output_shapes
         return shapes[0] if shapes else self.spec.input_shape
 
+    def shape_of(self, name: str) -> Shape | None:
+        """The shape a name refers to: the network's input, or a layer's output (None: unknown)."""
+        if name == INPUT:
+            return self.spec.input_shape
+        r = self.layer(name)
+        return r.output_shape if r else None
+
     @property
     def output_shapes(self) -> list[Shape | None]:
-        return [r.output_shape if (r := self.layer(name)) else None for name in self.spec.outputs]
+        return [self.shape_of(name) for name in self.spec.outputs]
 
     @property
     def complete(self) -> bool:

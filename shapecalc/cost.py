@@ -23,7 +23,6 @@ from math import prod
 from typing import Any, Callable
 
 from .calc import Analysis, LayerResult
-from .spec import INPUT
 
 CONVENTIONS = ("macs", "torchinfo", "fvcore", "ptflops")
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
@@ -264,8 +263,7 @@ def memory(a: Analysis, dtype: str = "float32", batch: int = 1, optimizer: str =
     size = DTYPES[dtype]
     forward = sum(prod(s) for s in (a.spec.input_shape, *(r.output_shape for r in a.layers)) if s is not None)
     saved = {name for r in a.layers if family(r.spec.type) in SAVES_INPUT for name in r.spec.inputs}
-    saved_shapes = (a.spec.input_shape if n == INPUT else r.output_shape if (r := a.layer(n)) else None for n in saved)
-    saved_elements = sum(prod(s) for s in saved_shapes if s is not None)
+    saved_elements = sum(prod(s) for s in map(a.shape_of, saved) if s is not None)
     counters = sum(1 for r in a.layers if r.buffers and family(r.spec.type) in ("batchnorm", "instancenorm"))
     params, trainable = a.total_params * size, a.trainable_params * size
     buffers = (a.buffers - counters) * size + counters * COUNTER_BYTES

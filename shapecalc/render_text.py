@@ -2,8 +2,9 @@
 
 Built once as data (text with rich style names, pure: `report`), drawn two ways: plain.py for
 a pipe or a file, the common case in CI, without importing rich; render_rich.py in colour on a
-terminal. Both print the same characters. User text is escaped here (`clean`) and goes to rich
-as Text, never as markup: a layer called "[conv1]" prints as is.
+terminal. Both print the same characters. User text is escaped here (`one_line`: control
+characters, as `lint` escapes them) and goes to rich as Text, never as markup: a layer called
+"[conv1]" prints as is.
 """
 
 from __future__ import annotations
@@ -47,16 +48,11 @@ class Report:
     lines: list[Line] = field(default_factory=list)
 
 
-def clean(text: str) -> str:
-    """User text with control characters escaped: the same escapes as `lint` prints."""
-    return one_line(text)
-
-
 def diagnostic_line(path: str, d: Diagnostic) -> Line:
     """`path:line:col: CODE message`, the format editors and CI logs link to."""
     style = "bold red" if d.severity == "error" else "bold yellow"
-    return Line([(f"{clean(path)}:{d.line}:{d.column}:", "bold"), (" ", ""), (d.code, style),
-                 (f" {clean(d.message)}", "")], soft=True)
+    return Line([(f"{one_line(path)}:{d.line}:{d.column}:", "bold"), (" ", ""), (d.code, style),
+                 (f" {one_line(d.message)}", "")], soft=True)
 
 
 def sequential(a: Analysis) -> bool:
@@ -93,7 +89,7 @@ def layer_rows(a: Analysis, connections: bool, options: Options,
         for b in starts.get(r.spec.name, []):
             shapes = f"{shape_str(_tuple(b['input_shape']))} -> {shape_str(_tuple(b['output_shape']))}"
             kind = f"{b['block']} x{b['repeat']}" if b["repeat"] > 1 else b["block"]
-            row = [("", ""), ("  " * b["depth"] + clean(b["name"]), "bold"), (clean(kind), "bold magenta")]
+            row = [("", ""), ("  " * b["depth"] + one_line(b["name"]), "bold"), (one_line(kind), "bold magenta")]
             row += [("", "")] if show_inputs else []
             row += [(shapes, ""), (f"{b['params']:,}", "bold")] + ([("", "")] if connections else [])
             inside = macs[i - 1:i - 1 + len(b["layers"])]  # a block's layers are consecutive, from here
@@ -105,11 +101,11 @@ def layer_rows(a: Analysis, connections: bool, options: Options,
         params = f"{r.params:,}" if r.output_shape is not None else "?"
         if not r.spec.trainable and r.params:
             params += " (frozen)"
-        row = [(str(i), ""), ("  " * r.spec.depth + clean(r.spec.name), ""), (clean(r.spec.type), "")]
+        row = [(str(i), ""), ("  " * r.spec.depth + one_line(r.spec.name), ""), (one_line(r.spec.type), "")]
         previous = a.layers[i - 2].spec.name if i > 1 else "input"
         prefix = f"{r.spec.block}." if r.spec.block else ""
         names = [n[len(prefix):] if prefix and n.startswith(prefix) else n for n in r.spec.inputs]
-        row += [(clean(", ".join(names)) if r.spec.inputs != [previous] else "", "")] if show_inputs else []
+        row += [(one_line(", ".join(names)) if r.spec.inputs != [previous] else "", "")] if show_inputs else []
         row += [(f"{into} -> {shape_str(r.output_shape)}", ""), (params, "")]
         row += [(f"{r.connections:,}" if r.connections else "", "")] if connections else []
         cost = "?" if macs[i - 1] is None else f"{whole(macs[i - 1]):,}" if macs[i - 1] else ""
@@ -140,14 +136,14 @@ def cost_text(a: Analysis, o: Options, costs: list[Cost | None]) -> str:
 @gc_paused()  # a few objects per cell: see calc.gc_paused
 def report(a: Analysis, connections: bool = False, options: Options | None = None) -> Report:
     options = options or Options()
-    out = Report([(clean(a.spec.name or a.spec.path), "bold"), (f"  input {shape_str(a.spec.input_shape)}", "dim")])
+    out = Report([(one_line(a.spec.name or a.spec.path), "bold"), (f"  input {shape_str(a.spec.input_shape)}", "dim")])
     if a.spec.layers:
         costs = layer_costs(a, options.convention)  # once: a pass over 100,000 layers is felt
         out.columns, out.rows = layer_rows(a, connections, options, costs)
         out.lines.append(Line([(totals_text(a, connections, options, costs), "")]))
     for r in a.layers:
         for note in r.notes:
-            out.lines.append(Line([("note", "bold blue"), (f" {clean(r.spec.name)}: {note}", "")]))
+            out.lines.append(Line([("note", "bold blue"), (f" {one_line(r.spec.name)}: {note}", "")]))
     out.lines += [diagnostic_line(a.spec.path, d) for d in a.diagnostics]
     if a.answers:
         wrong = sum(not ans.correct for ans in a.answers)

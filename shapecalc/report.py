@@ -10,8 +10,7 @@ from typing import Any
 from . import __version__
 from .calc import Analysis, LayerResult, gc_paused
 from .cost import DTYPES, Cost, Options, activation_elements, layer_costs, memory, totals, whole
-from .layers.base import Shape, shape_list
-from .spec import INPUT
+from .layers.base import shape_list
 
 
 def _plain(value: Any) -> Any:
@@ -47,12 +46,6 @@ def layer_dict(r: LayerResult) -> dict[str, Any]:
 
 
 def block_dicts(a: Analysis) -> list[dict[str, Any]]:
-    def shape(name: str) -> Shape | None:
-        if name == INPUT:
-            return a.spec.input_shape
-        r = a.layer(name)  # Analysis's own index: no dict of 100,000 names per report
-        return r.output_shape if r else None
-
     out = []
     for b in sorted(a.spec.blocks, key=lambda b: (b.start, b.depth)):
         inside = a.layers[b.start:b.end]
@@ -62,8 +55,8 @@ def block_dicts(a: Analysis) -> list[dict[str, Any]]:
             "repeat": b.repeat,
             "depth": b.depth,
             "layers": [r.spec.name for r in inside],
-            "input_shape": shape_list(shape(b.source)),
-            "output_shape": shape_list(shape(b.output)),
+            "input_shape": shape_list(a.shape_of(b.source)),
+            "output_shape": shape_list(a.shape_of(b.output)),
             "params": sum(r.params for r in inside),
             "trainable_params": sum(r.trainable_params for r in inside),
         })
