@@ -101,11 +101,12 @@ def _commands() -> dict[str, Command]:
     }
 
 
+#: The commands of _commands(), named without importing it (it imports the calculator).
 FAST = ("check", "lint")
 
 
-def parse(command: Command, args: Sequence[str]) -> dict[str, Any] | None:
-    """The keyword arguments for command.run, or None to leave the line to typer.
+def parse(command: Command, args: Sequence[str]) -> tuple[list[Any], dict[str, Any]] | None:
+    """The paths and the keyword arguments for command.run, or None to leave the line to typer.
 
     Click's grammar, narrowed to the cases without doubt: `--name value`, `--name=value`,
     `-f value`, `-fvalue`, flags, `--` before file names, options between file names. An
@@ -147,18 +148,18 @@ def parse(command: Command, args: Sequence[str]) -> dict[str, Any] | None:
     paths = [command.paths(p) for p in positional]
     if not paths or None in paths:
         return None
-    return {"": paths, **kwargs}
+    return paths, kwargs
 
 
-def plan(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Command, dict[str, Any]] | None:
+def plan(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Command, list[Any], dict[str, Any]] | None:
     """The command and its arguments when the fast path may run this line, else None.
 
     Shell completion (click reads _SHAPECALC_COMPLETE) always goes to typer."""
     if len(argv) < 2 or argv[0] not in FAST or any(key.startswith(("_SHAPECALC_COMPLETE", "_TYPER_")) for key in env):
         return None
     command = _commands()[argv[0]]
-    kwargs = parse(command, argv[1:])
-    return None if kwargs is None else (command, kwargs)
+    parsed = parse(command, argv[1:])
+    return None if parsed is None else (command, *parsed)
 
 
 def main() -> None:
@@ -176,8 +177,8 @@ def main() -> None:
             typer_main()  # always ends in SystemExit
             status: Any = 0
         else:
-            command, kwargs = planned
-            status = command.run(kwargs.pop(""), **kwargs)
+            command, paths, kwargs = planned
+            status = command.run(paths, **kwargs)
     except SystemExit as done:
         status = done.code
     except KeyboardInterrupt:

@@ -18,6 +18,7 @@ import pytest
 import typer.main
 
 from shapecalc import cli, commands
+from shapecalc import entry
 from shapecalc.entry import _commands, parse, plan
 
 from .conftest import ROOT
@@ -66,9 +67,9 @@ def test_the_fast_table_is_typers_options(name):
     (["-"], {}),
 ])
 def test_lines_the_fast_path_takes(args, expected):
-    kwargs = parse(FAST["check"], args)
-    assert kwargs is not None
-    files = kwargs.pop("")
+    parsed = parse(FAST["check"], args)
+    assert parsed is not None
+    files, kwargs = parsed
     assert kwargs == expected
     assert all(isinstance(f, os.PathLike) for f in files)
 
@@ -92,8 +93,12 @@ def test_lines_left_to_typer(args):
 
 
 def test_lint_options_collect_and_flags_negate():
-    kwargs = parse(FAST["lint"], ["--select", "F", "x", "--select=W", "--no-strict", "--force-exclude", "-f", "sarif"])
-    assert kwargs == {"": ["x"], "select": ["F", "W"], "strict": False, "force_exclude": True, "format": "sarif"}
+    parsed = parse(FAST["lint"], ["--select", "F", "x", "--select=W", "--no-strict", "--force-exclude", "-f", "sarif"])
+    assert parsed == (["x"], {"select": ["F", "W"], "strict": False, "force_exclude": True, "format": "sarif"})
+
+
+def test_the_fast_commands_are_named_without_importing_them():
+    assert set(entry.FAST) == set(FAST)
 
 
 def test_other_commands_and_completion_go_to_typer():
