@@ -6,43 +6,12 @@ wrong answer is reported with both; a right one is counted. Pure: an Analysis in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
-from .calc import Analysis, LayerResult
-from .cost import View, layer_cost, layer_costs, totals
+from .calc import Analysis, Answer, LayerResult, normal
+from .cost import layer_cost, layer_costs, totals, view
 from .diagnostics import Diagnostic
 from .layers.base import shape_str
-from .spec import Loc
-
-
-@dataclass(frozen=True)
-class Answer:
-    layer: str | None  # None: a network-level answer
-    key: str
-    expected: Any
-    actual: Any
-    arithmetic: str
-    loc: Loc
-
-    @property
-    def correct(self) -> bool:
-        return _normal(self.expected) == _normal(self.actual)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"layer": self.layer, "key": self.key, "expected": self.expected, "actual": _normal(self.actual),
-                "correct": self.correct, "arithmetic": self.arithmetic, "line": self.loc.line, "column": self.loc.column}
-
-
-def _normal(value: Any) -> Any:
-    """Compare shapes as lists and receptive fields as plain mappings, whatever was written."""
-    if isinstance(value, tuple):
-        return [_normal(v) for v in value]
-    if isinstance(value, list):
-        return [_normal(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _normal(v) for k, v in value.items()}
-    return value
 
 
 def _shape_arithmetic(r: LayerResult) -> str:
@@ -56,13 +25,10 @@ def _params_arithmetic(r: LayerResult) -> str:
 def _macs(r: LayerResult) -> tuple[Any, str]:
     """Plain multiply-accumulates (the default convention), with the product that gives them."""
     cost = layer_cost(r)
-    macs = int(cost.macs) if cost else None
-    view = View(r)
-    if macs and r.spec.type.startswith(("conv", "linear")) and not r.spec.type.startswith("convtranspose"):
-        count = view.positions if r.spec.type.startswith("conv") else view.rows
-        where = "positions" if r.spec.type.startswith("conv") else "rows"
-        return macs, f"{count:,} output {where} x {view.weights:,} weights = {macs:,} MACs"
-    return macs, f"{macs:,} MACs" if macs is not None else "unknown"
+    if cost is None:
+        return None, "unknown"
+    macs = int(cost.macs)
+    return macs, r.spec.kind.answer_macs(view(r), macs) if macs else f"{macs:,} MACs"
 
 
 def _sum(terms: list[int], unit: str) -> str:
@@ -163,7 +129,7 @@ def answer_diagnostics(answers: list[Answer]) -> list[Diagnostic]:
         if ans.correct:
             continue
         right = shape_str(tuple(ans.actual)) if isinstance(ans.actual, (tuple, list)) else (
-            f"{ans.actual:,}" if isinstance(ans.actual, int) else str(_normal(ans.actual)))
+            f"{ans.actual:,}" if isinstance(ans.actual, int) else str(normal(ans.actual)))
         given = shape_str(tuple(ans.expected)) if isinstance(ans.expected, list) and all(
             isinstance(v, int) for v in ans.expected) else (
             f"{ans.expected:,}" if isinstance(ans.expected, int) and not isinstance(ans.expected, bool) else repr(ans.expected))

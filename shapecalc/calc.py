@@ -8,8 +8,6 @@ at all (torch would raise) stops the shapes, and the layers after it are listed 
 from __future__ import annotations
 
 import gc
-import os
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,8 +18,8 @@ from .diagnostics import Diagnostic
 from .layers import LayerError, Shape
 from .layers.args import INT64_MAX
 from .layers.base import shape_str
-from .spec import INPUT, LayerSpec, Spec, decode, parse
-from .yamlsafe import MAX_BYTES
+from .layers.field import Field
+from .spec import INPUT, LayerSpec, Loc, Spec
 
 
 @dataclass(slots=True)
@@ -35,11 +33,40 @@ class LayerResult:
     notes: list[str] = field(default_factory=list)
     connections: int = 0
     input_shapes: list[Shape | None] = field(default_factory=list)  # one per input (merges have several)
-    receptive_field: Any = None  # receptive.Field, set by check_text (None: no spatial grid, or unknown)
+    receptive_field: Field | None = None  # set by check.check_text (None: no spatial grid, or unknown)
 
     @property
     def trainable_params(self) -> int:
         return self.params if self.spec.trainable else 0
+
+
+@dataclass(frozen=True)
+class Answer:
+    layer: str | None  # None: a network-level answer
+    key: str
+    expected: Any
+    actual: Any
+    arithmetic: str
+    loc: Loc
+
+    @property
+    def correct(self) -> bool:
+        return normal(self.expected) == normal(self.actual)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layer": self.layer, "key": self.key, "expected": self.expected, "actual": normal(self.actual),
+                "correct": self.correct, "arithmetic": self.arithmetic, "line": self.loc.line, "column": self.loc.column}
+
+
+def normal(value: Any) -> Any:
+    """Compare shapes as lists and receptive fields as plain mappings, whatever was written."""
+    if isinstance(value, tuple):
+        return [normal(v) for v in value]
+    if isinstance(value, list):
+        return [normal(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normal(v) for k, v in value.items()}
+    return value
 
 
 @dataclass
@@ -47,7 +74,7 @@ class Analysis:
     spec: Spec
     layers: list[LayerResult]
     diagnostics: list[Diagnostic]
-    answers: list = field(default_factory=list)  # answers.Answer, for specs that carry `expect:`
+    answers: list[Answer] = field(default_factory=list)  # for specs that carry `expect:`
     _by_name: dict[str, LayerResult] = field(default_factory=dict, repr=False)
 
     def layer(self, name: str) -> LayerResult | None:
@@ -155,45 +182,3 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-@gc_paused()
-def check_text(text: str, path: str = "<spec>") -> Analysis:
-    """Parse and analyse; the diagnostics of both stages, in file order."""
-    from .answers import answer_diagnostics, check_answers  # answers builds on Analysis
-    from .receptive import annotate  # so does the receptive field
-
-    spec, diagnostics = parse(text, path)
-    analysis = analyze(spec)
-    alignment = annotate(analysis)  # every layer's receptive field; W006 where merged grids differ
-    analysis.answers = check_answers(analysis)
-    found = diagnostics + analysis.diagnostics + alignment + answer_diagnostics(analysis.answers)
-    analysis.diagnostics = sorted(found, key=lambda d: (d.line, d.column))
-    return analysis
-
-
-class NotASpecFile(OSError):
-    """A path that is not a regular file (a FIFO would block, /dev/zero never ends)."""
-
-
-def check_file(path: str) -> Analysis:
-    """Check one spec file, reading at most the size limit plus one byte, so a huge file costs
-    bounded time and memory. Raises OSError when it cannot be read."""
-    if not stat.S_ISREG(os.stat(path).st_mode):  # before open(): opening a FIFO blocks
-        raise NotASpecFile(f"{path}: not a regular file")
-    with open(path, "rb") as stream:
-        info = os.fstat(stream.fileno())
-        data = stream.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        size = max(info.st_size, len(data))
-        return Analysis(Spec(path), [], [Diagnostic("Y004", f"file is {size:,} bytes or more, over the limit of "
-                                                               f"{MAX_BYTES:,}", 1, 1)])
-    return check_bytes(data, path)
-
-
-def check_bytes(data: bytes, path: str = "<spec>") -> Analysis:
-    """Like check_text, for a file's raw bytes: binary and non-UTF-8 files get a Y002 diagnostic."""
-    text, problem = decode(data)
-    if problem is not None:
-        return Analysis(Spec(path), [], [problem])
-    return check_text(text, path)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from math import prod
 
-from .cost import View, layer_cost
+from .cost import layer_cost, view
 from .calc import Analysis, LayerResult
 from .layers.base import shape_str
 from .layers.window import DIM_LABELS, DIM_WORDS, WindowDim
-from .receptive import step_texts, window_dims
+from .receptive import step_texts
 
 #: Explanations in words wrap at this width in text; formulas stay on one line.
 WRAP = 100
@@ -94,7 +94,7 @@ def output_size(r: LayerResult) -> list[Item]:
     x = r.input_shape
     if x is None or r.output_shape is None:
         return []
-    dims = window_dims(r.spec, x)
+    dims = r.spec.kind.windows(x, r.spec.args)
     if dims is None:
         return []
     nd = len(dims)
@@ -127,31 +127,22 @@ def parameters(r: LayerResult) -> Item | None:
 
 
 def macs(r: LayerResult) -> Item | None:
-    """Multiply-accumulates (bias adds not counted), as shapecalc.cost counts them by default."""
+    """Multiply-accumulates (bias adds not counted), as shapecalc.cost counts them by default,
+    with the product the layer's kind says gives them."""
     cost = layer_cost(r)
     if cost is None or not cost.macs:
         return None
-    count = int(cost.macs)
-    v = View(r)
-    t = r.spec.type
-    if t.startswith("conv") and not t.startswith("convtranspose") and v.weights * v.positions == count:
-        return Item("MACs", [f"{v.positions:,} output positions x {v.weights:,} weights = {count:,}"])
-    if t.startswith("convtranspose") and v.weights * v.in_positions == count:
-        return Item("MACs", [f"{v.in_positions:,} input position{'s' * (v.in_positions != 1)} x "
-                             f"{v.weights:,} weights = {count:,}"])
-    if t == "linear" and v.weights * v.rows == count:
-        rows = f"{v.rows:,} rows x " if v.rows != 1 else ""
-        return Item("MACs", [f"{rows}{v.x[-1]}*{v.y[-1]} weights = {count:,}"])
-    return Item("MACs", [f"{count:,}"])
+    return Item("MACs", [r.spec.kind.explain_macs(view(r), int(cost.macs))])
 
 
 def other_arithmetic(r: LayerResult) -> list[Item]:
     """The layer's remaining worked formulas: a transposed convolution's or an upsampling's output
     size, then buffers, flatten's product, a merge's sum..."""
-    window = window_dims(r.spec, r.input_shape) if r.input_shape is not None and r.output_shape is not None else None
+    known = r.input_shape is not None and r.output_shape is not None
+    window = r.spec.kind.windows(r.input_shape, r.spec.args) if known else None
     rest = [f for f in r.formulas if " params" not in f and not (window and f == r.formulas[0])]
     items = []
-    if rest and r.spec.type.startswith(("convtranspose", "upsample")) and rest[0] == r.formulas[0]:
+    if rest and r.spec.kind.size_formula and rest[0] == r.formulas[0]:
         items.append(Item("output size", [rest.pop(0)]))
     if rest:
         items.append(Item("arithmetic", rest))

@@ -23,7 +23,6 @@ from typing import Any
 from .calc import Analysis, analyze
 from .layers.base import shape_str
 from .layers.window import DIM_LABELS
-from .receptive import window_dims
 from .spec import LayerSpec, Spec
 
 #: The most sizes one scan may check (each is a full analysis).
@@ -202,7 +201,7 @@ def layer_options(spec: Spec, a: Analysis, index: int) -> list[Option]:
     nearest that make the whole network fit when that is another one."""
     layer: LayerSpec = spec.layers[index]
     r = a.layers[index]
-    dims = window_dims(layer, r.input_shape)
+    dims = layer.kind.windows(r.input_shape, layer.args)
     if dims is None:
         return []
     bad = [i for i, w in enumerate(dims) if w.misfit]
@@ -226,7 +225,7 @@ def layer_options(spec: Spec, a: Analysis, index: int) -> list[Option]:
 
     span = max(w.k_eff + w.s for w in dims)
     padding = args.get("padding")
-    if isinstance(padding, tuple) and layer.type[:-2] in ("conv", "maxpool", "avgpool"):
+    if isinstance(padding, tuple):  # a window layer's own padding (not 'same' or 'valid')
         tries = []
         for p in range(1, span + 1):
             new = tuple(pi + p if i in bad else pi for i, pi in enumerate(padding))
@@ -306,7 +305,7 @@ def main_strides(a: Analysis, d: int) -> list[tuple[str, int]]:
         if not paths or r.output_shape is None or len(r.output_shape) != rank:
             continue
         path = max(paths, key=product)
-        dims = window_dims(r.spec, r.input_shape) if r.input_shape is not None else None
+        dims = r.spec.kind.windows(r.input_shape, r.spec.args) if r.input_shape is not None else None
         if dims is not None and dims[d].s > 1:
             path = path + [(r.spec.name, dims[d].s)]
         best[r.spec.name] = last = path

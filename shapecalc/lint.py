@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .calc import NotASpecFile, check_file
+from .check import NotASpecFile, check_file
 from .cost import CONVENTIONS
 from .diagnostics import RULES, Diagnostic
 

@@ -9,10 +9,8 @@ characters, as `lint` escapes them) and goes to rich as Text, never as markup: a
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass, field
-from typing import Mapping, TextIO
+
 
 from . import plain
 from . import report as json_report
@@ -183,30 +181,3 @@ def plain_text(rep: Report, width: int = PIPE_WIDTH) -> str | None:
         else:
             return None
     return "".join(out)
-
-
-def is_pipe(file: TextIO, env: Mapping[str, str]) -> bool:
-    """True where rich would print without colour at PIPE_WIDTH with its usual box characters:
-    a UTF-8 file that is not a terminal, and none of the variables that make rich treat it as
-    one (FORCE_COLOR, TTY_COMPATIBLE)."""
-    if "FORCE_COLOR" in env or "TTY_COMPATIBLE" in env:
-        return False
-    if not (getattr(file, "encoding", None) or "utf-8").lower().startswith("utf"):
-        return False
-    try:
-        return not file.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def show(a: Analysis, connections: bool = False, options: Options | None = None, file: TextIO | None = None) -> None:
-    """Print the report to `file` (standard output): plainly into a pipe or a file, else with rich."""
-    file = file or sys.stdout
-    rep = report(a, connections, options)
-    text = plain_text(rep) if is_pipe(file, os.environ) else None
-    if text is not None:
-        file.write(text)
-        return
-    from .render_rich import make_console, print_report
-
-    print_report(rep, make_console(file))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from math import prod, sqrt
 from typing import Any, Callable, Iterable, Iterator
 
-from ..layers.conv import conv_pads
+from ..layers.spatial import conv_pads
 from .params import ParamDecl, Params
 from .tensor import Shape, Tensor, dot
 from .windows import gather, padded_sources, starts, strides, tap_offsets, window_bases

@@ -18,7 +18,7 @@ from ..calc import Analysis, LayerResult
 from ..spec import INPUT
 from ..layers.base import shape_str
 from .files import DataError, read_input, read_weights
-from .ops import OPS, Op
+from .ops import Op
 from .params import Params, Seeded, seeded
 from .tensor import ForwardError, Shape, Tensor, concat
 
@@ -51,12 +51,12 @@ def blockers(analysis: Analysis) -> list[str]:
     if errors or not analysis.complete:
         problems.append(f"{analysis.spec.path}: the spec has errors that stop the forward pass "
                         "(shapecalc check lists them)")
-    return problems  # every registered layer type has a kernel (tests/test_forward.py checks it)
+    return problems  # every registered layer kind has a kernel (tests/test_layer_units.py checks it)
 
 
 def estimate(analysis: Analysis) -> list[int]:
     """Work per layer, in multiply-accumulates (see each Op's `macs`), from the calculator's shapes."""
-    return [OPS[r.spec.type].macs(r.input_shape, r.output_shape, r.spec.args) for r in analysis.layers]
+    return [r.spec.kind.forward.macs(r.input_shape, r.output_shape, r.spec.args) for r in analysis.layers]
 
 
 @dataclass
@@ -79,7 +79,7 @@ def prepare(analysis: Analysis, seed: int, input_path: Path | None = None,
     shape = analysis.spec.input_shape
     decls = {}
     for r in analysis.layers:
-        op = OPS[r.spec.type]
+        op = r.spec.kind.forward
         decls[r.spec.name] = op.params(r.input_shape, r.spec.args) if op.params else {}
     problems = []
     x, given = Tensor(shape, Seeded(shape, f"{seed}/input", -1.0, 1.0).values()), {}
@@ -156,7 +156,7 @@ def execute(analysis: Analysis, setup: Setup, workers: int | None = None, keep: 
     for index, (layer, params) in enumerate(zip(run.layers, setup.params)):
         spec, t0 = layer.result.spec, time.perf_counter()
         report(index, 0.0)
-        op = OPS[spec.type]
+        op = spec.kind.forward
         if CAN_FORK and op.split_axis is not None and layer.macs >= parallel_macs:
             layer.processes = run.workers
         xs = [values[name] for name in spec.inputs]

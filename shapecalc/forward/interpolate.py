@@ -21,7 +21,7 @@ from math import floor, prod
 from struct import pack, unpack
 from typing import Any
 
-from ..layers.resize import per_spatial
+from ..layers.spatial import per_spatial
 from .params import Params
 from .pool import adaptive_pool
 from .tensor import Tensor, dot

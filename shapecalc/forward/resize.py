@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..layers.resize import per_spatial
+from ..layers.spatial import per_spatial
 from .params import Params
 from .tensor import Tensor
 from .windows import padded_sources

@@ -1,17 +1,36 @@
-"""What every layer kind provides, and the registry that finds a kind by its type name.
+"""What every layer kind answers: the questions the rest of the package asks a layer.
 
-A layer kind is one small unit: its arguments (`args`), and `infer`, which takes the incoming
-shape (channels first, no batch) and the validated arguments and returns the output shape, the
-parameter and buffer counts and the worked arithmetic. Adding a layer type means writing one
-such class and registering it; nothing else in the package changes.
+A layer kind is one small unit holding everything shapecalc knows about one layer family:
+
+- `args`: its arguments, each with its validator (which carries its JSON Schema);
+- `infer` (`infer_many` for merges): the shape rule, parameters, buffers and worked arithmetic;
+- `example()`: a small input and arguments it accepts (the completeness test uses it);
+- `windows()`: its sliding windows, which the stride check, `fit`, `explain` and the receptive
+  field all read;
+- `field()` (`merge_field()` for merges): its receptive-field map per spatial dimension;
+- `cost`: its MAC rule under every convention and the FLOPs MACs leave out (`layers/cost.py`);
+- `saves_input`, `counts_batches`: what it keeps for backward, and its int64 batch counter;
+- `forward`: its pure-Python kernel with its parameter layout and work estimate (`Op`);
+- its explain wording (`explain_macs`, `answer_macs`, `field_window`, `field_text`).
+
+Every question but the wording has no default here: a kind that does not answer one fails the
+completeness test (tests/test_layer_units.py) on a bare install, never silently counting 0. The
+analyses ask the kind; nothing outside `shapecalc/layers/` switches on a type name. Adding a layer
+type means writing one such class and registering it in `layers/__init__.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from .args import Arg
+from .field import POINTWISE, Axis, AxisMap, Field, window
+
+if TYPE_CHECKING:  # the kernels are imported when a layer runs, not when a spec is checked
+    from ..forward.ops import Op
+    from .cost import Costs, View
+    from .window import WindowDim
 
 Shape = tuple[int, ...]
 
@@ -50,14 +69,50 @@ class Inference:
     connections: int = 0
 
 
+@dataclass(frozen=True)
+class Example:
+    """A small input a kind accepts and arguments as a spec writes them; merges take `inputs`
+    copies of the input. The completeness test pushes it through every rule, kernel included."""
+
+    input: Shape
+    args: dict[str, Any] = field(default_factory=dict)
+    inputs: int = 1
+
+
+class FieldWindow(NamedTuple):
+    """A layer that is one window along a dimension, as the receptive-field step writes it."""
+
+    k_eff: int
+    s: int
+    pad_l: int
+    whole: bool = False  # each output sees the whole input (global and adaptive-to-1 pooling)
+
+
+#: The questions every kind must answer (the completeness test asks each of them).
+QUESTIONS = ("example", "windows", "cost", "saves_input", "counts_batches", "forward")
+
+
 class LayerKind:
-    """Base of all layer kinds. Subclasses set `type`, `args`, `summary` and implement `infer`."""
+    """Base of all layer kinds. Subclasses set `type`, `args`, `summary`, implement `infer` (or
+    `infer_many`) and answer every one of QUESTIONS, themselves or through a family base class."""
 
     type: ClassVar[str]
     summary: ClassVar[str] = ""
     args: tuple[Arg, ...] = ()
     #: Merge kinds take every input (`infer_many`); the others exactly one (`infer`).
     merge: ClassVar[bool] = False
+    #: The MAC and FLOP rule under every convention (layers/cost.py).
+    cost: Costs
+    #: Whether backward needs the layer's input (or a tensor of its size): weighted layers (the
+    #: weight gradient needs the input), norms, and every nonlinearity (pooling by maximum,
+    #: activations, dropout's mask). Linear, parameter-free reshuffles need nothing.
+    saves_input: bool
+    #: torch keeps a tracking norm's batch counter (num_batches_tracked) as one int64 buffer.
+    counts_batches: bool
+    #: The first formula of `infer` is the output size (explain labels it so), windows aside.
+    size_formula: ClassVar[bool] = False
+    #: A merge whose field is the union of its inputs' (explain then shows the largest of them).
+    field_union: ClassVar[bool] = False
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         raise NotImplementedError
@@ -65,6 +120,49 @@ class LayerKind:
     def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:
         """For merge kinds: the input shapes and the names they come from (for messages)."""
         raise NotImplementedError
+
+    def example(self) -> Example:
+        raise NotImplementedError
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> list[WindowDim] | None:
+        """The sliding windows along each spatial dimension of input x; None: not a window layer."""
+        raise NotImplementedError
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap] | str | None:
+        """The receptive-field map from input x to output y: one AxisMap per spatial dimension,
+        field.POINTWISE when each output position sees its own input position, or None when no
+        spatial grid is left after the layer."""
+        raise NotImplementedError
+
+    def merge_field(self, fields: list[Field], xs: list[Shape], y: Shape,
+                    a: dict[str, Any]) -> tuple[Field | None, list[int]]:
+        """For merge kinds: the output's field from the inputs' fields, and the dimensions along
+        which the inputs are not on one grid (W006)."""
+        raise NotImplementedError
+
+    @property
+    def forward(self) -> Op:
+        """How `shapecalc run` computes the layer (see forward/ops.py's Op)."""
+        raise NotImplementedError
+
+    # --- wording: what explain and answers write; the defaults suit most layers -----------------
+
+    def field_window(self, x: Shape, a: dict[str, Any], i: int) -> FieldWindow | None:
+        """The layer as one window along spatial dimension i, for the receptive field's worked step."""
+        dims = self.windows(x, a)
+        return None if dims is None else FieldWindow(dims[i].k_eff, dims[i].s, dims[i].pad_l)
+
+    def field_text(self, i: int, before: Axis, after: Axis, a: dict[str, Any]) -> str | None:
+        """The receptive field's worked step along dimension i when the layer is not a window."""
+        return None
+
+    def explain_macs(self, v: View, count: int) -> str:
+        """explain's MACs line: the product that gives them, where the kind has one."""
+        return f"{count:,}"
+
+    def answer_macs(self, v: View, count: int) -> str:
+        """The arithmetic a wrong `macs:` answer is shown."""
+        return f"{count:,} MACs"
 
     def arg(self, name: str) -> Arg | None:
         for arg in self.args:
@@ -100,3 +198,26 @@ def check_declared(name: str, declared: int | None, actual: int) -> list[Problem
     if declared is None or declared == actual:
         return []
     return [Problem("F004", f"{name} is {declared} but the incoming shape has {actual}", name)]
+
+
+def window_field(dims: list[WindowDim]) -> list[AxisMap]:
+    """The receptive-field map of sliding windows: output o reads o*s - p, then every d-th input."""
+    return [lambda ax, w=w: window(ax, w.k_eff, w.s, w.pad_l, w.d) for w in dims]
+
+
+class Windowed(LayerKind):
+    """A layer of sliding windows (convolution, pooling): its field follows from its windows."""
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap] | str | None:
+        return window_field(self.windows(x, a))
+
+
+class Pointwise(LayerKind):
+    """A layer that acts on each position alone (activations, norms): no windows, and the
+    receptive field passes through unchanged."""
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> str:
+        return POINTWISE

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from math import prod
-from typing import Any
+from fractions import Fraction
+from functools import cached_property
+from math import gcd, prod
+from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, choice, connection_table, integer, optional, padding, per_dim
-from .base import Inference, LayerError, LayerKind, Problem, Shape, check_declared, expect_rank, fmt
+from .base import (Example, Inference, LayerError, LayerKind, Problem, Shape, Windowed, check_declared, expect_rank,
+                   fmt)
+from .cost import Costs, View
+from .field import Axis, AxisMap, text, transform
 from .hints import asymmetric_same, kernel_on_a_point
+from .spatial import conv_pads
 from .window import DIM_LABELS, WindowDim, dims_formula, unread_words
+
+if TYPE_CHECKING:
+    from ..forward.ops import Op
 
 LAYOUTS = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
 DIM_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -48,22 +57,6 @@ def window_output(dims: list[WindowDim]) -> tuple[Shape, list[str], list[Problem
     return tuple(w.out for w in dims), [formula], problems, notes
 
 
-def conv_pads(pad: tuple[int, ...] | str, n: Shape, k: tuple[int, ...], s: tuple[int, ...],
-              d: tuple[int, ...]) -> list[tuple[int, int]]:
-    """(before, after) padding per dimension for every way of writing `padding`."""
-    if pad == "valid":
-        return [(0, 0)] * len(n)
-    if pad == "same":  # torch: stride 1 only; the odd one out goes after
-        if any(si != 1 for si in s):
-            raise LayerError("F006", "padding='same' is not supported for strided convolutions (torch raises); "
-                             "use 'keras_same' for TensorFlow's rule", "padding")
-        return [(di * (ki - 1) // 2, di * (ki - 1) - di * (ki - 1) // 2) for ki, di in zip(k, d)]
-    if pad == "keras_same":  # TensorFlow/Keras SAME: output ceil(N/S), the extra pad at the end
-        totals = [max(0, (-(-ni // si) - 1) * si + di * (ki - 1) + 1 - ni) for ni, ki, si, di in zip(n, k, s, d)]
-        return [(t // 2, t - t // 2) for t in totals]
-    return [(p, p) for p in pad]
-
-
 def conv_args(ndim: int, transposed: bool) -> tuple[Arg, ...]:
     pad = (Arg("padding", per_dim(ndim, 0), 0, (), "implicit padding removed from each side of the output"),
            Arg("output_padding", per_dim(ndim, 0), 0, (), "extra size added at the end of each output dimension"))
@@ -96,13 +89,60 @@ def channels(a: dict[str, Any], x: Shape) -> tuple[int, int, int, list[Problem]]
     return c_in, c_out, g, problems
 
 
-class Conv(LayerKind):
+def bias(v: View) -> int:
+    """Bias values of a convolution: one per output channel."""
+    return v.y[0] if v.a["bias"] else 0
+
+
+def weights(v: View) -> int:
+    """Weight values (with a connection table, its links only): the parameters without the bias."""
+    return v.params - bias(v)
+
+
+def fvcore_conv(v: View) -> int:
+    """padding='same'/'valid' reaches aten::_convolution_mode, which fvcore has no handle for."""
+    if isinstance(v.a["padding"], str) and v.a["padding"] != "keras_same" and v.a["padding_mode"] == "zeros":
+        return 0
+    return weights(v) * v.positions
+
+
+class Conv(Windowed):
     summary = "Convolution (torch.nn.Conv{n}d)"
+    cost = Costs(
+        macs=lambda v: weights(v) * v.positions,  # connection tables: their links only
+        torchinfo=lambda v: v.params * v.positions,
+        fvcore=fvcore_conv,
+        ptflops=lambda v: v.params * v.positions,
+        extra_flops=lambda v: bias(v) * v.positions,
+    )
+    saves_input = True  # the weight gradient needs the input
+    counts_batches = False
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
         self.type = f"conv{ndim}d"
         self.args = conv_args(ndim, transposed=False)
+
+    def example(self) -> Example:
+        return Example((2, *(5,) * self.ndim), {"out_channels": 4, "kernel_size": 3, "padding": 1, "stride": 2})
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> list[WindowDim]:
+        k, s, d = a["kernel_size"], a["stride"], a["dilation"]
+        return window_dims(x[1:], k, s, conv_pads(a["padding"], x[1:], k, s, d), d)
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.conv import conv, conv_macs, conv_params
+        from ..forward.ops import Op
+        return Op(conv, conv_params, conv_macs, split_axis=0)
+
+    def explain_macs(self, v: View, count: int) -> str:
+        if weights(v) * v.positions != count:
+            return f"{count:,}"
+        return f"{v.positions:,} output positions x {weights(v):,} weights = {count:,}"
+
+    def answer_macs(self, v: View, count: int) -> str:
+        return f"{v.positions:,} output positions x {weights(v):,} weights = {count:,} MACs"
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
@@ -115,7 +155,7 @@ class Conv(LayerKind):
                 limit = "less than" if mode == "reflect" else "at most"
                 raise LayerError("F006", f"padding_mode '{mode}' needs padding {limit} the input size "
                                  f"{n}, found {max(before, after)} (torch raises)", "padding")
-        out, formulas, more, notes = window_output(window_dims(x[1:], k, s, pads, d))
+        out, formulas, more, notes = window_output(self.windows(x, a))
         more += asymmetric_same(a["padding"], k, pads) + kernel_on_a_point(x, k)
         bias = c_out if a["bias"] else 0
         kernel = "*".join(str(ki) for ki in k)
@@ -147,11 +187,56 @@ class Conv(LayerKind):
 
 class ConvTranspose(LayerKind):
     summary = "Transposed convolution (torch.nn.ConvTranspose{n}d)"
+    cost = Costs(
+        macs=lambda v: weights(v) * v.in_positions,  # every input value times every tap
+        torchinfo=lambda v: v.params * v.positions,
+        fvcore=lambda v: weights(v) * v.in_positions,
+        ptflops=lambda v: weights(v) * v.in_positions + bias(v) * v.positions,
+        extra_flops=lambda v: bias(v) * v.positions,
+    )
+    saves_input = True
+    counts_batches = False
+    size_formula = True
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
         self.type = f"convtranspose{ndim}d"
         self.args = conv_args(ndim, transposed=True)
+
+    def example(self) -> Example:
+        return Example((3, *(4,) * self.ndim), {"out_channels": 2, "kernel_size": 3, "stride": 2, "padding": 1,
+                                                "output_padding": 1})
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None  # it scatters each input over a window of outputs: see field
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap]:
+        return [lambda ax, i=i: transposed(ax, a["kernel_size"][i], a["stride"][i], a["padding"][i],
+                                           a["dilation"][i]) for i in range(len(x) - 1)]
+
+    def field_text(self, i: int, before: Axis, after: Axis, a: dict[str, Any]) -> str | None:
+        if not before.steady or after.has_gaps:
+            return None
+        k, s, p, d = a["kernel_size"][i], a["stride"][i], a["padding"][i], a["dilation"][i]
+        k_eff = d * (k - 1) + 1
+        if d != 1 or after.size != before.size + (-(-k_eff // s) - 1) * before.jump:
+            return None
+        phases = f" (on average over {after.period} output phases)" if after.period > 1 else ""
+        return (f"r = {before.size} + (ceil({k_eff}/{s}) - 1)*{text(before.jump)} = {after.size}, jump "
+                f"{text(before.jump)}/{s} = {text(after.jump)}, start {text(before.start)} + ({p} - ({k_eff} - 1)/2)/"
+                f"{s}*{text(before.jump)} = {text(after.start)}{phases}")
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.conv import conv_macs, conv_transpose, conv_transpose_params
+        from ..forward.ops import Op
+        return Op(conv_transpose, conv_transpose_params, conv_macs, split_axis=0)
+
+    def explain_macs(self, v: View, count: int) -> str:
+        if weights(v) * v.in_positions != count:
+            return f"{count:,}"
+        return (f"{v.in_positions:,} input position{'s' * (v.in_positions != 1)} x "
+                f"{weights(v):,} weights = {count:,}")
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
@@ -175,3 +260,23 @@ class ConvTranspose(LayerKind):
         connections = prod(x[1:]) * weights + prod(out) * bias
         return Inference((c_out, *out), weights + bias, 0, [formula, f"{params} = {fmt(weights + bias)} params"],
                          problems, [], connections)
+
+
+def transposed(a: Axis, k: int, s: int, p: int, d: int) -> Axis | None:
+    """Output o of a transposed convolution gets input i through tap t when i*s - p + t*d = o."""
+    g = gcd(d, s)
+    m = s // g
+    inverse = pow(d // g, -1, m) if m > 1 else 0
+
+    def taps(o: int) -> tuple[int, int, int] | None:
+        r = (o + p) % s
+        if r % g:
+            return None
+        t0 = (r // g) * inverse % m if m > 1 else 0
+        if t0 > k - 1:
+            return None
+        count = (k - 1 - t0) // m + 1
+        t_max = t0 + (count - 1) * m
+        return (o + p - t_max * d) // s, d // g, count
+
+    return transform(a, Fraction(1, s), s, taps)

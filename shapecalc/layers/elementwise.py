@@ -1,27 +1,154 @@
-"""Layers that keep the shape: activations, dropout, identity, softmax."""
+"""Layers that keep the shape: activations, dropout, identity, softmax, PReLU.
+
+Each activation carries its scalar function, which `shapecalc run` applies to every value. They
+follow torch's definitions, rearranged only where Python's `math.exp` would raise OverflowError
+on a large argument where C returns inf (sigmoid, softplus). Dropout is the identity at inference.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from functools import cached_property, partial
+from math import erf, exp, expm1, log1p, pi, sqrt, tanh
+from typing import TYPE_CHECKING, Any, Callable
 
 from .args import Arg, any_integer, boolean, choice, integer, number, optional
-from .base import Inference, LayerError, LayerKind, Shape, fmt
+from .base import Example, Inference, LayerError, LayerKind, Pointwise, Shape, fmt
+from .cost import ZERO, Costs, Rule, View, n_in, n_out, params
+
+if TYPE_CHECKING:
+    from ..forward.ops import Op
 
 INPLACE = Arg("inplace", boolean, False, (), "no effect on shape")
+Scalar = Callable[[float, dict[str, Any]], float]
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
 
 
-class Elementwise(LayerKind):
-    """A shape-preserving layer without parameters; only its arguments differ."""
+def sigmoid(x: float, a: dict[str, Any] | None = None) -> float:
+    """1 / (1 + e^-x), with e^x over (1 + e^x) for negative x."""
+    if x >= 0:
+        return 1 / (1 + exp(-x))
+    e = exp(x)
+    return e / (1 + e)
 
-    def __init__(self, type_: str, summary: str, *args: Arg) -> None:
+
+def log1p_exp(z: float) -> float:
+    """log(1 + e^z) = max(z, 0) + log(1 + e^-|z|)."""
+    return max(z, 0.0) + log1p(exp(-abs(z)))
+
+
+def identity(x: float, a: dict[str, Any]) -> float:
+    return x
+
+
+def relu(x: float, a: dict[str, Any]) -> float:
+    return x if x > 0 else 0.0
+
+
+def relu6(x: float, a: dict[str, Any]) -> float:
+    return min(max(x, 0.0), 6.0)
+
+
+def leakyrelu(x: float, a: dict[str, Any]) -> float:
+    return x if x > 0 else x * a["negative_slope"]
+
+
+def elu(x: float, a: dict[str, Any]) -> float:
+    return x if x > 0 else a["alpha"] * expm1(x)
+
+
+def selu(x: float, a: dict[str, Any]) -> float:
+    return SELU_SCALE * (x if x > 0 else SELU_ALPHA * expm1(x))
+
+
+def celu(x: float, a: dict[str, Any]) -> float:
+    return x if x > 0 else a["alpha"] * expm1(x / a["alpha"])
+
+
+def gelu(x: float, a: dict[str, Any]) -> float:
+    if a["approximate"] == "tanh":
+        return 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x ** 3)))
+    return 0.5 * x * (1 + erf(x / sqrt(2)))
+
+
+def silu(x: float, a: dict[str, Any]) -> float:
+    return x * sigmoid(x)
+
+
+def mish(x: float, a: dict[str, Any]) -> float:
+    return x * tanh(log1p_exp(x))
+
+
+def hardswish(x: float, a: dict[str, Any]) -> float:
+    return x * min(max(x + 3, 0.0), 6.0) / 6
+
+
+def hardsigmoid(x: float, a: dict[str, Any]) -> float:
+    return min(max(x + 3, 0.0), 6.0) / 6
+
+
+def hardtanh(x: float, a: dict[str, Any]) -> float:
+    return min(max(x, a["min_val"]), a["max_val"])
+
+
+def tanh_(x: float, a: dict[str, Any]) -> float:
+    return tanh(x)
+
+
+def softplus(x: float, a: dict[str, Any]) -> float:
+    """x once beta*x passes the threshold (torch's switch to linear), else log(1 + e^(beta x)) / beta."""
+    beta = a["beta"]
+    return x if x * beta > a["threshold"] else log1p_exp(x * beta) / beta
+
+
+def softsign(x: float, a: dict[str, Any]) -> float:
+    return x / (1 + abs(x))
+
+
+# ptflops counts an activation through its module hook, through the torch.nn.functional call it
+# patches, or both (ReLU: its hook and F.relu; ReLU6 calls F.hardtanh, which it does not patch).
+def hook_and_functional(v: View) -> int:
+    return 2 * v.n_out
+
+
+class Elementwise(Pointwise):
+    """A shape-preserving layer without parameters: a scalar function of each value. Backward
+    needs its input (or, for dropout, a mask of its size), the identity's aside."""
+
+    counts_batches = False
+
+    def __init__(self, type_: str, summary: str, scalar: Scalar, *args: Arg, ptflops: Rule = ZERO,
+                 saves_input: bool = True) -> None:
         self.type, self.summary, self.args = type_, summary, args
+        self.scalar, self.saves_input = scalar, saves_input
+        self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO)
+
+    def example(self) -> Example:
+        return Example((2, 3, 3))
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         return Inference(x)
 
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.activations import elementwise
+        from ..forward.ops import Op
+        return Op(partial(elementwise, f=self.scalar))
+
 
 class Softmax(Elementwise):
     """Softmax's `dim` counts the batch dimension as 0, as in the torch model it is copied from."""
+
+    def __init__(self, type_: str, summary: str, log: bool, *args: Arg, ptflops: Rule = ZERO) -> None:
+        super().__init__(type_, summary, identity, *args, ptflops=ptflops)
+        self.log = log
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.activations import logsoftmax, softmax
+        from ..forward.ops import Op
+        return Op(logsoftmax if self.log else softmax)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         dim, rank = a["dim"], len(x) + 1
@@ -33,9 +160,9 @@ class Softmax(Elementwise):
 class Bounded(Elementwise):
     """An activation whose arguments torch checks against each other when it is built."""
 
-    def __init__(self, type_: str, summary: str, check: Callable[[dict[str, Any]], tuple[str, str] | None],
-                 *args: Arg) -> None:
-        super().__init__(type_, summary, *args)
+    def __init__(self, type_: str, summary: str, scalar: Scalar,
+                 check: Callable[[dict[str, Any]], tuple[str, str] | None], *args: Arg) -> None:
+        super().__init__(type_, summary, scalar, *args)
         self.check = check  # (argument to blame, message) when torch would refuse
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -48,19 +175,34 @@ class Bounded(Elementwise):
 class ChannelDropout(Elementwise):
     """dropout1d zeroes whole channels of [C, L] inputs; torch refuses any other rank."""
 
+    def example(self) -> Example:
+        return Example((2, 5))
+
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         if len(x) != 2:
             raise LayerError("F003", f"dropout1d expects a [C, L] input, found {len(x)}-D input {'x'.join(map(str, x))}")
         return Inference(x)
 
 
-class PReLU(LayerKind):
+class PReLU(Pointwise):
     type = "prelu"
     summary = "Parametric ReLU (torch.nn.PReLU): one learned slope, or one per channel"
     args = (
         Arg("num_parameters", integer(), 1, (), "1, or the number of channels"),
         Arg("init", number(), 0.25),
     )
+    cost = Costs(ZERO, params, ZERO, hook_and_functional, ZERO)
+    saves_input = True
+    counts_batches = False
+
+    def example(self) -> Example:
+        return Example((2, 3, 3), {"num_parameters": 2})
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.activations import prelu, prelu_params
+        from ..forward.ops import Op
+        return Op(prelu, prelu_params)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         n = a["num_parameters"]
@@ -73,33 +215,35 @@ def kinds() -> list[LayerKind]:
     p = Arg("p", number(0, 1), 0.5, (), "probability of zeroing an element (no effect on shape)")
     dim = Arg("dim", optional(any_integer), None, (), "dimension to normalise, counting the batch as 0")
     return [
-        Elementwise("identity", "Identity (torch.nn.Identity)"),
-        Elementwise("relu", "ReLU", INPLACE),
-        Elementwise("relu6", "ReLU capped at 6", INPLACE),
-        Elementwise("leakyrelu", "Leaky ReLU", Arg("negative_slope", number(), 0.01), INPLACE),
-        Elementwise("elu", "ELU", Arg("alpha", number(), 1.0), INPLACE),
-        Elementwise("selu", "SELU", INPLACE),
-        Bounded("celu", "CELU", lambda a: ("alpha", "alpha must not be 0") if a["alpha"] == 0 else None,
+        Elementwise("identity", "Identity (torch.nn.Identity)", identity, saves_input=False),
+        Elementwise("relu", "ReLU", relu, INPLACE, ptflops=hook_and_functional),
+        Elementwise("relu6", "ReLU capped at 6", relu6, INPLACE, ptflops=n_out),  # hook only
+        Elementwise("leakyrelu", "Leaky ReLU", leakyrelu, Arg("negative_slope", number(), 0.01), INPLACE,
+                    ptflops=n_out),
+        Elementwise("elu", "ELU", elu, Arg("alpha", number(), 1.0), INPLACE, ptflops=hook_and_functional),
+        Elementwise("selu", "SELU", selu, INPLACE),
+        Bounded("celu", "CELU", celu, lambda a: ("alpha", "alpha must not be 0") if a["alpha"] == 0 else None,
                 Arg("alpha", number(), 1.0), INPLACE),
-        Elementwise("gelu", "GELU", Arg("approximate", choice("none", "tanh"), "none")),
-        Elementwise("silu", "SiLU (swish)", INPLACE),
-        Elementwise("mish", "Mish", INPLACE),
-        Elementwise("hardswish", "Hard swish", INPLACE),
-        Elementwise("hardsigmoid", "Hard sigmoid", INPLACE),
-        Bounded("hardtanh", "Hard tanh",
+        Elementwise("gelu", "GELU", gelu, Arg("approximate", choice("none", "tanh"), "none"),
+                    ptflops=hook_and_functional),
+        Elementwise("silu", "SiLU (swish)", silu, INPLACE, ptflops=n_in),  # functional only
+        Elementwise("mish", "Mish", mish, INPLACE),
+        Elementwise("hardswish", "Hard swish", hardswish, INPLACE),
+        Elementwise("hardsigmoid", "Hard sigmoid", hardsigmoid, INPLACE),
+        Bounded("hardtanh", "Hard tanh", hardtanh,
                 lambda a: ("max_val", f"max_val {a['max_val']:g} must be greater than min_val {a['min_val']:g}")
                 if a["max_val"] <= a["min_val"] else None,
                 Arg("min_val", number(), -1.0), Arg("max_val", number(), 1.0), INPLACE),
-        Elementwise("sigmoid", "Logistic sigmoid"),
-        Elementwise("tanh", "Hyperbolic tangent"),
-        Elementwise("softplus", "Softplus", Arg("beta", number(), 1.0), Arg("threshold", number(), 20.0)),
-        Elementwise("softsign", "Softsign"),
-        Softmax("softmax", "Softmax over `dim`", dim),
-        Softmax("logsoftmax", "Log-softmax over `dim`", dim),
-        Elementwise("dropout", "Dropout (identity at inference)", p, INPLACE),
-        ChannelDropout("dropout1d", "Channel dropout, 1-D", p, INPLACE),
-        Elementwise("dropout2d", "Channel dropout, 2-D", p, INPLACE),
-        Elementwise("dropout3d", "Channel dropout, 3-D", p, INPLACE),
-        Elementwise("alphadropout", "Alpha dropout (for SELU networks)", p, INPLACE),
+        Elementwise("sigmoid", "Logistic sigmoid", sigmoid),
+        Elementwise("tanh", "Hyperbolic tangent", tanh_),
+        Elementwise("softplus", "Softplus", softplus, Arg("beta", number(), 1.0), Arg("threshold", number(), 20.0)),
+        Elementwise("softsign", "Softsign", softsign),
+        Softmax("softmax", "Softmax over `dim`", False, dim, ptflops=n_in),  # functional only
+        Softmax("logsoftmax", "Log-softmax over `dim`", True, dim),
+        Elementwise("dropout", "Dropout (identity at inference)", identity, p, INPLACE),
+        ChannelDropout("dropout1d", "Channel dropout, 1-D", identity, p, INPLACE),
+        Elementwise("dropout2d", "Channel dropout, 2-D", identity, p, INPLACE),
+        Elementwise("dropout3d", "Channel dropout, 3-D", identity, p, INPLACE),
+        Elementwise("alphadropout", "Alpha dropout (for SELU networks)", identity, p, INPLACE),
         PReLU(),
     ]

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from math import prod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, ArgError, any_integer, boolean, describe, int_schema, integer, json_schema, optional
-from .base import Inference, LayerError, LayerKind, Problem, Shape, check_declared, fmt, shape_str
+from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, check_declared, fmt, shape_str
+from .cost import FREE, Costs, View
+from .field import POINTWISE, AxisMap
+
+if TYPE_CHECKING:
+    from ..forward.ops import Op
+
+
+def bias(v: View) -> int:
+    """Bias values of a linear layer: one per output feature."""
+    return v.y[-1] if v.a["bias"] else 0
+
+
+def weights(v: View) -> int:
+    return v.params - bias(v)
+
+
+class Reshape(LayerKind):
+    """A layer that only rearranges values: free under every convention, nothing saved, and a
+    receptive field only when it leaves the shape as it was (flattening one dimension)."""
+
+    cost = FREE
+    saves_input = False
+    counts_batches = False
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap] | str | None:
+        return POINTWISE if tuple(y) == tuple(x) else None
 
 
 class Linear(LayerKind):
@@ -17,6 +47,39 @@ class Linear(LayerKind):
         Arg("bias", boolean, True, (), "add a learned bias per output"),
         Arg("in_features", optional(integer()), None, (), "checked against the incoming last dimension"),
     )
+    cost = Costs(
+        macs=lambda v: weights(v) * v.rows,
+        torchinfo=lambda v: v.params,  # not a conv class: its parameters, once
+        fvcore=lambda v: weights(v) * v.rows,
+        ptflops=lambda v: (weights(v) + bias(v)) * v.rows,
+        extra_flops=lambda v: bias(v) * v.rows,
+    )
+    saves_input = True
+    counts_batches = False
+
+    def example(self) -> Example:
+        return Example((2, 3, 5), {"out_features": 4})
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> None:
+        return None  # every output sees every input feature
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.dense import linear, linear_macs, linear_params
+        from ..forward.ops import Op
+        return Op(linear, linear_params, linear_macs, split_axis=-1)
+
+    def explain_macs(self, v: View, count: int) -> str:
+        if weights(v) * v.rows != count:
+            return f"{count:,}"
+        rows = f"{v.rows:,} rows x " if v.rows != 1 else ""
+        return f"{rows}{v.x[-1]}*{v.y[-1]} weights = {count:,}"
+
+    def answer_macs(self, v: View, count: int) -> str:
+        return f"{v.rows:,} output rows x {weights(v):,} weights = {count:,} MACs"
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         n_in, n_out = x[-1], a["out_features"]
@@ -34,13 +97,22 @@ class Linear(LayerKind):
         return Inference((*x[:-1], n_out), n_in * n_out + bias, 0, [formula], problems, [], connections)
 
 
-class Flatten(LayerKind):
+class Flatten(Reshape):
     type = "flatten"
     summary = "Flatten dimensions start_dim..end_dim (torch.nn.Flatten; dims count the batch as 0)"
     args = (
         Arg("start_dim", any_integer, 1, (), "first dimension to flatten, counting the batch dimension as 0"),
         Arg("end_dim", any_integer, -1, (), "last dimension to flatten, counting the batch dimension as 0"),
     )
+
+    def example(self) -> Example:
+        return Example((2, 3, 4))
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.dense import flatten
+        from ..forward.ops import Op
+        return Op(flatten)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         rank = len(x) + 1  # torch sees a batch dimension in front
@@ -67,13 +139,22 @@ def sizes(value: Any) -> tuple[int, ...]:
     return tuple(integer()(v) for v in value)
 
 
-class Unflatten(LayerKind):
+class Unflatten(Reshape):
     type = "unflatten"
     summary = "Split one dimension into several (torch.nn.Unflatten; dim counts the batch as 0)"
     args = (
         Arg("dim", any_integer, REQUIRED, (), "the dimension to split, counting the batch dimension as 0"),
         Arg("unflattened_size", sizes, REQUIRED, (), "the sizes it splits into; their product must equal it"),
     )
+
+    def example(self) -> Example:
+        return Example((12,), {"dim": 1, "unflattened_size": [3, 4]})
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.dense import unflatten
+        from ..forward.ops import Op
+        return Op(unflatten)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         rank = len(x) + 1

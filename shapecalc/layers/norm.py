@@ -2,11 +2,48 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from math import prod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, int_schema, integer, json_schema, number, optional
-from .base import Inference, LayerError, LayerKind, Shape, check_declared, expect_rank, fmt, shape_str
+from .base import Example, Inference, LayerError, Pointwise, Shape, check_declared, expect_rank, fmt, shape_str
+from .cost import ZERO, Costs, View, params
+
+if TYPE_CHECKING:
+    from ..forward.ops import Op
+
+#: Example inputs, by number of spatial dimensions.
+EXAMPLES = {1: (3, 5), 2: (3, 4, 4), 3: (3, 2, 3, 3)}
+
+
+def fvcore_batch_statistics(v: View, affine: str = "affine") -> int:
+    """fvcore's estimate of a norm over batch statistics: 5 per element when affine, else 4."""
+    return v.n_in * (5 if v.a[affine] else 4)
+
+
+def ptflops_norm(v: View) -> int:
+    """ptflops' norm hook: the input elements, twice when affine."""
+    return v.n_in * (2 if v.a["affine"] else 1)
+
+
+def fvcore_batchnorm(v: View) -> int:
+    if v.a["track_running_stats"]:  # eval mode with running statistics: scale (and shift)
+        return v.n_in * (2 if v.a["affine"] else 1)
+    return fvcore_batch_statistics(v)
+
+
+class Norm(Pointwise):
+    """A normalisation: pointwise for the receptive field, its input saved for backward."""
+
+    saves_input = True
+    counts_batches = False
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward import norm
+        from ..forward.ops import Op
+        return Op(*self.kernel(norm))
 
 
 @json_schema({"anyOf": [int_schema(1), {"type": "array", "minItems": 1, "items": int_schema(1)}]})
@@ -39,8 +76,17 @@ def norm_args(affine: bool, track: bool) -> tuple[Arg, ...]:
     )
 
 
-class BatchNorm(LayerKind):
+class BatchNorm(Norm):
     summary = "Batch normalisation (torch.nn.BatchNorm{n}d)"
+    cost = Costs(ZERO, params, fvcore_batchnorm, ptflops_norm, ZERO)
+    counts_batches = True
+
+    def example(self) -> Example:
+        return Example(EXAMPLES[self.ndim])
+
+    @staticmethod
+    def kernel(norm: Any) -> tuple:
+        return norm.batchnorm, norm.batchnorm_params
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
@@ -53,7 +99,7 @@ class BatchNorm(LayerKind):
         return norm_counts(x, a, "num_features")
 
 
-class LocalResponseNorm(LayerKind):
+class LocalResponseNorm(Norm):
     type = "localresponsenorm"
     summary = "Local response normalisation across channels (torch.nn.LocalResponseNorm, AlexNet's NORM)"
     args = (
@@ -62,13 +108,22 @@ class LocalResponseNorm(LayerKind):
         Arg("beta", number(), 0.75),
         Arg("k", number(), 1.0),
     )
+    # ptflops: its hook's 3 per element, plus the padded channel window F.avg_pool3d reads
+    cost = Costs(ZERO, ZERO, ZERO, lambda v: 3 * v.n_in + (v.x[0] + v.a["size"] - 1) * v.in_positions, ZERO)
+
+    def example(self) -> Example:
+        return Example((6, 3, 3), {"size": 3})
+
+    @staticmethod
+    def kernel(norm: Any) -> tuple:
+        return norm.localresponsenorm, None, norm.localresponsenorm_macs
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (2, 3, 4), "[C, L], [C, H, W] or [C, D, H, W]")
         return Inference(x)
 
 
-class GroupNorm(LayerKind):
+class GroupNorm(Norm):
     type = "groupnorm"
     summary = "Group normalisation (torch.nn.GroupNorm)"
     args = (
@@ -77,6 +132,14 @@ class GroupNorm(LayerKind):
         Arg("eps", number(0), 1e-5),
         Arg("affine", boolean, True, (), "learn a scale and shift per channel (2C parameters)"),
     )
+    cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO)
+
+    def example(self) -> Example:
+        return Example((4, 3, 3), {"num_groups": 2})
+
+    @staticmethod
+    def kernel(norm: Any) -> tuple:
+        return norm.groupnorm, norm.groupnorm_params
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         c, g = x[0], a["num_groups"]
@@ -87,7 +150,7 @@ class GroupNorm(LayerKind):
         return Inference(x, params, 0, formulas, check_declared("num_channels", a["num_channels"], c))
 
 
-class LayerNorm(LayerKind):
+class LayerNorm(Norm):
     """Normalises over the trailing dimensions named by `normalized_shape`; they must match."""
 
     type = "layernorm"
@@ -98,6 +161,20 @@ class LayerNorm(LayerKind):
         Arg("elementwise_affine", boolean, True, (), "learn a scale (and shift) per element"),
         Arg("bias", boolean, True, (), "learn the shift too"),
     )
+    cost = Costs(
+        macs=ZERO,
+        torchinfo=params,
+        fvcore=lambda v: fvcore_batch_statistics(v, "elementwise_affine"),
+        ptflops=lambda v: v.n_in,  # the hook looks for `affine`, which LayerNorm does not have
+        extra_flops=ZERO,
+    )
+
+    def example(self) -> Example:
+        return Example((3, 4, 4), {"normalized_shape": [4, 4]})
+
+    @staticmethod
+    def kernel(norm: Any) -> tuple:
+        return norm.layernorm, norm.layernorm_params
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         shape = a["normalized_shape"]
@@ -110,8 +187,18 @@ class LayerNorm(LayerKind):
         return Inference(x, per * n, 0, formulas)
 
 
-class InstanceNorm(LayerKind):
+class InstanceNorm(Norm):
     summary = "Instance normalisation (torch.nn.InstanceNorm{n}d)"
+    cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO)
+    counts_batches = True
+
+    def example(self) -> Example:
+        return Example(EXAMPLES[self.ndim], {"affine": True, "track_running_stats": True})
+
+    @staticmethod
+    def kernel(norm: Any) -> tuple:
+        """In eval mode instance norm is batch norm on a batch of one: same statistics, same parameters."""
+        return norm.batchnorm, norm.batchnorm_params
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from functools import cached_property, partial
 from math import prod
+from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, integer, optional, per_dim, positive_number, sizes_or_none
-from .base import Inference, LayerError, LayerKind, Shape, expect_rank, fmt
+from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Shape, Windowed, expect_rank, fmt,
+                   window_field)
 from .conv import LAYOUTS, window_dims, window_output
+from .cost import ZERO, Costs, View
+from .field import AxisMap, adaptive
 from .hints import pooling_gaps
+from .window import WindowDim
+
+if TYPE_CHECKING:
+    from ..forward.ops import Op
 
 
-class Pool(LayerKind):
+def twice_in(v: View) -> int:
+    """ptflops' pooling: its module hook and the patched functional call each count the input."""
+    return 2 * v.n_in
+
+
+class Pool(Windowed):
     summary = "Pooling (torch.nn.MaxPool{n}d / AvgPool{n}d / LPPool{n}d)"
+    counts_batches = False
 
     def __init__(self, op: str, ndim: int) -> None:
         self.op, self.ndim = op, ndim
         self.type = f"{op}pool{ndim}d"
+        # LPPool is F.avg_pool of x**p, then relu and mul on the result: ptflops patches all three
+        lp = op == "lp"
+        self.cost = Costs(ZERO, ZERO, ZERO, (lambda v: v.n_in + 2 * v.n_out) if lp else twice_in, ZERO)
+        self.saves_input = op != "avg"  # the maximum's position, the p-norm's input
         if op == "lp":  # torch's LPPool: no padding, no dilation
             self.args = (
                 Arg("norm_type", positive_number, REQUIRED, (), "the p of the p-norm"),
@@ -43,10 +60,23 @@ class Pool(LayerKind):
             ) + ((Arg("divisor_override", optional(integer()), None, (), "fixed divisor (no effect on shape)"),)
                  if ndim > 1 else ())
 
+    def example(self) -> Example:
+        return Example((2, *(7,) * self.ndim), {"kernel_size": 3, "stride": 2} | ({"norm_type": 2} if self.op == "lp" else {}))
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> list[WindowDim]:
+        k, p = a["kernel_size"], a.get("padding", (0,) * self.ndim)
+        return window_dims(x[1:], k, a["stride"] or k, [(pi, pi) for pi in p], a.get("dilation", (1,) * self.ndim),
+                           a["ceil_mode"])
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.ops import Op
+        from ..forward.pool import lppool, pool, pool_macs
+        return Op(lppool if self.op == "lp" else partial(pool, op=self.op), macs=pool_macs)
+
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
         k, p = a["kernel_size"], a.get("padding", (0,) * self.ndim)
-        s = a["stride"] or k
         d = a.get("dilation", (1,) * self.ndim)
         for ki, pi, di in zip(k, p, d):
             if pi > ki // 2 or pi > (di * (ki - 1) + 1) // 2:
@@ -55,28 +85,50 @@ class Pool(LayerKind):
             # aten's avg_pool3d checks the unpadded input against the kernel, whatever the padding
             raise LayerError("F002", f"avgpool3d needs every input dimension at least the kernel "
                              f"{'x'.join(map(str, k))}, found {'x'.join(map(str, x[1:]))} (torch raises)", "kernel_size")
-        dims = window_dims(x[1:], k, s, [(pi, pi) for pi in p], d, a["ceil_mode"])
+        dims = self.windows(x, a)
         out, formulas, problems, notes = window_output(dims)
         problems = problems or pooling_gaps(dims)  # F001 already says input is lost
         return Inference((x[0], *out), 0, 0, formulas, problems, notes)
 
 
-class Subsampling(LayerKind):
+class Subsampling(Windowed):
     """LeNet-5's trainable subsampling (S2, S4): the sum of each window times one learned
-    coefficient per map, plus one bias per map. Not a torch layer; the shape is avgpool's."""
+    coefficient per map, plus one bias per map. Not a torch layer; the shape is avgpool's.
+    Its torch module holds an AvgPool2d, so it is not a leaf and torchinfo counts 0."""
 
     type = "subsampling"
+    cost = Costs(
+        macs=lambda v: v.n_out,  # one coefficient multiply per output
+        torchinfo=ZERO,
+        fvcore=ZERO,
+        ptflops=twice_in,
+        extra_flops=lambda v: v.n_out * prod(v.a["kernel_size"]),  # k*k - 1 adds, and the bias
+    )
+    saves_input = True
+    counts_batches = False
     summary = "LeNet-5 trainable subsampling: window sum x coefficient + bias, per map"
     args = (
         Arg("kernel_size", per_dim(2), 2, ("kernel",), "window size"),
         Arg("stride", optional(per_dim(2)), None, (), "step between windows (default: kernel_size)"),
     )
 
+    def example(self) -> Example:
+        return Example((3, 8, 8))
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> list[WindowDim]:
+        k = a["kernel_size"]
+        return window_dims(x[1:], k, a["stride"] or k, [(0, 0), (0, 0)], (1, 1))
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.ops import Op
+        from ..forward.pool import pool_macs, subsampling, subsampling_params
+        return Op(subsampling, subsampling_params, pool_macs)
+
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (3,), "[C, H, W]")
         k = a["kernel_size"]
-        dims = window_dims(x[1:], k, a["stride"] or k, [(0, 0), (0, 0)], (1, 1))
-        out, formulas, problems, notes = window_output(dims)
+        out, formulas, problems, notes = window_output(self.windows(x, a))
         c = x[0]
         formulas.append(f"2*{c} = {fmt(2 * c)} params (a coefficient and a bias per map)")
         connections = c * prod(out) * (prod(k) + 1)
@@ -88,6 +140,7 @@ class AdaptivePool(LayerKind):
     (window i spans floor(i*n/o) to ceil((i+1)*n/o)), so it always fits."""
 
     summary = "Adaptive pooling (torch.nn.AdaptiveAvgPool{n}d / AdaptiveMaxPool{n}d)"
+    counts_batches = False
 
     def __init__(self, op: str, ndim: int) -> None:
         self.op, self.ndim = op, ndim
@@ -95,6 +148,29 @@ class AdaptivePool(LayerKind):
         self.args = (Arg("output_size", sizes_or_none(ndim), REQUIRED, (), "output size per dimension; null keeps it"),)
         if op == "max":
             self.args += (Arg("return_indices", boolean, False, (), "no effect on shape"),)
+        # fvcore has a handle for aten::adaptive_avg_pool2d only (the input elements)
+        fvcore = (lambda v: v.n_in if len(v.x) == 3 else 0) if op == "avg" else ZERO
+        self.cost = Costs(ZERO, ZERO, fvcore, twice_in, ZERO)
+        self.saves_input = op == "max"
+
+    def example(self) -> Example:
+        return Example((2, *(7,) * self.ndim), {"output_size": 3})
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None  # windows of uneven size: see field
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap]:
+        return [lambda ax, i=i: adaptive(ax, x[1 + i], y[1 + i]) for i in range(len(x) - 1)]
+
+    def field_window(self, x: Shape, a: dict[str, Any], i: int) -> FieldWindow | None:
+        n = x[1 + i]
+        return FieldWindow(n, n, 0, whole=True) if a["output_size"][i] == 1 else None
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.ops import Op, input_elements
+        from ..forward.pool import adaptive_pool
+        return Op(partial(adaptive_pool, op=self.op), macs=input_elements)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
@@ -108,11 +184,34 @@ class GlobalPool(LayerKind):
     GlobalAveragePooling2D gives [C], which `keepdim: false` (the default) matches."""
 
     summary = "Global pooling over all spatial dimensions"
+    counts_batches = False
 
     def __init__(self, op: str) -> None:
         self.op = op
         self.type = f"global{op}pool"
         self.args = (Arg("keepdim", boolean, False, (), "keep the spatial dimensions as 1s (torch's AdaptiveAvgPool(1))"),)
+        self.cost = Costs(ZERO, ZERO, ZERO, ZERO, ZERO)
+        self.saves_input = op == "max"
+
+    def example(self) -> Example:
+        return Example((3, 4, 5))
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap] | None:
+        if not a["keepdim"]:
+            return None
+        return window_field([WindowDim(n, n, n, 0, 0) for n in x[1:]])
+
+    def field_window(self, x: Shape, a: dict[str, Any], i: int) -> FieldWindow:
+        return FieldWindow(x[1 + i], x[1 + i], 0, whole=True)
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.ops import Op, input_elements
+        from ..forward.pool import global_pool
+        return Op(partial(global_pool, op=self.op), macs=input_elements)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         if len(x) < 2:

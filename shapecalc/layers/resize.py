@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from fractions import Fraction
+from functools import cached_property
+from math import prod
+from typing import TYPE_CHECKING, Any
 
 from .args import (REQUIRED, ArgError, Arg, any_integer, boolean, choice, integer, json_schema, optional,
                    positive_number, schema_of)
-from .base import Inference, LayerError, LayerKind, Shape, shape_str
+from .base import Example, FieldWindow, Inference, LayerError, LayerKind, Shape, shape_str
+from .cost import FREE, ZERO, Costs, View
+from .field import Axis, AxisMap, Field, adaptive, resample, transform, window
+from .spatial import per_spatial
+
+if TYPE_CHECKING:
+    from ..forward.ops import Op
 
 #: torch's interpolation modes and the number of spatial dimensions each needs (None: any).
 MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -28,23 +37,49 @@ def one_or_list(validate):
     return check
 
 
-def per_spatial(value: Any, x: Shape, arg: str) -> tuple:
-    spatial = len(x) - 1
-    if not isinstance(value, tuple):
-        return (value,) * spatial
-    if len(value) != spatial:
-        raise LayerError("F003", f"{arg} has {len(value)} values but the input {shape_str(x)} has {spatial} spatial dimensions", arg)
-    return value
-
-
 def need_spatial(layer: LayerKind, x: Shape) -> None:
     if len(x) < 2:
         raise LayerError("F003", f"{layer.type} needs a [C, ...spatial] input, found {shape_str(x)}")
 
 
-class Upsample(LayerKind):
+def _per_dim(value: Any, nd: int) -> tuple:
+    return value if isinstance(value, tuple) else (value,) * nd
+
+
+def fvcore_upsample(v: View) -> int:
+    if len(v.x) != 3:  # only the 2-D kernels have handles; area runs adaptive_avg_pool2d
+        return 0
+    return {"nearest": v.n_out, "bilinear": 4 * v.n_out, "area": v.n_in}.get(v.a["mode"], 0)
+
+
+def ptflops_upsample(v: View) -> float:
+    """The Upsample hook (output elements), F.interpolate's patch, and area's adaptive_avg_pool."""
+    size, scale = v.a["size"], v.a["scale_factor"]
+    if size is not None:
+        functional: float = v.n_out
+    elif isinstance(scale, tuple):
+        functional = v.n_in * prod(int(f) for f in scale)  # np.prod(..., dtype=np.int64) truncates each
+    else:
+        functional = v.n_in * float(scale) ** (len(v.x) - 1)
+    return v.n_out + (functional + (v.n_in if v.a["mode"] == "area" else 0))  # ptflops' order of sums
+
+
+class Resize(LayerKind):
+    """A layer that moves values without computing on them: no cost, nothing saved, no windows."""
+
+    cost = FREE
+    saves_input = False
+    counts_batches = False
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None
+
+
+class Upsample(Resize):
     type = "upsample"
     summary = "Upsampling by size or scale factor (torch.nn.Upsample)"
+    cost = Costs(ZERO, ZERO, fvcore_upsample, ptflops_upsample, ZERO)
+    size_formula = True
     args = (
         Arg("size", optional(one_or_list(integer())), None, (), "output size per spatial dimension"),
         Arg("scale_factor", optional(one_or_list(positive_number)), None, (), "multiplier per spatial dimension"),
@@ -52,6 +87,36 @@ class Upsample(LayerKind):
         Arg("align_corners", optional(boolean), None, (), "linear modes only (no effect on shape)"),
         Arg("recompute_scale_factor", optional(boolean), None, (), "no effect on shape"),
     )
+
+    def example(self) -> Example:
+        return Example((2, 3, 3), {"scale_factor": 2, "mode": "bilinear"})
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap]:
+        nd = len(x) - 1
+        return [lambda ax, i=i: self.axis_field(ax, a, x[1 + i], y[1 + i], i, nd) for i in range(nd)]
+
+    @staticmethod
+    def axis_field(ax: Axis, a: dict[str, Any], n: int, m: int, i: int, nd: int) -> Axis | None:
+        """The input pixels torch's interpolation reads with nonzero weight, n -> m along dimension i."""
+        mode = a["mode"]
+        if mode == "area":
+            return adaptive(ax, n, m)
+        align = bool(a["align_corners"]) and mode not in ("nearest", "nearest-exact")
+        if align:
+            scale = Fraction(n - 1, m - 1) if m > 1 else Fraction(0)
+        elif a["scale_factor"] is not None and not a["recompute_scale_factor"]:
+            scale = 1 / Fraction(str(_per_dim(a["scale_factor"], nd)[i]))
+        else:
+            scale = Fraction(n, m)
+        if scale == 0:
+            return None
+        return resample(ax, scale, mode, align)
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.interpolate import upsample
+        from ..forward.ops import Op
+        return Op(upsample)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         need_spatial(self, x)
@@ -80,7 +145,7 @@ class Upsample(LayerKind):
         return Inference((x[0], *out), 0, 0, [formula])
 
 
-class PixelShuffle(LayerKind):
+class PixelShuffle(Resize):
     """(C*r*r, H, W) -> (C, H*r, W*r), or back with pixelunshuffle: channels traded for space."""
 
     summary = "Sub-pixel shuffle (torch.nn.PixelShuffle / PixelUnshuffle)"
@@ -90,6 +155,28 @@ class PixelShuffle(LayerKind):
         self.type = "pixelunshuffle" if unshuffle else "pixelshuffle"
         factor = "downscale_factor" if unshuffle else "upscale_factor"
         self.args = (Arg(factor, integer(), REQUIRED, (), "r"),)
+
+    def example(self) -> Example:
+        return Example((2, 4, 6), {"downscale_factor": 2}) if self.unshuffle else Example((8, 2, 3), {"upscale_factor": 2})
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap]:
+        if self.unshuffle:  # each output reads an r x r block: a window
+            r = a["downscale_factor"]
+            return [lambda ax: window(ax, r, r, 0)] * (len(x) - 1)
+        r = a["upscale_factor"]
+        return [lambda ax: transform(ax, Fraction(1, r), r, lambda o: (o // r, 1, 1))] * (len(x) - 1)
+
+    def field_window(self, x: Shape, a: dict[str, Any], i: int) -> FieldWindow | None:
+        if not self.unshuffle:
+            return None
+        r = a["downscale_factor"]
+        return FieldWindow(r, r, 0)
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.ops import Op
+        from ..forward.resize import pixelshuffle, pixelunshuffle
+        return Op(pixelunshuffle if self.unshuffle else pixelshuffle)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         if len(x) != 3:
@@ -107,7 +194,7 @@ class PixelShuffle(LayerKind):
         return Inference((c // (r * r), h * r, w * r), 0, 0, [f"{c}/{r}^2 = {c // (r * r)} channels, {h}*{r} x {w}*{r}"])
 
 
-class ZeroPad(LayerKind):
+class ZeroPad(Resize):
     """Explicit zero padding; torch's order is the last dimension first: (left, right, top,
     bottom, front, back). Negative values crop, as in torch."""
 
@@ -119,6 +206,20 @@ class ZeroPad(LayerKind):
         self.args = (Arg("padding", one_or_list(any_integer), REQUIRED, (),
                          f"an int, or {2 * ndim} ints: (left, right{', top, bottom' if ndim > 1 else ''}"
                          f"{', front, back' if ndim > 2 else ''})"),)
+
+    def example(self) -> Example:
+        return Example((2, *(3,) * self.ndim), {"padding": 1})
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap]:
+        nd = len(x) - 1
+        pad = _per_dim(a["padding"], 2 * nd)  # torch's order: the last dimension first
+        return [lambda ax, i=i: window(ax, 1, 1, pad[2 * (nd - 1 - i)]) for i in range(nd)]
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.ops import Op
+        from ..forward.resize import zeropad
+        return Op(zeropad)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         if len(x) != self.ndim + 1:
@@ -140,7 +241,7 @@ class ZeroPad(LayerKind):
         return Inference((x[0], *spatial), 0, 0, [f"{shape_str(x[1:])} padded to {shape_str(tuple(spatial))}"])
 
 
-class CenterCrop(LayerKind):
+class CenterCrop(Resize):
     """U-Net's copy-and-crop: cut the centre out of a feature map, to `size`, or to the spatial
     size of a second input. The offset is torchvision's: round((N - n)/2)."""
 
@@ -148,6 +249,25 @@ class CenterCrop(LayerKind):
     summary = "Centre crop to a size, or to a second input's spatial size (torchvision's center_crop)"
     merge = True
     args = (Arg("size", optional(one_or_list(integer())), None, (), "spatial size; or give two inputs"),)
+
+    def example(self) -> Example:
+        return Example((2, 6, 5), {"size": 4})
+
+    def merge_field(self, fields: list[Field], xs: list[Shape], y: Shape,
+                    a: dict[str, Any]) -> tuple[Field | None, list[int]]:
+        """The crop reads the first input; a second only gives the size."""
+        x = xs[0]
+        if len(y) != len(fields[0].axes) + 1:
+            return None, []
+        offsets = [round((n - m) / 2.0) for n, m in zip(x[1:], y[1:])]  # torchvision's
+        axes = [window(ax, 1, 1, -off) for ax, off in zip(fields[0].axes, offsets)]
+        return (Field(tuple(axes)) if all(axes) else None), []
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..forward.ops import Op
+        from ..forward.resize import centercrop
+        return Op(centercrop)
 
     def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:
         x = xs[0]

@@ -1,0 +1,56 @@
+"""Checking a spec: read it, parse it, analyse it, and add the analyses built on the shapes.
+
+The one place the stages meet: parse (spec) -> analyze (calc) -> receptive fields -> answers, with
+the diagnostics of every stage in file order. Each stage imports only those before it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from .answers import answer_diagnostics, check_answers
+from .calc import Analysis, analyze, gc_paused
+from .diagnostics import Diagnostic
+from .receptive import annotate
+from .spec import Spec, decode, parse
+from .yamlsafe import MAX_BYTES
+
+
+@gc_paused()
+def check_text(text: str, path: str = "<spec>") -> Analysis:
+    """Parse and analyse; the diagnostics of both stages, in file order."""
+    spec, diagnostics = parse(text, path)
+    analysis = analyze(spec)
+    alignment = annotate(analysis)  # every layer's receptive field; W006 where merged grids differ
+    analysis.answers = check_answers(analysis)
+    found = diagnostics + analysis.diagnostics + alignment + answer_diagnostics(analysis.answers)
+    analysis.diagnostics = sorted(found, key=lambda d: (d.line, d.column))
+    return analysis
+
+
+class NotASpecFile(OSError):
+    """A path that is not a regular file (a FIFO would block, /dev/zero never ends)."""
+
+
+def check_file(path: str) -> Analysis:
+    """Check one spec file, reading at most the size limit plus one byte, so a huge file costs
+    bounded time and memory. Raises OSError when it cannot be read."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # before open(): opening a FIFO blocks
+        raise NotASpecFile(f"{path}: not a regular file")
+    with open(path, "rb") as stream:
+        info = os.fstat(stream.fileno())
+        data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        size = max(info.st_size, len(data))
+        return Analysis(Spec(path), [], [Diagnostic("Y004", f"file is {size:,} bytes or more, over the limit of "
+                                                               f"{MAX_BYTES:,}", 1, 1)])
+    return check_bytes(data, path)
+
+
+def check_bytes(data: bytes, path: str = "<spec>") -> Analysis:
+    """Like check_text, for a file's raw bytes: binary and non-UTF-8 files get a Y002 diagnostic."""
+    text, problem = decode(data)
+    if problem is not None:
+        return Analysis(Spec(path), [], [problem])
+    return check_text(text, path)

@@ -1,0 +1,100 @@
+"""What a layer costs under each counting convention: the rule record every layer kind fills in.
+
+A kind's `cost` is a `Costs`: one rule per convention, each a function of the layer's `View`
+(arguments, parameter count, input and output shapes, channels first, no batch) giving its count
+for one input. Every convention must be stated, so a layer that costs nothing under one says
+`ZERO`: a missing rule is a TypeError when the kind is built, never a silent 0.
+
+The conventions (shapecalc.analysis.cost sums them; the README's table says what each counts):
+"macs" is shapecalc's own, multiply-accumulates of the weighted layers with bias adds not counted;
+`extra_flops` adds, under "macs" only, what those leave out (bias adds, subsampling's window
+sums), since FLOPs are 2 per MAC plus those. "torchinfo", "fvcore" and "ptflops" reproduce what
+torchinfo 1.8.0, fvcore 0.1.5.post20221221 and ptflops 0.7.5 (its default pytorch backend) report
+on torch 2.13.0 for the model tests/torch/torch_bridge.py builds from the spec, quirks included:
+- torchinfo (LayerInfo.calculate_macs on each leaf module): conv classes count every parameter
+  (weight and bias) times the output positions; any other leaf with parameters counts its
+  parameters once (times the batch, not the positions: a linear on 3x9x10 counts once).
+- fvcore (its default op handles on the traced graph; one "flop" is one multiply-add): conv and
+  linear without bias; ops without a handle count 0.
+- ptflops (module hooks plus the torch.nn.functional calls and tensor ops it patches): a module
+  whose forward calls a patched function is counted twice (ReLU: its hook and F.relu).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import Any, Callable
+
+#: The counting conventions, in the order `--convention` lists them.
+CONVENTIONS = ("macs", "torchinfo", "fvcore", "ptflops")
+
+
+class View:
+    """What a cost rule sees of one layer: shapes are channels first, without the batch."""
+
+    __slots__ = ("a", "params", "x", "y")
+
+    def __init__(self, a: dict[str, Any], params: int, x: tuple[int, ...], y: tuple[int, ...]) -> None:
+        self.a, self.params, self.x, self.y = a, params, x, y
+
+    @property
+    def n_in(self) -> int:  # elements of the (first) input
+        return prod(self.x)
+
+    @property
+    def n_out(self) -> int:  # elements of the output
+        return prod(self.y)
+
+    @property
+    def positions(self) -> int:  # output positions (the spatial output size)
+        return prod(self.y[1:])
+
+    @property
+    def in_positions(self) -> int:  # input positions (a transposed convolution scatters from each)
+        return prod(self.x[1:])
+
+    @property
+    def rows(self) -> int:  # how many vectors a linear layer transforms (its leading dimensions)
+        return prod(self.y[:-1])
+
+
+Rule = Callable[[View], float]
+
+
+def ZERO(v: View) -> int:
+    """The rule of a layer a convention does not count: an explicit zero."""
+    return 0
+
+
+def n_in(v: View) -> int:
+    """One per input element (ptflops' pooling hooks, fvcore's adaptive average pool...)."""
+    return v.n_in
+
+
+def n_out(v: View) -> int:
+    """One per output element."""
+    return v.n_out
+
+
+def params(v: View) -> int:
+    """torchinfo's rule for a leaf module with parameters that is not a convolution."""
+    return v.params
+
+
+@dataclass(frozen=True)
+class Costs:
+    """A layer's count under every convention, and the FLOPs "macs" leaves out."""
+
+    macs: Rule
+    torchinfo: Rule
+    fvcore: Rule
+    ptflops: Rule
+    extra_flops: Rule  # under "macs" only: FLOPs are 2 per MAC plus these
+
+    def rule(self, convention: str) -> Rule:
+        return getattr(self, convention)
+
+
+#: A layer no convention counts (reshapes, padding, cropping, dropout, identity...).
+FREE = Costs(ZERO, ZERO, ZERO, ZERO, ZERO)

@@ -1,0 +1,119 @@
+"""Every registered layer kind answers every question the package asks a layer (no torch needed).
+
+A half-added layer (a kind without its cost rules, its windows, its receptive-field map, what it
+saves for backward, or its forward kernel) fails here, in the fast tests, instead of costing a
+silent 0 or a KeyError in `shapecalc run`. Each kind's own example is pushed through every rule:
+the shape rule, the cost under each convention, the memory estimate, the receptive field, explain,
+and the forward kernel, whose output shape must equal the calculator's.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+
+import pytest
+import yaml
+
+from shapecalc.check import check_text
+from shapecalc.cost import CONVENTIONS, layer_cost, memory
+from shapecalc.explain import explain_layer
+from shapecalc.forward.driver import execute, prepare
+from shapecalc.layers import KINDS, LayerKind
+from shapecalc.layers.base import QUESTIONS
+from shapecalc.layers.cost import Costs
+from shapecalc.layers.field import POINTWISE, Axis
+
+#: The questions a kind answers differently when it is a merge (several inputs).
+MERGE_QUESTIONS = ("merge_field",)
+SINGLE_QUESTIONS = ("field",)
+
+
+def owner(kind: LayerKind, name: str) -> object:
+    """Where the kind's answer to `name` comes from: the instance itself, or the class that gives
+    it; LayerKind (its placeholder or bare annotation) means unanswered."""
+    if name in vars(kind):
+        return kind
+    return next((cls for cls in type(kind).__mro__ if name in vars(cls)), LayerKind)
+
+
+def example_spec(kind: LayerKind) -> str:
+    ex = kind.example()
+    layers = [{"name": f"copy{i}", "type": "identity"} for i in range(ex.inputs)] if ex.inputs > 1 else []
+    layer = {"name": "unit", "type": kind.type, **ex.args}
+    if ex.inputs > 1:
+        layer["inputs"] = [f"copy{i}" for i in range(ex.inputs)]
+        for i in range(ex.inputs):
+            layers[i]["inputs"] = ["input"]
+    return yaml.safe_dump({"input": list(ex.input), "layers": [*layers, layer]}, sort_keys=False)
+
+
+def unit_result(kind: LayerKind):
+    analysis = check_text(example_spec(kind), f"<{kind.type} example>")
+    errors = [d for d in analysis.diagnostics if d.severity == "error"]
+    assert not errors, f"{kind.type}'s example does not check: {errors}"
+    return analysis, analysis.layers[-1]
+
+
+@pytest.mark.parametrize("type_", sorted(KINDS))
+def test_every_question_is_answered_by_the_kind(type_: str) -> None:
+    kind = KINDS[type_]
+    questions = QUESTIONS + (MERGE_QUESTIONS if kind.merge else SINGLE_QUESTIONS)
+    unanswered = [q for q in questions if owner(kind, q) is LayerKind]
+    assert not unanswered, f"{type_} does not answer {unanswered} (see shapecalc/layers/base.py)"
+    infer = "infer_many" if kind.merge else "infer"
+    assert owner(kind, infer) is not LayerKind, f"{type_} has no shape rule ({infer})"
+    assert isinstance(kind.cost, Costs), f"{type_}.cost is not a Costs record"
+    assert isinstance(kind.saves_input, bool) and isinstance(kind.counts_batches, bool)
+
+
+@pytest.mark.parametrize("type_", sorted(KINDS))
+def test_every_rule_runs_on_the_kinds_example(type_: str) -> None:
+    kind = KINDS[type_]
+    analysis, r = unit_result(kind)
+    assert r.output_shape is not None
+
+    for convention in CONVENTIONS:
+        cost = layer_cost(r, convention)
+        assert cost is not None and math.isfinite(cost.macs) and cost.macs >= 0, (type_, convention)
+        assert cost.flops >= 2 * cost.macs, (type_, convention)
+    mem = memory(analysis)
+    assert mem.activation_elements > 0
+
+    x, a = r.input_shapes[0], r.spec.args
+    dims = kind.windows(x, a)
+    assert dims is None or len(dims) == len(x) - 1, type_
+    if not kind.merge:
+        maps = kind.field(x, r.output_shape, a)
+        assert maps is None or maps is POINTWISE or len(maps) == len(x) - 1, type_
+        if isinstance(maps, list):
+            assert all(m(Axis(1, (0,), (0,))) is None or isinstance(m(Axis(1, (0,), (0,))), Axis) for m in maps)
+    explained = explain_layer(analysis, r)
+    assert explained.items, type_
+
+    op = kind.forward
+    assert callable(op.kernel), type_
+    if op.params is not None:
+        assert inspect.signature(op.params).parameters, type_
+    assert op.macs(x, r.output_shape, a) >= 0
+    run = execute(analysis, prepare(analysis, seed=0), workers=1)
+    assert run.layers[-1].error is None, run.layers[-1].error
+    assert run.layers[-1].shape == r.output_shape, f"{type_}: kernel gives {run.layers[-1].shape}"
+
+
+@pytest.mark.parametrize("type_", sorted(KINDS))
+def test_removing_any_answer_fails_the_check(type_: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Take each answer away from the kind in turn (from the instance and from every class that
+    gives it, so the lookup falls back to LayerKind's placeholder): the check above must fail
+    every time, so it is not vacuous."""
+    kind = KINDS[type_]
+    questions = QUESTIONS + (MERGE_QUESTIONS if kind.merge else SINGLE_QUESTIONS)
+    for question in questions:
+        with monkeypatch.context() as m:
+            if question in vars(kind):
+                m.delattr(kind, question)
+            for cls in type(kind).__mro__:
+                if cls is not LayerKind and question in vars(cls):
+                    m.delattr(cls, question)
+            with pytest.raises(AssertionError, match="does not answer"):
+                test_every_question_is_answered_by_the_kind(type_)
