@@ -14,7 +14,7 @@ from .calc import Analysis, analyze, gc_paused
 from .diagnostics import Diagnostic
 from .receptive import annotate
 from .spec import Spec, decode, parse
-from .yamlsafe import MAX_BYTES
+from .spec.yamlsafe import MAX_BYTES
 
 
 @gc_paused()

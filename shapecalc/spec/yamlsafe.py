@@ -17,7 +17,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .diagnostics import Diagnostic
+from ..diagnostics import Diagnostic
 
 #: Larger files are refused: a spec of 100,000 layers is about 6 MB.
 MAX_BYTES = 16 * 1024 * 1024

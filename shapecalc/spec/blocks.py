@@ -1,0 +1,113 @@
+"""Blocks: their definitions (`blocks:`), `$parameter` substitution, and the expansion of one use
+of a block into ordinary layers with dotted names.
+"""
+
+from __future__ import annotations
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..layers import lookup
+from .graph import GraphReader
+from .model import BLOCK_KEYS, INPUT, PARAM, BlockDef, BlockUse, Entry, Items, Scope, did_you_mean
+from .yamlsafe import NULL_TAG, STR_TAG, Loc
+
+
+class BlockExpander(GraphReader):
+    """Block definitions and uses."""
+
+    def block_defs(self, node: Node) -> None:
+        """`blocks: {name: {params: {p: default, q: null}, layers: [...]}}`; null = required."""
+        if not isinstance(node, MappingNode):
+            self.error("S005", "blocks: expected a mapping of block names to definitions", Loc.of(node))
+            return
+        for name, (key_node, body) in self.items(node).items():
+            if lookup(name) is not None or name == INPUT or "." in name:
+                self.error("G004", f"block name '{name}' is taken (a layer type, 'input', or contains '.')",
+                           Loc.of(key_node))
+                continue
+            if not isinstance(body, MappingNode):
+                self.error("S005", f"block '{name}': expected a mapping with 'layers' (and 'params')", Loc.of(body))
+                continue
+            parts = self.items(body)
+            for key, (k_node, _) in parts.items():
+                if key not in BLOCK_KEYS:
+                    self.error("S002", f"block '{name}': unknown key '{key}'{did_you_mean(key, list(BLOCK_KEYS))}",
+                               Loc.of(k_node))
+            if "layers" not in parts:
+                self.error("S003", f"block '{name}': missing 'layers'", Loc.of(body))
+                continue
+            params: dict[str, Node | None] = {}
+            if "params" in parts:
+                p_node = parts["params"][1]
+                if not isinstance(p_node, MappingNode):
+                    self.error("S005", f"block '{name}': params: expected a mapping of names to defaults (null: required)",
+                               Loc.of(p_node))
+                else:
+                    for p, (_, default) in self.items(p_node).items():
+                        params[p] = None if isinstance(default, ScalarNode) and default.tag == NULL_TAG else default
+            self.blocks[name] = BlockDef(name, params, parts["layers"][1], Loc.of(key_node))
+
+    def substitute(self, node: Node, scope: Scope) -> Node | None:
+        """Replace `$param` values by the nodes that give them (keeping the use site's location).
+
+        None when a parameter is unknown (reported)."""
+        if isinstance(node, ScalarNode):
+            match = PARAM.match(node.value) if node.tag == STR_TAG else None
+            if not match:
+                return node
+            if match[1] in scope.bindings:
+                return scope.bindings[match[1]]
+            where = f"block '{scope.stack[-1]}'" if scope.stack else "the top level (parameters exist only in blocks)"
+            self.error("G004", f"unknown parameter ${match[1]} in {where}"
+                       f"{did_you_mean(match[1], list(scope.bindings))}", Loc.of(node))
+            return None
+        if isinstance(node, (SequenceNode, MappingNode)) and scope.bindings:
+            if isinstance(node, SequenceNode):
+                children = [self.substitute(child, scope) for child in node.value]
+                if None in children:
+                    return None
+                changed = any(c is not o for c, o in zip(children, node.value))
+                return SequenceNode(node.tag, children, node.start_mark, node.end_mark, node.flow_style) if changed else node
+            pairs = [(k, self.substitute(v, scope)) for k, v in node.value]
+            if any(v is None for _, v in pairs):
+                return None
+            return MappingNode(node.tag, pairs, node.start_mark, node.end_mark, node.flow_style)
+        return node
+
+    def use_block(self, block: BlockDef, e: Entry, items: Items, scope: Scope, full: str, source: str,
+                  depth: int) -> str:
+        """Expand one copy of a block; returns the full name of its output."""
+        if block.name in scope.stack:
+            self.error("G004", f"{full}: block '{block.name}' uses itself "
+                       f"({' -> '.join((*scope.stack, block.name))})", e.loc, full)
+            return source
+        bindings: dict[str, Node] = {}
+        frozen = self.flag(items.get("trainable"), full, "trainable") is False
+        for key, (key_node, value_node) in items.items():
+            if key == "trainable":
+                continue
+            if key not in block.params:
+                self.error("G004", f"{full}: block '{block.name}' has no parameter '{key}'"
+                           f"{did_you_mean(key, list(block.params))}", Loc.of(key_node), full)
+                continue
+            bindings[key] = value_node
+        for param, default in block.params.items():
+            if param in bindings:
+                continue
+            if default is None:
+                if param not in e.broken:
+                    self.error("S008", f"{full}: block '{block.name}' needs parameter '{param}'", e.loc, full)
+                return source
+            bindings[param] = default
+        start = len(self.spec.layers)
+        inner = Scope(full + ".", bindings, {INPUT: source}, source, full, depth + 1, (*scope.stack, block.name))
+        self.expand(block.layers, inner)
+        if frozen:  # `trainable: false` on a block freezes every layer it expands into
+            for layer in self.spec.layers[start:]:
+                layer.trainable = False
+        self.spec.blocks.append(BlockUse(full, block.name, start, len(self.spec.layers), depth, e.loc,
+                                         source, inner.previous))
+        return inner.previous
+
+    def expand(self, seq: Node, scope: Scope) -> None:
+        raise NotImplementedError  # the document's: a block's layers are a list like the top level's

@@ -1,0 +1,304 @@
+"""The spec grammar: YAML nodes to a flat, ordered list of layer descriptors, plus diagnostics.
+
+The document's keys, the input shape, and each list of layers, entry by entry, in order; blocks
+(blocks.py), references (graph.py) and values (arguments.py) are the other parts of the parser.
+Parsing never raises: every problem becomes a located diagnostic and the spec stays partial.
+"""
+
+from __future__ import annotations
+
+import difflib
+from math import prod
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ..diagnostics import Diagnostic
+from ..layers import KINDS, TYPE_ALIASES, lookup
+from ..layers.args import INT64_MAX, describe
+from .blocks import BlockExpander
+from .model import (INPUT, LAYER_ANSWERS, MAX_LAYERS, TOP_ANSWERS, TOP_KEYS, BlockDef, BlockUse, Entry, Items,
+                    LayerSpec, Scope, Spec,
+                    did_you_mean)
+from .yamlsafe import MAP_TAG, NULL_TAG, SEQ_TAG, STR_TAG, Loc, compose
+
+
+class Parser(BlockExpander):
+    """One document's parser: the document and its lists of layers."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.spec = Spec(path)
+        self.blocks: dict[str, BlockDef] = {}
+        self.refs: dict[str, str] = {INPUT: INPUT}  # every full name -> what it refers to
+        self.suggested: set[tuple[str, str]] = set()  # (layer, argument) a misspelt key was taken for
+        self.too_many = False
+
+    def document(self, root: Node | None) -> None:
+        if root is None:
+            self.error("S001", "the spec is empty: expected a mapping with 'input' and 'layers'", Loc(1, 1))
+            return
+        if not isinstance(root, ScalarNode) and root.tag not in (MAP_TAG, SEQ_TAG):
+            self.refuse_tag(root)
+            return
+        if not isinstance(root, MappingNode):
+            found = "a list" if isinstance(root, SequenceNode) else f"the scalar {describe(self.value(root)[1])}"
+            self.error("S001", f"expected a mapping with 'input' and 'layers', found {found}", Loc.of(root))
+            return
+        top = self.items(root)
+        for key, (key_node, _) in top.items():
+            if key not in TOP_KEYS:
+                self.error("S002", f"unknown top-level key '{key}'{did_you_mean(key, list(TOP_KEYS))} "
+                           f"(expected {', '.join(TOP_KEYS)})", Loc.of(key_node))
+        for key in ("name", "description"):
+            if key in top:
+                ok, value = self.value(top[key][1])
+                if ok and not isinstance(value, str):
+                    self.error("S009", f"{key}: expected a string, found {describe(value)}", Loc.of(top[key][1]))
+                elif ok and key == "name":
+                    self.spec.name = value
+        misspelt = {close for key in top if key not in TOP_KEYS
+                    for close in difflib.get_close_matches(key.lower(), list(TOP_KEYS), n=1, cutoff=0.6)}
+        for key in ("input", "layers"):
+            if key not in top and key not in misspelt:  # a misspelling is one mistake, reported once
+                self.error("S003", f"missing required key '{key}'", Loc.of(root))
+        if "input" in top:
+            self.input_shape(top["input"][1])
+        if "blocks" in top:
+            self.block_defs(top["blocks"][1])
+        if "layers" in top:
+            node = top["layers"][1]
+            if not isinstance(node, SequenceNode) or node.tag != SEQ_TAG:
+                ok, value = self.value(node)
+                if ok:
+                    self.error("S005", f"layers: expected a list of layers, found {describe(value)}", Loc.of(node))
+            else:
+                top_scope = Scope("", {}, {INPUT: INPUT}, INPUT)
+                self.expand(node, top_scope)
+                self.network_outputs(top.get("outputs"), top_scope)
+        if "expect" in top:
+            self.spec.expect = self.answers(top["expect"][1], TOP_ANSWERS, "expect")
+
+    def input_shape(self, node: Node) -> None:
+        expected = "a list of 1 to 4 positive integers, channels first: [C, H, W], [C, L], [C, D, H, W] or [features]"
+        if not isinstance(node, SequenceNode) or node.tag != SEQ_TAG:
+            ok, value = self.value(node)
+            if ok:
+                self.error("S004", f"input: expected {expected}, found {describe(value)}", Loc.of(node))
+            return
+        if not 1 <= len(node.value) <= 4:
+            self.error("S004", f"input: expected {expected}, found a list of {len(node.value)} items", Loc.of(node))
+            return
+        dims = []
+        for item in node.value:
+            if not isinstance(item, ScalarNode):
+                found = "a list" if isinstance(item, SequenceNode) else "a mapping"
+                self.error("S004", f"input: expected a positive integer size, found {found}", Loc.of(item))
+                return
+            ok, value = self.value(item)
+            if not ok:
+                return
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= INT64_MAX:
+                self.error("S004", f"input: expected a positive integer size, found {describe(value)}", Loc.of(item))
+                return
+            dims.append(value)
+        if prod(dims) > INT64_MAX:
+            self.error("S004", f"input: {'x'.join(map(str, dims))} has more elements than int64 can count "
+                       "(torch cannot hold it)", Loc.of(node))
+            return
+        self.spec.input_shape = tuple(dims)
+
+    def entry(self, node: Node) -> Entry | None:
+        """One entry: `- relu`, `- {type: conv2d, ...}` or the one-key form `- conv2d: {...}`."""
+        loc = Loc.of(node)
+        form = "a layer: a type name (- relu), a mapping with 'type', or a one-key mapping (- conv2d: {...})"
+        if isinstance(node, ScalarNode) and node.tag == STR_TAG:
+            return Entry(node.value, node, {}, loc)
+        if not isinstance(node, MappingNode):
+            if isinstance(node, SequenceNode):
+                self.error("S005", f"expected {form}, found a list", loc)
+            else:
+                ok, value = self.value(node)
+                if ok:
+                    self.error("S005", f"expected {form}, found {describe(value)}", loc)
+            return None
+        items = self.items(node)
+        if "type" in items:
+            type_node = items.pop("type")[1]
+            if not (isinstance(type_node, ScalarNode) and type_node.tag == STR_TAG):
+                ok, value = self.value(type_node)
+                if ok:
+                    self.error("S009", f"type: expected a layer type name, found {describe(value)}", Loc.of(type_node))
+                return None
+            return Entry(type_node.value, type_node, items, loc)
+        if len(items) == 1:
+            (type_name, (key_node, value_node)), = items.items()
+            if isinstance(value_node, MappingNode):
+                return Entry(type_name, key_node, self.items(value_node), loc)
+            if isinstance(value_node, ScalarNode) and value_node.tag == NULL_TAG:
+                return Entry(type_name, key_node, {}, loc)
+            if lookup(type_name) or type_name in self.blocks:
+                found = "a list" if isinstance(value_node, SequenceNode) else describe(self.value(value_node)[1])
+                self.error("S005", f"{type_name}: its arguments must be a mapping ({{kernel_size: 3, ...}}), "
+                           f"found {found}", Loc.of(value_node))
+                return None
+        self.error("S005", f"expected {form}, found a mapping without 'type'", loc)
+        return None
+
+    def expand(self, seq: Node, scope: Scope) -> None:
+        """Place every entry of a list of layers in order, in the given scope."""
+        if not isinstance(seq, SequenceNode) or seq.tag != SEQ_TAG:
+            self.error("S005", "layers: expected a list of layers", Loc.of(seq))
+            return
+        entries = [self.entry(node) for node in seq.value]
+        # Explicit names first, so numbered names avoid them and forward references are recognised.
+        explicit: dict[str, int] = {}
+        for i, e in enumerate(entries):
+            name = self.explicit_name(e) if e else None
+            if name is None:
+                continue
+            if name in explicit:
+                first = entries[explicit[name]].loc
+                self.error("S011", f"duplicate layer name '{scope.prefix}{name}' (first used at line {first.line})",
+                           Loc.of(e.items["name"][1]), scope.prefix + name)
+                e.items.pop("name")
+            else:
+                explicit[name] = i
+        counters: dict[str, int] = {}
+        for i, e in enumerate(entries):
+            if e is None or self.too_many:
+                continue
+            name = self.explicit_name(e)
+            if name is None:
+                base = self.canonical_type(e.type_name)
+                while name is None or name in explicit:
+                    counters[base] = counters.get(base, 0) + 1
+                    name = f"{base}_{counters[base]}"
+            self.place(e, name, scope, explicit, entries, i)
+
+    def explicit_name(self, e: Entry) -> str | None:
+        if "name" not in e.items:
+            return None
+        node = e.items["name"][1]
+        ok, value = self.value(node)
+        if ok and (not isinstance(value, str) or not value.strip() or "." in value or value == INPUT):
+            why = "'.' separates block levels" if isinstance(value, str) and "." in value else (
+                "'input' names the input" if value == INPUT else "")
+            self.error("S010" if isinstance(value, str) else "S009",
+                       f"name: expected a non-empty string without '.', found {describe(value)}"
+                       + (f" ({why})" if why else ""), Loc.of(node))
+            e.items.pop("name")
+            return None
+        return value if ok else None
+
+    def canonical_type(self, type_name: str) -> str:
+        kind = lookup(type_name)
+        return kind.type if kind else type_name
+
+    def place(self, e: Entry, local: str, scope: Scope, explicit: dict[str, int], entries: list, index: int) -> None:
+        """Resolve the entry's inputs, `when` and `repeat`, then emit its layer(s) or block copies."""
+        full = scope.prefix + local
+        items = {}
+        for key, (key_node, value_node) in e.items.items():
+            value_node = self.substitute(value_node, scope)
+            if value_node is None:
+                e.broken.add(key)
+            else:
+                items[key] = (key_node, value_node)
+        items.pop("name", None)
+        source = self.inputs(items.pop("inputs", None), scope, full, explicit, entries, index)
+        when = self.flag(items.pop("when", None), full, "when")
+        repeat = self.count(items.pop("repeat", None), full)
+        first = items.pop("first", None)
+        if source is None:
+            source = [scope.previous]
+        if when is False:  # the layer is left out: its name stands for its input
+            scope.names[local] = self.refs[full] = source[0]
+            scope.previous = source[0]
+            return
+        first_items = self.items(first[1], full) if first and isinstance(first[1], MappingNode) else {}
+        if first and not isinstance(first[1], MappingNode):
+            self.error("S009", f"{full}: first: expected a mapping of arguments for the first copy", Loc.of(first[1]), full)
+        block = self.blocks.get(e.type_name)
+        group_start = len(self.spec.layers)
+        for copy in range(repeat):
+            if self.too_many:
+                return
+            name = f"{local}.{copy}" if repeat > 1 else local
+            copy_items = {**items, **first_items} if copy == 0 else items
+            inputs = source if copy == 0 else [scope.previous]
+            if block is not None:
+                depth = scope.depth + (repeat > 1)  # copies of a repeated block show under the group
+                out = self.use_block(block, e, copy_items, scope, scope.prefix + name, inputs[0], depth)
+            else:
+                out = self.layer(e, copy_items, scope, scope.prefix + name, inputs)
+            scope.names[name] = self.refs[scope.prefix + name] = scope.previous = out
+        scope.names[local] = self.refs[full] = scope.previous
+        if block is not None and repeat > 1:
+            self.spec.blocks.append(BlockUse(full, block.name, group_start, len(self.spec.layers), scope.depth, e.loc,
+                                             source[0], scope.previous, repeat))
+
+    def budget(self, loc: Loc) -> bool:
+        if len(self.spec.layers) >= MAX_LAYERS and not self.too_many:
+            self.too_many = True
+            self.error("G005", f"the network expands to more than {MAX_LAYERS:,} layers", loc)
+        return not self.too_many
+
+    def layer(self, e: Entry, items: Items, scope: Scope, full: str, inputs: list[str]) -> str:
+        """Emit one layer; returns its full name."""
+        if not self.budget(e.loc):
+            return full
+        kind = lookup(e.type_name)
+        layer = LayerSpec(full, kind.type if kind else e.type_name, kind, {}, e.loc, inputs=inputs,
+                          block=scope.block, depth=scope.depth)
+        self.spec.layers.append(layer)
+        for key in e.broken:
+            layer.arg_locs[key] = e.loc
+            layer.complete = False
+        if "trainable" in items:
+            flag = self.flag(items.pop("trainable"), full, "trainable")
+            layer.trainable = True if flag is None else flag
+        if "expect" in items:
+            layer.expect = self.answers(items.pop("expect")[1], LAYER_ANSWERS, f"{full}: expect", full)
+        if kind is None:
+            options = sorted(KINDS) + sorted(TYPE_ALIASES) + sorted(self.blocks)
+            self.error("S006", f"{full}: unknown layer type '{e.type_name}'{did_you_mean(e.type_name, options)}",
+                       Loc.of(e.type_node), full)
+            layer.complete = False
+            return full
+        for key, (key_node, value_node) in items.items():
+            self.argument(layer, kind, key, key_node, value_node)
+        for arg in kind.args:
+            if arg.name in layer.args or arg.name in layer.arg_locs:  # given (perhaps invalid: reported)
+                continue
+            if (full, arg.name) in self.suggested:  # reported as the misspelling
+                layer.complete = False
+                continue
+            if arg.required:
+                alias = f" (or its alias '{', '.join(arg.aliases)}')" if arg.aliases else ""
+                self.error("S008", f"{full}: {kind.type} needs '{arg.name}'{alias}: {arg.help}", layer.loc, full)
+                layer.complete = False
+            else:
+                layer.args[arg.name] = arg.default
+        if "inputs" in e.items:
+            layer.arg_locs["inputs"] = Loc.of(e.items["inputs"][1])
+        return full
+
+
+def parse(text: str, path: str = "<spec>") -> tuple[Spec, list[Diagnostic]]:
+    """Parse a spec's text. Always returns a Spec (possibly partial) and every problem found.
+
+    A mistake inside a block is reported once, not once per use of the block."""
+    parser = Parser(path)
+    root, problem = compose(text)
+    if problem is not None:
+        return parser.spec, [problem]
+    parser.document(root)
+    seen: set[tuple[str, int, int]] = set()
+    diagnostics = []
+    for d in parser.diagnostics:
+        key = (d.code, d.line, d.column)
+        if d.code[0] in "YSG" and key in seen:
+            continue
+        seen.add(key)
+        diagnostics.append(d)
+    return parser.spec, diagnostics
