@@ -4,22 +4,27 @@ Exit codes (a public contract, as in ruff): 0 no errors, 1 a spec has errors, 2 
 could not run (unreadable file, bad options).
 
 The console script starts in entry.py, which runs the everyday `check` and `lint` lines itself
-and hands every other line here; `check` and `lint` do their work in commands.py either way.
+(typer builds a pydantic validator per option, about 110 ms at start-up) and hands every other
+line here; `check` and `lint` do their work in commands.py either way. Their options are declared
+once, as records in commands.py that the fast path parses with too: _with_options turns them into
+typer parameters (typer reads a command's options from its signature, so the decorator gives the
+command one), and --help, completion and errors are typer's as for any other option.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import json
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, Callable, List, Optional, Sequence
 
 import typer
 
 from . import __version__, commands
 from .commands import read_spec
-from .cost import CONVENTIONS, DTYPES, OPTIMIZERS
 from .diagnostics import has_errors
 
 EXAMPLES = """Examples:
@@ -47,13 +52,51 @@ app = typer.Typer(
 )
 
 
-Format = enum.Enum("Format", {name: name for name in commands.CHECK_FORMATS}, type=str)
+@functools.cache
+def _choices(option: commands.Option) -> type[enum.Enum]:
+    """The Enum typer takes an option's choices from (--help shows them as <a|b|c>)."""
+    return enum.Enum(option.name.title(), {name: name for name in option.choices or ()}, type=str)
 
 
-# The choices of `check`'s cost options, from shapecalc.cost (which says what each means).
-Convention = enum.Enum("Convention", {name: name for name in CONVENTIONS}, type=str)
-DType = enum.Enum("DType", {name: name for name in DTYPES}, type=str)
-Optimizer = enum.Enum("Optimizer", {name: name for name in OPTIMIZERS}, type=str)
+_CHECK = {option.name: option for option in commands.CHECK_OPTIONS}
+#: `check`'s --format (`run` has the same) and its cost options' choices, as typer's types.
+Format, Convention, DType, Optimizer = (_choices(_CHECK[name])
+                                        for name in ("format", "convention", "dtype", "optimizer"))
+
+
+def _parameter(option: commands.Option) -> inspect.Parameter:
+    """An option of commands.py's tables as typer reads it from a signature: the type as the
+    annotation (an Enum for choices, Optional when the default is None), the rest in typer.Option."""
+    default = option.default
+    kind: Any = List[str] if option.many else option.type
+    if option.choices is not None:
+        kind = _choices(option)
+        default = None if default is None else kind(default)
+    names = (f"{option.flags[0]}/{option.off}", *option.flags[1:]) if option.off else option.flags
+    info = typer.Option(default, *names, help=option.help, metavar=option.metavar, show_default=option.show_default,
+                        min=option.min)
+    return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=info,
+                             annotation=kind if option.default is not None else Optional[kind])
+
+
+def _with_options(options: Sequence[commands.Option]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command ending in `**options` these options: typer finds them in the signature
+    (__signature__) and passes their values, which reach the command as commands.py takes them
+    (the value of a choice, not its Enum member)."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        signature = inspect.signature(command, eval_str=True)
+        *arguments, _ = signature.parameters.values()
+
+        @functools.wraps(command)
+        def with_options(*args: Any, **values: Any) -> None:
+            command(*args, **{k: v.value if isinstance(v, enum.Enum) else v for k, v in values.items()})
+
+        with_options.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[*arguments, *map(_parameter, options)])
+        return with_options
+
+    return decorate
 
 
 def _version(value: bool) -> None:
@@ -71,48 +114,24 @@ def root(
 
 
 @app.command()
+@_with_options(commands.CHECK_OPTIONS)
 def check(
     files: List[Path] = typer.Argument(..., help="Spec files (YAML) to check.", show_default=False, metavar="FILE"),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text (a table) or json (one document per line)."),
-    connections: bool = typer.Option(False, "--connections", help="Add LeCun's connections column (weight uses + biases)."),
-    convention: Optional[Convention] = typer.Option(None, "--convention", show_default=False, help="How MACs are "
-                                                    "counted: macs (conv and linear, no bias; the default), or as "
-                                                    "torchinfo, fvcore or ptflops count. Default from "
-                                                    "[tool.shapecalc] convention in pyproject.toml."),
-    dtype: DType = typer.Option(DType.float32, "--dtype", help="Bytes per parameter and activation."),
-    batch: int = typer.Option(1, "--batch", min=1, help="Batch size for activation memory."),
-    optimizer: Optimizer = typer.Option(Optimizer.sgd, "--optimizer", help="Optimizer state in the training "
-                                        "memory estimate: sgd (none), momentum (1 per parameter), adam (2)."),
+    **options: Any,
 ) -> None:
     """Compute every layer's output shape and parameters, and flag strides that do not fit.
 
     Exit code 0: no errors; 1: a spec has errors; 2: a file could not be read or bad options.
     """
-    raise typer.Exit(commands.check(files, format.value, connections, convention and convention.value, dtype.value,
-                                    batch, optimizer.value))
-
-
-LintFormat = enum.Enum("LintFormat", {name: name for name in commands.LINT_FORMATS}, type=str)
+    raise typer.Exit(commands.check(files, **options))
 
 
 @app.command()
+@_with_options(commands.LINT_OPTIONS)
 def lint(
     paths: List[str] = typer.Argument(..., help="Spec files, folders (searched for *.yaml, *.yml) or quoted globs.",
                                       show_default=False, metavar="PATH"),
-    select: Optional[List[str]] = typer.Option(None, "--select", metavar="CODES", help="Report only these codes or prefixes "
-                                               "(F,W001; ALL); replaces the configured selection."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="CODES", help="Do not report these codes or prefixes; "
-                                               "adds to the configured ignore."),
-    strict: Optional[bool] = typer.Option(None, "--strict/--no-strict", help="Warnings fail the run too (exit 1).",
-                                          show_default=False),
-    format: LintFormat = typer.Option(LintFormat.text, "--format", "-f", help="text, json, github (Actions "
-                                      "annotations), sarif (code scanning) or junit (XML)."),
-    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="PATTERN", help="Patterns never searched in folders; "
-                                                "replaces the configured and default list."),
-    extend_exclude: Optional[List[str]] = typer.Option(None, "--extend-exclude", metavar="PATTERN", help="More patterns never "
-                                                       "searched in folders."),
-    force_exclude: Optional[bool] = typer.Option(None, "--force-exclude/--no-force-exclude", show_default=False,
-                                                 help="Apply the excludes to files named outright too (pre-commit)."),
+    **options: Any,
 ) -> None:
     """Check many specs for CI: one line per problem, a summary, machine-readable formats.
 
@@ -120,8 +139,7 @@ def lint(
     Exit code 0: no errors; 1: errors (or warnings with --strict); 2: a path could not be
     read, bad options or bad configuration.
     """
-    raise typer.Exit(commands.lint(paths, select, ignore, strict, format.value, exclude, extend_exclude,
-                                   force_exclude))
+    raise typer.Exit(commands.lint(paths, **options))
 
 
 @app.command()

@@ -1,9 +1,14 @@
-"""What `check` and `lint` do once their options are parsed: plain functions returning the exit code.
+"""What `check` and `lint` do once their options are parsed, and the one declaration of those
+options: plain functions returning the exit code, and a table of records.
 
 Two front ends call them with the same values: typer's commands in cli.py, and the fast path
 in entry.py, which parses the common command lines itself because typer (0.26 and later)
-builds a pydantic validator for every option, which costs more than checking ResNet-50. Keeping
-the work here, free of typer, is what lets both front ends behave identically.
+imports pydantic and builds a validator for every option, about 110 ms at start-up, more than
+checking ResNet-50. Both front ends are built from CHECK_OPTIONS and LINT_OPTIONS: cli.py makes
+typer's parameters of them, entry.py parses with them, and the functions take every option as a
+keyword with no default of their own (a record's default is what a front end passes when the
+option is not given). Keeping the work and the table here, free of typer and rich, is what lets
+both front ends behave identically without declaring anything twice.
 """
 
 from __future__ import annotations
@@ -11,16 +16,71 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
-from .calc import Analysis, NotASpecFile, check_file
-from .cost import Options
+from .calc import Analysis
+from .check import NotASpecFile, check_file
+from .cost import CONVENTIONS, DTYPES, OPTIMIZERS, Options
 from .diagnostics import has_errors
 
-#: The choices of check's and lint's --format, in the order --help lists them.
-CHECK_FORMATS = ("text", "json")
-LINT_FORMATS = ("text", "json", "github", "sarif", "junit")
+
+@dataclass(frozen=True)
+class Option:
+    """One option of `check` or `lint`: `name` is its keyword in the function below, `flags` its
+    names on the command line (the first is the long one), `default` its value when not given.
+
+    `type` is str, int (at least `min` when that is set) or bool: a flag, which `off` (such as
+    --no-strict) turns off. A str takes one of `choices` when they are set; `many` collects a
+    repeated option's values in a list. `metavar` and `show_default` only shape typer's --help."""
+
+    name: str
+    flags: tuple[str, ...]
+    default: Any
+    help: str
+    type: type = str
+    choices: tuple[str, ...] | None = None
+    min: int | None = None
+    many: bool = False
+    off: str | None = None
+    metavar: str | None = None
+    show_default: bool = True
+
+
+#: `check`'s options, in the order --help lists them; the choices of the cost options are
+#: shapecalc.cost's tables (which say what each means).
+CHECK_OPTIONS = (
+    Option("format", ("--format", "-f"), "text", "text (a table) or json (one document per line).",
+           choices=("text", "json")),
+    Option("connections", ("--connections",), False, "Add LeCun's connections column (weight uses + biases).",
+           type=bool),
+    Option("convention", ("--convention",), None, "How MACs are counted: macs (conv and linear, no bias; the "
+           "default), or as torchinfo, fvcore or ptflops count. Default from [tool.shapecalc] convention in "
+           "pyproject.toml.", choices=CONVENTIONS, show_default=False),
+    Option("dtype", ("--dtype",), "float32", "Bytes per parameter and activation.", choices=tuple(DTYPES)),
+    Option("batch", ("--batch",), 1, "Batch size for activation memory.", type=int, min=1),
+    Option("optimizer", ("--optimizer",), "sgd", "Optimizer state in the training memory estimate: sgd (none), "
+           "momentum (1 per parameter), adam (2).", choices=tuple(OPTIMIZERS)),
+)
+
+#: `lint`'s options, in the order --help lists them (None: the configuration's value stands).
+LINT_OPTIONS = (
+    Option("select", ("--select",), None, "Report only these codes or prefixes (F,W001; ALL); replaces the "
+           "configured selection.", many=True, metavar="CODES"),
+    Option("ignore", ("--ignore",), None, "Do not report these codes or prefixes; adds to the configured ignore.",
+           many=True, metavar="CODES"),
+    Option("strict", ("--strict",), None, "Warnings fail the run too (exit 1).", type=bool, off="--no-strict",
+           show_default=False),
+    Option("format", ("--format", "-f"), "text", "text, json, github (Actions annotations), sarif (code scanning) "
+           "or junit (XML).", choices=("text", "json", "github", "sarif", "junit")),
+    Option("exclude", ("--exclude",), None, "Patterns never searched in folders; replaces the configured and "
+           "default list.", many=True, metavar="PATTERN"),
+    Option("extend_exclude", ("--extend-exclude",), None, "More patterns never searched in folders.", many=True,
+           metavar="PATTERN"),
+    Option("force_exclude", ("--force-exclude",), None, "Apply the excludes to files named outright too "
+           "(pre-commit).", type=bool, off="--no-force-exclude", show_default=False),
+)
 
 
 def read_spec(path: Path) -> Analysis | str:
@@ -38,8 +98,8 @@ def read_spec(path: Path) -> Analysis | str:
         return f"{path}: cannot read: {err.strerror or err}"
 
 
-def check(files: Sequence[Path], format: str = "text", connections: bool = False, convention: str | None = None,
-          dtype: str = "float32", batch: int = 1, optimizer: str = "sgd") -> int:
+def check(files: Sequence[Path], *, format: str, connections: bool, convention: str | None, dtype: str, batch: int,
+          optimizer: str) -> int:
     """`shapecalc check`: a table (or a JSON line) per file; the exit code 0, 1 or 2.
 
     Without --convention, the convention comes from [tool.shapecalc] in the nearest
@@ -68,15 +128,15 @@ def check(files: Sequence[Path], format: str = "text", connections: bool = False
 
             sys.stdout.write(json.dumps(analysis_dict(result, options)) + "\n")
         else:
-            from .render_text import show
+            from .show import show
 
             show(result, connections, options)
     return status
 
 
-def lint(paths: Sequence[str], select: Sequence[str] | None = None, ignore: Sequence[str] | None = None,
-         strict: bool | None = None, format: str = "text", exclude: Sequence[str] | None = None,
-         extend_exclude: Sequence[str] | None = None, force_exclude: bool | None = None) -> int:
+def lint(paths: Sequence[str], *, select: Sequence[str] | None, ignore: Sequence[str] | None, strict: bool | None,
+         format: str, exclude: Sequence[str] | None, extend_exclude: Sequence[str] | None,
+         force_exclude: bool | None) -> int:
     """`shapecalc lint`: one report for every spec found; the exit code 0, 1 or 2.
 
     None means "not given": the configuration's value stands."""

@@ -2,14 +2,17 @@
 for everything else.
 
 Typer (0.26 and later) imports pydantic and builds a validator for every option of a command
-before it runs: over 100 ms, more than the whole check of ResNet-50, and `shapecalc check` runs
-on every commit (issue 7: start-up within 1.3x the bare import of the dependencies). So a command line made only of options and values that cannot mean anything but one
-thing (`check a.yaml -f json`, `lint --select F,W .`) is parsed here, against a table of the
-same options, and handed to the same functions typer's commands call (commands.py). Anything
-else (help, completion, a typo, a repeated option, a value that needs typer's judgement) is
-declined and typer parses it as always, errors and all. Both paths then end the same way
-(main). tests/test_entry.py checks that the table equals typer's options and that both paths
-print the same bytes and exit codes.
+before it runs: about 110 ms at start-up (benchmarks/run.py), more than the whole check of
+ResNet-50, and `shapecalc check` runs on every commit (issue 7: start-up within 1.3x the bare
+import of the dependencies). So a command line made only of options and values that cannot mean
+anything but one thing (`check a.yaml -f json`, `lint --select F,W .`) is parsed here and handed
+to the same functions typer's commands call (commands.py). It is parsed with the records typer's
+options are built from (commands.CHECK_OPTIONS, LINT_OPTIONS), so there is nothing to keep in
+step; they are imported only for a line naming `check` or `lint`, typer only for a line declined
+here. Anything else (help, completion, a typo, a repeated option, a value that needs typer's
+judgement) is declined and typer parses it as always, errors and all. Both paths then end the
+same way (main). tests/test_entry.py runs both paths on the same lines and compares the bytes
+printed and the exit codes.
 """
 
 from __future__ import annotations
@@ -19,49 +22,39 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-#: A --batch value taken without typer: plain decimal digits, no sign, no leading zero.
-_POSITIVE = re.compile(r"[1-9][0-9]{0,17}")
+if TYPE_CHECKING:
+    from .commands import Option
+
+#: An integer option's value taken without typer: plain decimal digits, no sign, no leading zero.
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
 
 
-@dataclass(frozen=True)
-class Opt:
-    """One option as the fast path understands it: `dest` is the parameter name of the
-    function in commands.py; `choices` (a value from these), `number` (a positive integer),
-    `many` (repeatable, values collected), or neither: a flag, with `off` its negative form."""
-
-    dest: str
-    names: tuple[str, ...]
-    choices: tuple[str, ...] | None = None
-    number: bool = False
-    many: bool = False
-    off: str | None = None
-
-    @property
-    def flag(self) -> bool:
-        return self.choices is None and not self.number and not self.many
-
-    def value(self, text: str) -> Any:
-        """The value as commands.py takes it, or None when only typer should judge it."""
-        if self.choices is not None:
-            return text if text in self.choices else None
-        if self.number:
-            return int(text) if _POSITIVE.fullmatch(text) else None
-        return text
+def _value(option: Option, text: str) -> Any:
+    """The value of option as commands.py takes it, or None when only typer should judge it."""
+    if option.choices is not None:
+        return text if text in option.choices else None
+    if option.type is int:
+        return int(text) if _DECIMAL.fullmatch(text) and int(text) >= (option.min or 0) else None
+    return text
 
 
 @dataclass(frozen=True)
 class Command:
-    options: tuple[Opt, ...]
-    run: Callable[..., int]
+    options: tuple[Option, ...]  # commands.CHECK_OPTIONS or LINT_OPTIONS
+    function: Callable[..., int]  # commands.check or lint
     paths: Callable[[str], Any]  # what a positional argument becomes; None: only typer may judge it
 
-    def lookup(self, name: str) -> Opt | None:
-        for opt in self.options:
-            if name in opt.names or name == opt.off:
-                return opt
+    def lookup(self, name: str) -> Option | None:
+        for option in self.options:
+            if name in option.flags or name == option.off:
+                return option
         return None
+
+    def run(self, paths: list[Any], given: Mapping[str, Any]) -> int:
+        """The function's exit code, with the table's default for every option not given."""
+        return self.function(paths, **{option.name: given.get(option.name, option.default) for option in self.options})
 
 
 def _spec_path(text: str) -> Path | None:
@@ -78,26 +71,10 @@ def _spec_path(text: str) -> Path | None:
 def _commands() -> dict[str, Command]:
     """The fast path's commands; imported only when the command line names one of them."""
     from . import commands
-    from .cost import CONVENTIONS, DTYPES, OPTIMIZERS
 
     return {
-        "check": Command((
-            Opt("format", ("--format", "-f"), choices=commands.CHECK_FORMATS),
-            Opt("connections", ("--connections",)),
-            Opt("convention", ("--convention",), choices=CONVENTIONS),
-            Opt("dtype", ("--dtype",), choices=tuple(DTYPES)),
-            Opt("batch", ("--batch",), number=True),
-            Opt("optimizer", ("--optimizer",), choices=tuple(OPTIMIZERS)),
-        ), commands.check, _spec_path),
-        "lint": Command((
-            Opt("select", ("--select",), many=True),
-            Opt("ignore", ("--ignore",), many=True),
-            Opt("strict", ("--strict",), off="--no-strict"),
-            Opt("format", ("--format", "-f"), choices=commands.LINT_FORMATS),
-            Opt("exclude", ("--exclude",), many=True),
-            Opt("extend_exclude", ("--extend-exclude",), many=True),
-            Opt("force_exclude", ("--force-exclude",), off="--no-force-exclude"),
-        ), commands.lint, str),
+        "check": Command(commands.CHECK_OPTIONS, commands.check, _spec_path),
+        "lint": Command(commands.LINT_OPTIONS, commands.lint, str),
     }
 
 
@@ -127,24 +104,24 @@ def parse(command: Command, args: Sequence[str]) -> tuple[list[Any], dict[str, A
         else:
             name, inline = token[:2], token[2:]
             equals = "=" if inline else ""
-        opt = command.lookup(name)
-        if opt is None or (opt.dest in kwargs and not opt.many):
+        option = command.lookup(name)
+        if option is None or (option.name in kwargs and not option.many):
             return None
-        if opt.flag:
+        if option.type is bool:
             if equals:
                 return None
-            kwargs[opt.dest] = name != opt.off
+            kwargs[option.name] = name != option.off
             continue
         text = inline if equals else next(tokens, None)
         if text is None or text.startswith("-"):
             return None
-        value = opt.value(text)
+        value = _value(option, text)
         if value is None:
             return None
-        if opt.many:
-            kwargs.setdefault(opt.dest, []).append(value)
+        if option.many:
+            kwargs.setdefault(option.name, []).append(value)
         else:
-            kwargs[opt.dest] = value
+            kwargs[option.name] = value
     paths = [command.paths(p) for p in positional]
     if not paths or None in paths:
         return None
@@ -178,7 +155,7 @@ def main() -> None:
             status: Any = 0
         else:
             command, paths, kwargs = planned
-            status = command.run(paths, **kwargs)
+            status = command.run(paths, kwargs)
     except SystemExit as done:
         status = done.code
     except KeyboardInterrupt:
