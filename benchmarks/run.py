@@ -13,7 +13,7 @@ What it measures, each side by side in the same run:
   tests/reference_models.py; skipped when torch or torchinfo is missing). Wall time, and peak
   memory (the child's maximum resident set size, from GNU time: see gnu_time). Also, for
   information: the same commands through typer's option parsing (typer 0.26+ builds pydantic
-  validators), which the console script skips for the lines it parses itself (shapecalc/entry.py);
+  validators), which the console script skips for the lines it parses itself (shapecalc/cli/entry.py);
   their output must be the same bytes.
 - Scaling: generated specs of 100 to 100,000 layers (plain sequential layers, and a spec of
   nested blocks with `repeat`), parsed and analysed, then reported as JSON and as the text table,
@@ -63,9 +63,9 @@ DEPENDENCIES = "import typer, rich.table, yaml"
 TORCHINFO = ("from tests.reference_models import resnet50; from torchinfo import summary; "
              "summary(resnet50(), input_size=(1, 3, 224, 224))")
 #: `check` through typer's option parsing, which the console script skips for lines it can parse
-#: itself (shapecalc/entry.py; here its fast path is turned off): what that saves. The outputs
+#: itself (shapecalc/cli/entry.py; here its fast path is turned off): what that saves. The outputs
 #: must be the same bytes.
-THROUGH_TYPER = "import shapecalc.entry as e; e.plan = lambda argv, env: None; e.main()"
+THROUGH_TYPER = "import shapecalc.cli.entry as e; e.plan = lambda argv, env: None; e.main()"
 MB = 1024 * 1024
 #: Time may grow by up to this much per tenfold and still count as close to 10x: larger heaps
 #: cost a little more per object (caches, fresh memory pages). Time alone cannot tell linear from
@@ -304,7 +304,7 @@ def startup(table: Table, quick: bool, scratch: Path) -> dict[str, Runs]:
 
 
 def scaling(table: Table, quick: bool) -> None:
-    from shapecalc.calc import check_text
+    from shapecalc.check import check_text
     from shapecalc.render_text import plain_text, report
     from shapecalc.report import analysis_dict
 

@@ -1,3 +1,3 @@
-from shapecalc.entry import main
+from shapecalc.cli.entry import main
 
 main()

@@ -1,7 +1,7 @@
 """`shapecalc lint`: find the spec files, check each, keep the diagnostics the selection asks for.
 
 This is the pure core of the linter, as yamllint's linter.run() is of yamllint: it prints nothing
-and never exits; cli.py turns options into Settings, calls `run`, and writes what formats.py
+and never exits; commands/lint.py turns options into Settings, calls `run`, and writes what formats.py
 makes of the result. Everything follows ruff, the linter CI pipelines already know: codes
 selected by prefix (the most specific selector wins), `[tool.shapecalc]` in the nearest
 pyproject.toml, command-line options over the file, excludes that apply to files found in

@@ -1,29 +1,23 @@
-"""Compute cost (MACs, FLOPs under each convention) and memory.
+"""Compute cost (MACs, FLOPs under each convention) and memory, without torch: by hand, the
+published totals, the command line and the README.
 
-The conventions are checked against torchinfo, fvcore and ptflops themselves, layer by layer, on
-every shipped architecture and on specs covering every layer type (tests/cost_tools.py runs the
-tools); without a tool its tests are skipped with the reason. The rest needs no tool.
+The conventions are checked against torchinfo, fvcore and ptflops themselves in
+tests/oracle/test_cost.py, layer by layer, on every shipped architecture and on the specs here
+that cover every layer type (`CASES`).
 """
 
 from __future__ import annotations
 
 import json
-from math import prod
 
 import pytest
 
-from shapecalc.calc import analyze, check_text
+from shapecalc.calc import analyze
+from shapecalc.check import check_text
 from shapecalc.cost import CONVENTIONS, DTYPES, OPTIMIZERS, layer_cost, layer_costs, memory, totals, whole
 from shapecalc.spec import parse
 
 from .conftest import ARCH, ROOT
-
-# The layer-type cases include softmax without dim; fvcore's import scripts a function with jit.
-pytestmark = pytest.mark.filterwarnings("ignore:Implicit dimension choice for softmax:UserWarning",
-                                        "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
-
-SPECS = sorted(ARCH.rglob("*.yaml"))
-TOOLS = {"torchinfo": "torchinfo", "fvcore": "fvcore", "ptflops": "ptflops"}  # convention: module
 
 
 def analysis(name: str):
@@ -101,31 +95,7 @@ def test_unknown_shapes_have_no_cost():
     assert totals(layer_costs(a)).macs == 0
 
 
-# --- the tools themselves --------------------------------------------------------------------------
-
-def need(tool: str):
-    pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]'")
-    pytest.importorskip(TOOLS[tool], reason=f"{tool} is not installed: pip install -e '.[oracle]'")
-    from . import cost_tools
-
-    return cost_tools.TOOLS[tool]
-
-
-def compare(tool: str, spec) -> None:
-    per_layer, total = need(tool)(spec)
-    a = analyze(spec)
-    mine = layer_costs(a, tool)
-    assert [whole(c.macs) for c in mine] == per_layer, [
-        (r.spec.name, whole(c.macs), p) for r, c, p in zip(a.layers, mine, per_layer) if whole(c.macs) != p]
-    assert totals(mine).macs == total
-
-
-@pytest.mark.parametrize("tool", TOOLS)
-@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ARCH)))
-def test_convention_equals_the_tool_on_every_architecture(tool, path):
-    spec, _ = parse(path.read_text(), str(path))
-    compare(tool, spec)
-
+# --- specs covering every layer type (the tools count them in tests/oracle/test_cost.py) ----------
 
 #: Every layer type, with the arguments that change what a tool counts. Every layer is an
 #: output, so no tool can drop a branch as dead code.
@@ -280,12 +250,6 @@ def test_cases_cover_every_layer_type():
     assert covered == set(KINDS)
 
 
-@pytest.mark.parametrize("tool", TOOLS)
-@pytest.mark.parametrize("key", CASES)
-def test_convention_equals_the_tool_on_every_layer_type(tool, key):
-    compare(tool, case_spec(key))
-
-
 # --- memory -----------------------------------------------------------------------------------------
 
 def test_memory_by_hand():
@@ -313,33 +277,6 @@ def test_a_tensor_taken_twice_is_saved_once():
                    "  - conv2d: {name: b, out_channels: 4, kernel_size: 1}\n"
                    "  - conv2d: {name: c, inputs: a, out_channels: 4, kernel_size: 1}\n  - add: {inputs: [b, c]}\n")
     assert memory(a).saved_activation_elements == 2 * 144  # the input (for relu) and a (for b and c)
-
-
-@pytest.mark.parametrize("dtype", ["float32", "float16", "bfloat16"])
-@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ARCH)))
-def test_memory_matches_torch_tensors(path, dtype):
-    torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]'")
-    from .torch_bridge import apply, module_for
-
-    spec, _ = parse(path.read_text(), str(path))
-    a = analyze(spec)
-    batch, kind = 3, getattr(torch, dtype)
-    m = memory(a, dtype, batch)
-    values = {"input": torch.empty((batch, *spec.input_shape), device="meta", dtype=kind)}
-    param_bytes = buffer_bytes = 0
-    for layer, r in zip(spec.layers, a.layers):
-        xs = [values[n] for n in layer.inputs]
-        if layer.kind.merge:
-            out = apply(layer, xs)[1]
-        else:
-            module = module_for(layer, tuple(xs[0].shape[1:])).to(device="meta", dtype=kind).eval()
-            param_bytes += sum(p.numel() * p.element_size() for p in module.parameters())
-            buffer_bytes += sum(b.numel() * b.element_size() for b in module.buffers())
-            out = module(xs[0])
-        values[layer.name] = out
-        assert prod(r.output_shape) * batch * DTYPES[dtype] == out.numel() * out.element_size(), r.spec.name
-    assert (m.param_bytes, m.buffer_bytes) == (param_bytes, buffer_bytes)
-    assert m.activation_bytes == sum(v.numel() * v.element_size() for v in values.values())
 
 
 # --- the command line and the README --------------------------------------------------------------
@@ -375,7 +312,7 @@ def test_bad_cost_options_exit_2(run_cli):
 
 
 def test_cli_choices_are_the_cost_tables():
-    from shapecalc.cli import Convention, DType, Optimizer
+    from shapecalc.cli.app import Convention, DType, Optimizer
 
     assert [c.value for c in Convention] == list(CONVENTIONS)
     assert [d.value for d in DType] == list(DTYPES) and [o.value for o in Optimizer] == list(OPTIMIZERS)

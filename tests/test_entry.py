@@ -1,7 +1,7 @@
-"""The console script's fast path (shapecalc/entry.py) against typer's parsing of the same lines.
+"""The console script's fast path (shapecalc/cli/entry.py) against typer's parsing of the same lines.
 
 The fast path is only allowed to be faster: for every command line the same output, errors and
-exit code as typer's. Both parsers are built from one table of options (commands.CHECK_OPTIONS,
+exit code as typer's. Both parsers are built from one table of options (commands/options.py's CHECK_OPTIONS,
 LINT_OPTIONS). Lines the fast path cannot be sure of go to typer, and those are compared too.
 """
 
@@ -15,9 +15,9 @@ import sys
 import pytest
 import typer.main
 
-from shapecalc import cli, commands
-from shapecalc import entry
-from shapecalc.entry import _commands, parse, plan
+from shapecalc.cli import app as cli
+from shapecalc.cli import entry
+from shapecalc.cli.entry import _commands, parse, plan
 
 from .conftest import ROOT
 
@@ -27,15 +27,15 @@ TYPER_COMMANDS = typer.main.get_command(cli.app).commands  # type: ignore[attr-d
 
 @pytest.mark.parametrize("name", sorted(FAST))
 def test_typer_and_the_fast_path_read_one_table(name):
-    """cli.py builds typer's options from the records the fast path parses with: the same
-    names, flags and defaults, in the same order; the function in commands.py takes exactly
+    """cli/app.py builds typer's options from the records the fast path parses with: the same
+    names, flags and defaults, in the same order; the command's function takes exactly
     those options and has no defaults of its own to drift from the table's."""
     options = [p for p in TYPER_COMMANDS[name].params if p.param_type_name == "option"]
     assert [(p.name, tuple(p.opts), tuple(p.secondary_opts), getattr(p.default, "value", p.default))
             for p in options] == [(o.name, o.flags, (o.off,) if o.off else (), o.default) for o in FAST[name].options]
     arguments = [p for p in TYPER_COMMANDS[name].params if p.param_type_name == "argument"]
     assert len(arguments) == 1 and arguments[0].nargs == -1 and arguments[0].required
-    _, *keywords = inspect.signature(getattr(commands, name)).parameters.values()
+    _, *keywords = inspect.signature(FAST[name].function).parameters.values()
     assert [(p.name, p.kind, p.default) for p in keywords] == [
         (o.name, inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.empty) for o in FAST[name].options]
 
@@ -91,9 +91,9 @@ def test_other_commands_and_completion_go_to_typer():
     assert plan(["check", "a.yaml"], {"_SHAPECALC_COMPLETE": "complete_bash"}) is None
 
 
-FAST_SCRIPT = "from shapecalc.entry import main; main()"
+FAST_SCRIPT = "from shapecalc.cli.entry import main; main()"
 #: The console script with the fast path turned off: every line through typer, then the same exit.
-TYPER_SCRIPT = "import shapecalc.entry as e; e.plan = lambda argv, env: None; e.main()"
+TYPER_SCRIPT = "import shapecalc.cli.entry as e; e.plan = lambda argv, env: None; e.main()"
 
 
 def run(script: str, args: list[str], cwd=ROOT) -> tuple[int, str, str]:
@@ -188,6 +188,6 @@ def test_a_file_that_cannot_be_read_is_left_to_typer(tmp_path, monkeypatch):
     spec = tmp_path / "a.yaml"
     spec.write_text("input: [4]\nlayers: [relu]\n")
     assert parse(FAST["check"], [str(spec)]) is not None
-    monkeypatch.setattr("shapecalc.entry.os.access", lambda path, mode: False)
+    monkeypatch.setattr("shapecalc.cli.entry.os.access", lambda path, mode: False)
     assert parse(FAST["check"], [str(spec)]) is None
     assert parse(FAST["check"], [str(tmp_path / "missing.yaml")]) is not None  # the command says it is missing

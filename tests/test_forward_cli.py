@@ -2,7 +2,7 @@
 and one clear message (no traceback) for every kind of bad --input or --weights file.
 
 No torch needed: the numbers here are checked by hand (the homework) or against the forward
-pass's own JSON; tests/test_forward.py compares them with torch.
+pass's own JSON; tests/oracle/test_forward.py compares them with torch.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from shapecalc.cli import app
-from shapecalc.forward.ops import OPS, Op
+from shapecalc.cli.app import app
+from shapecalc.forward.ops import Op
+from shapecalc.layers import KINDS
 from shapecalc.forward.tensor import Tensor
 
 HOMEWORK = ["run", "examples/homework.yaml", "--input", "examples/homework-input.json",
@@ -213,7 +214,7 @@ def test_a_wrong_expected_answer_still_runs_and_is_reported(run_cli, spec_file):
 
 
 def test_mismatch_exits_1(monkeypatch, spec_file):
-    monkeypatch.setitem(OPS, "relu", Op(lambda x, a, p: Tensor((1,), x.data[:1])))
+    monkeypatch.setattr(KINDS["relu"], "forward", Op(lambda x, a, p: Tensor((1,), x.data[:1])))
     result = CliRunner().invoke(app, ["run", str(spec_file(CONV)), "--format", "json"])
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
@@ -228,7 +229,7 @@ def test_progress_bars_draw_on_demand_without_a_thread():
 
     from rich.console import Console
 
-    from shapecalc.calc import check_text
+    from shapecalc.check import check_text
     from shapecalc.forward.driver import execute, prepare
     from shapecalc.render_run import LayerProgress
 

@@ -23,7 +23,8 @@ import pytest
 from rich.console import Console
 
 from shapecalc import plain, render_rich
-from shapecalc.calc import check_bytes, check_text, gc_paused
+from shapecalc.calc import gc_paused
+from shapecalc.check import check_bytes, check_text
 from shapecalc.cost import Options
 from shapecalc.plain import Column
 from shapecalc.render_rich import PLAIN_ROWS, print_report, render
@@ -146,7 +147,7 @@ def test_gc_paused_restores_the_collector():
 
 RICH_MODULES = """
 import sys
-from shapecalc.entry import main
+from shapecalc.cli.entry import main
 sys.argv = ["shapecalc", *sys.argv[1:]]
 try:
     main()

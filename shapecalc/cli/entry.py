@@ -6,8 +6,8 @@ before it runs: about 110 ms at start-up (benchmarks/run.py), more than the whol
 ResNet-50, and `shapecalc check` runs on every commit (issue 7: start-up within 1.3x the bare
 import of the dependencies). So a command line made only of options and values that cannot mean
 anything but one thing (`check a.yaml -f json`, `lint --select F,W .`) is parsed here and handed
-to the same functions typer's commands call (commands.py). It is parsed with the records typer's
-options are built from (commands.CHECK_OPTIONS, LINT_OPTIONS), so there is nothing to keep in
+to the same functions typer's commands call (shapecalc.commands). It is parsed with the records typer's
+options are built from (commands/options.py), so there is nothing to keep in
 step; they are imported only for a line naming `check` or `lint`, typer only for a line declined
 here. Anything else (help, completion, a typo, a repeated option, a value that needs typer's
 judgement) is declined and typer parses it as always, errors and all. Both paths then end the
@@ -24,15 +24,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+from ..commands.status import Exit
+
 if TYPE_CHECKING:
-    from .commands import Option
+    from ..commands.options import Option
 
 #: An integer option's value taken without typer: plain decimal digits, no sign, no leading zero.
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
 
 
 def _value(option: Option, text: str) -> Any:
-    """The value of option as commands.py takes it, or None when only typer should judge it."""
+    """The value of option as shapecalc.commands takes it, or None when only typer should judge it."""
     if option.choices is not None:
         return text if text in option.choices else None
     if option.type is int:
@@ -42,8 +44,8 @@ def _value(option: Option, text: str) -> Any:
 
 @dataclass(frozen=True)
 class Command:
-    options: tuple[Option, ...]  # commands.CHECK_OPTIONS or LINT_OPTIONS
-    function: Callable[..., int]  # commands.check or lint
+    options: tuple[Option, ...]  # commands/options.py's CHECK_OPTIONS or LINT_OPTIONS
+    function: Callable[..., int]  # commands/check.py's check or commands/lint.py's lint
     paths: Callable[[str], Any]  # what a positional argument becomes; None: only typer may judge it
 
     def lookup(self, name: str) -> Option | None:
@@ -70,11 +72,13 @@ def _spec_path(text: str) -> Path | None:
 
 def _commands() -> dict[str, Command]:
     """The fast path's commands; imported only when the command line names one of them."""
-    from . import commands
+    from ..commands.check import check
+    from ..commands.lint import lint
+    from ..commands.options import CHECK_OPTIONS, LINT_OPTIONS
 
     return {
-        "check": Command(commands.CHECK_OPTIONS, commands.check, _spec_path),
-        "lint": Command(commands.LINT_OPTIONS, commands.lint, str),
+        "check": Command(CHECK_OPTIONS, check, _spec_path),
+        "lint": Command(LINT_OPTIONS, lint, str),
     }
 
 
@@ -149,7 +153,7 @@ def main() -> None:
     planned = plan(sys.argv[1:], os.environ)
     try:
         if planned is None:
-            from .cli import main as typer_main
+            from .app import main as typer_main
 
             typer_main()  # always ends in SystemExit
             status: Any = 0
@@ -159,13 +163,13 @@ def main() -> None:
     except SystemExit as done:
         status = done.code
     except KeyboardInterrupt:
-        status = 130
+        status = Exit.INTERRUPTED
     except BrokenPipeError:
-        status = 1
+        status = Exit.PROBLEMS  # the reader went away, as click exits
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except BrokenPipeError:  # what is still buffered has no reader: drop it, not complain at exit
             os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-            status = 1
+            status = Exit.PROBLEMS
     sys.exit(status)

@@ -1,14 +1,14 @@
-"""The command line: find the files, call the pure core, hand the result to a renderer.
+"""The typer app: every command's arguments and help, each calling its function in shapecalc.commands.
 
-Exit codes (a public contract, as in ruff): 0 no errors, 1 a spec has errors, 2 the command
-could not run (unreadable file, bad options).
+Exit codes (a public contract, as in ruff): commands/status.py's Exit, returned by every command.
 
 The console script starts in entry.py, which runs the everyday `check` and `lint` lines itself
 (typer builds a pydantic validator per option, about 110 ms at start-up) and hands every other
-line here; `check` and `lint` do their work in commands.py either way. Their options are declared
-once, as records in commands.py that the fast path parses with too: _with_options turns them into
-typer parameters (typer reads a command's options from its signature, so the decorator gives the
-command one), and --help, completion and errors are typer's as for any other option.
+line here; the commands do their work in shapecalc.commands either way. `check`'s and `lint`'s
+options are declared once, as records in commands/options.py that the fast path parses with too:
+_with_options turns them into typer parameters (typer reads a command's options from its
+signature, so the decorator gives the command one), and --help, completion and errors are
+typer's as for any other option.
 """
 
 from __future__ import annotations
@@ -16,16 +16,19 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
-import json
-import sys
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence
 
 import typer
 
-from . import __version__, commands
-from .commands import read_spec
-from .diagnostics import has_errors
+from .. import __version__
+from ..commands import options as table
+from ..commands.check import check as check_files
+from ..commands.explain import explain as explain_file
+from ..commands.fit import fit as fit_file
+from ..commands.lint import lint as lint_paths
+from ..commands.run import run as run_file
+from ..commands.schema import schema as print_schema
 
 EXAMPLES = """Examples:
 
@@ -53,19 +56,19 @@ app = typer.Typer(
 
 
 @functools.cache
-def _choices(option: commands.Option) -> type[enum.Enum]:
+def _choices(option: table.Option) -> type[enum.Enum]:
     """The Enum typer takes an option's choices from (--help shows them as <a|b|c>)."""
     return enum.Enum(option.name.title(), {name: name for name in option.choices or ()}, type=str)
 
 
-_CHECK = {option.name: option for option in commands.CHECK_OPTIONS}
+_CHECK = {option.name: option for option in table.CHECK_OPTIONS}
 #: `check`'s --format (`run` has the same) and its cost options' choices, as typer's types.
 Format, Convention, DType, Optimizer = (_choices(_CHECK[name])
                                         for name in ("format", "convention", "dtype", "optimizer"))
 
 
-def _parameter(option: commands.Option) -> inspect.Parameter:
-    """An option of commands.py's tables as typer reads it from a signature: the type as the
+def _parameter(option: table.Option) -> inspect.Parameter:
+    """An option of commands/options.py's tables as typer reads it from a signature: the type as the
     annotation (an Enum for choices, Optional when the default is None), the rest in typer.Option."""
     default = option.default
     kind: Any = List[str] if option.many else option.type
@@ -79,9 +82,9 @@ def _parameter(option: commands.Option) -> inspect.Parameter:
                              annotation=kind if option.default is not None else Optional[kind])
 
 
-def _with_options(options: Sequence[commands.Option]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def _with_options(options: Sequence[table.Option]) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command ending in `**options` these options: typer finds them in the signature
-    (__signature__) and passes their values, which reach the command as commands.py takes them
+    (__signature__) and passes their values, which reach the command as shapecalc.commands takes them
     (the value of a choice, not its Enum member)."""
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
@@ -114,7 +117,7 @@ def root(
 
 
 @app.command()
-@_with_options(commands.CHECK_OPTIONS)
+@_with_options(table.CHECK_OPTIONS)
 def check(
     files: List[Path] = typer.Argument(..., help="Spec files (YAML) to check.", show_default=False, metavar="FILE"),
     **options: Any,
@@ -123,11 +126,11 @@ def check(
 
     Exit code 0: no errors; 1: a spec has errors; 2: a file could not be read or bad options.
     """
-    raise typer.Exit(commands.check(files, **options))
+    raise typer.Exit(check_files(files, **options))
 
 
 @app.command()
-@_with_options(commands.LINT_OPTIONS)
+@_with_options(table.LINT_OPTIONS)
 def lint(
     paths: List[str] = typer.Argument(..., help="Spec files, folders (searched for *.yaml, *.yml) or quoted globs.",
                                       show_default=False, metavar="PATH"),
@@ -139,15 +142,13 @@ def lint(
     Exit code 0: no errors; 1: errors (or warnings with --strict); 2: a path could not be
     read, bad options or bad configuration.
     """
-    raise typer.Exit(commands.lint(paths, **options))
+    raise typer.Exit(lint_paths(paths, **options))
 
 
 @app.command()
 def schema() -> None:
     """Print the JSON Schema (draft-07) of the spec format, for editors and other tools."""
-    from .schema import schema_text
-
-    sys.stdout.write(schema_text())
+    raise typer.Exit(print_schema())
 
 
 class ExplainFormat(str, enum.Enum):
@@ -167,23 +168,7 @@ def explain(
 
     Exit code 0: no errors; 1: the spec has errors (explained too); 2: unreadable file, unknown layer.
     """
-    from .explain import explain as explain_layers
-    from .explain import render_markdown, render_text
-    from .spec import did_you_mean
-
-    analysis = read_spec(file)
-    if isinstance(analysis, str):
-        print(f"error: {analysis}", file=sys.stderr)
-        raise typer.Exit(2)
-    names = [r.spec.name for r in analysis.layers]
-    for name in layer or []:
-        if name not in names:
-            print(f"error: {file}: no layer named '{name}'{did_you_mean(name, names)}", file=sys.stderr)
-            raise typer.Exit(2)
-    explanations = explain_layers(analysis, layer or None)
-    render = render_markdown if format is ExplainFormat.markdown else render_text
-    sys.stdout.write(render(analysis, explanations))
-    raise typer.Exit(1 if has_errors(analysis.diagnostics) else 0)
+    raise typer.Exit(explain_file(file, layer, format.value))
 
 
 @app.command()
@@ -200,32 +185,7 @@ def fit(
     Exit code 0: the spec's own input fits; 1: it does not (fixes are printed); 2: unreadable file,
     bad options.
     """
-    from .fit import fit as fit_sizes
-    from .fit import labels_of, parse_range, render
-
-    analysis = read_spec(file)
-    if isinstance(analysis, str):
-        print(f"error: {analysis}", file=sys.stderr)
-        raise typer.Exit(2)
-    low = high = None
-    try:
-        if range_ is not None:
-            low, high = parse_range(range_)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise typer.Exit(2)
-    shape = analysis.spec.input_shape
-    if dim and shape is not None:
-        labels = labels_of(shape)
-        unknown = [d for d in dim if d.upper() not in labels]
-        if unknown:
-            print(f"error: --dim: the input {'x'.join(map(str, shape))} has spatial dimensions "
-                  f"{', '.join(labels) or 'none'}, not {', '.join(unknown)}", file=sys.stderr)
-            raise typer.Exit(2)
-        dim = [d.upper() for d in dim]
-    report = fit_sizes(analysis, low, high, dim or None)
-    sys.stdout.write(render(report))
-    raise typer.Exit(0 if report.fits else 1)
+    raise typer.Exit(fit_file(file, range_, dim))
 
 
 def main() -> None:
@@ -249,57 +209,5 @@ def run(
     Exit code 0: every layer matches; 1: a mismatch, a bad --input/--weights file, or spec errors
     that stop the run; 2: a file could not be read or written, bad options, or over --max-macs.
     """
-    from .diagnostics import one_line
-    from .forward.driver import blockers, estimate, execute, prepare
-    from .forward.files import DataError, Unreadable
-
-    analysis = read_spec(file)
-    if isinstance(analysis, str):
-        print(f"error: {analysis}", file=sys.stderr)
-        raise typer.Exit(2)
-    problems = blockers(analysis)
-    if problems:
-        for d in analysis.diagnostics:
-            print(one_line(f"{analysis.spec.path}:{d.line}:{d.column}: {d.code} {d.message}"), file=sys.stderr)
-        print("\n".join(f"error: {p}" for p in problems), file=sys.stderr)
-        raise typer.Exit(1)
-    macs = sum(estimate(analysis))
-    if macs > max_macs:
-        print(f"error: {file}: the forward pass needs about {macs:,} multiply-accumulates, more than the "
-              f"budget of {max_macs:,}; allow it with --max-macs {macs}", file=sys.stderr)
-        raise typer.Exit(2)
-    try:
-        setup = prepare(analysis, seed, input, weights)
-    except Unreadable as err:
-        print(f"error: {err}", file=sys.stderr)
-        raise typer.Exit(2)
-    except DataError as err:
-        print("\n".join(f"error: {p}" for p in err.problems), file=sys.stderr)
-        raise typer.Exit(1)
-    if progress and sys.stdout.isatty():
-        from rich.console import Console
-
-        from .render_run import LayerProgress
-
-        with LayerProgress([r.spec.name for r in analysis.layers], setup, Console(stderr=True)) as report:
-            result = execute(analysis, setup, keep=save is not None, progress=report)
-    else:
-        result = execute(analysis, setup, keep=save is not None)
-    if save is not None:
-        from .forward.report import saved_dict
-
-        try:
-            save.write_text(json.dumps(saved_dict(result)))
-        except OSError as err:
-            print(f"error: {save}: cannot write: {err.strerror or err}", file=sys.stderr)
-            raise typer.Exit(2)
-    if format is Format.json:
-        from .forward.report import run_dict
-
-        sys.stdout.write(json.dumps(run_dict(result)) + "\n")
-    else:
-        from .render_run import render
-        from .render_rich import make_console
-
-        render(result, make_console())
-    raise typer.Exit(0 if result.ok else 1)
+    raise typer.Exit(run_file(file, seed=seed, input=input, weights=weights, max_macs=max_macs,
+                             format=format.value, save=save, progress=progress))

@@ -1,0 +1,40 @@
+"""`shapecalc fit`: the input sizes for which every layer fits, and the fixes for those that do not."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .check import read_spec
+from .status import Exit
+
+
+def fit(file: Path, range_: str | None, dims: list[str] | None) -> Exit:
+    """The report; 0 when the spec's own input fits, 1 when it does not, 2 for an unreadable
+    file or a bad --range or --dim."""
+    from ..fit import fit as fit_sizes
+    from ..fit import labels_of, parse_range, render
+
+    analysis = read_spec(file)
+    if isinstance(analysis, str):
+        print(f"error: {analysis}", file=sys.stderr)
+        return Exit.CANNOT_RUN
+    low = high = None
+    try:
+        if range_ is not None:
+            low, high = parse_range(range_)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return Exit.CANNOT_RUN
+    shape = analysis.spec.input_shape
+    if dims and shape is not None:
+        labels = labels_of(shape)
+        unknown = [d for d in dims if d.upper() not in labels]
+        if unknown:
+            print(f"error: --dim: the input {'x'.join(map(str, shape))} has spatial dimensions "
+                  f"{', '.join(labels) or 'none'}, not {', '.join(unknown)}", file=sys.stderr)
+            return Exit.CANNOT_RUN
+        dims = [d.upper() for d in dims]
+    report = fit_sizes(analysis, low, high, dims or None)
+    sys.stdout.write(render(report))
+    return Exit.of(not report.fits)

@@ -1,0 +1,73 @@
+"""The one declaration of `check`'s and `lint`'s options: records both front ends are built from.
+
+Typer (0.26 and later) imports pydantic and builds a validator for every option, about 110 ms at
+start-up, more than checking ResNet-50; so the console script parses the everyday `check` and
+`lint` lines itself (cli/entry.py) and typer the rest (cli/app.py). Both read these records:
+cli/app.py makes typer's parameters of them, cli/entry.py parses with them, and commands/check.py
+and commands/lint.py take every option as a keyword with no default of their own (a record's
+default is what a front end passes when the option is not given). Free of typer and rich.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..cost import CONVENTIONS, DTYPES, OPTIMIZERS
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of `check` or `lint`: `name` is its keyword in the function below, `flags` its
+    names on the command line (the first is the long one), `default` its value when not given.
+
+    `type` is str, int (at least `min` when that is set) or bool: a flag, which `off` (such as
+    --no-strict) turns off. A str takes one of `choices` when they are set; `many` collects a
+    repeated option's values in a list. `metavar` and `show_default` only shape typer's --help."""
+
+    name: str
+    flags: tuple[str, ...]
+    default: Any
+    help: str
+    type: type = str
+    choices: tuple[str, ...] | None = None
+    min: int | None = None
+    many: bool = False
+    off: str | None = None
+    metavar: str | None = None
+    show_default: bool = True
+
+
+#: `check`'s options, in the order --help lists them; the choices of the cost options are
+#: shapecalc.cost's tables (which say what each means).
+CHECK_OPTIONS = (
+    Option("format", ("--format", "-f"), "text", "text (a table) or json (one document per line).",
+           choices=("text", "json")),
+    Option("connections", ("--connections",), False, "Add LeCun's connections column (weight uses + biases).",
+           type=bool),
+    Option("convention", ("--convention",), None, "How MACs are counted: macs (conv and linear, no bias; the "
+           "default), or as torchinfo, fvcore or ptflops count. Default from [tool.shapecalc] convention in "
+           "pyproject.toml.", choices=CONVENTIONS, show_default=False),
+    Option("dtype", ("--dtype",), "float32", "Bytes per parameter and activation.", choices=tuple(DTYPES)),
+    Option("batch", ("--batch",), 1, "Batch size for activation memory.", type=int, min=1),
+    Option("optimizer", ("--optimizer",), "sgd", "Optimizer state in the training memory estimate: sgd (none), "
+           "momentum (1 per parameter), adam (2).", choices=tuple(OPTIMIZERS)),
+)
+
+#: `lint`'s options, in the order --help lists them (None: the configuration's value stands).
+LINT_OPTIONS = (
+    Option("select", ("--select",), None, "Report only these codes or prefixes (F,W001; ALL); replaces the "
+           "configured selection.", many=True, metavar="CODES"),
+    Option("ignore", ("--ignore",), None, "Do not report these codes or prefixes; adds to the configured ignore.",
+           many=True, metavar="CODES"),
+    Option("strict", ("--strict",), None, "Warnings fail the run too (exit 1).", type=bool, off="--no-strict",
+           show_default=False),
+    Option("format", ("--format", "-f"), "text", "text, json, github (Actions annotations), sarif (code scanning) "
+           "or junit (XML).", choices=("text", "json", "github", "sarif", "junit")),
+    Option("exclude", ("--exclude",), None, "Patterns never searched in folders; replaces the configured and "
+           "default list.", many=True, metavar="PATTERN"),
+    Option("extend_exclude", ("--extend-exclude",), None, "More patterns never searched in folders.", many=True,
+           metavar="PATTERN"),
+    Option("force_exclude", ("--force-exclude",), None, "Apply the excludes to files named outright too "
+           "(pre-commit).", type=bool, off="--no-force-exclude", show_default=False),
+)

@@ -1,0 +1,14 @@
+"""`shapecalc schema`: the JSON Schema of the spec format, for editors and other tools."""
+
+from __future__ import annotations
+
+import sys
+
+from .status import Exit
+
+
+def schema() -> Exit:
+    from ..schema import schema_text
+
+    sys.stdout.write(schema_text())
+    return Exit.OK
