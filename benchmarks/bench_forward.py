@@ -27,11 +27,11 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shapecalc.calc import check_text  # noqa: E402
-from shapecalc.forward.driver import CAN_FORK, PARALLEL_MACS, apply, cores, estimate, execute, prepare  # noqa: E402
-from shapecalc.forward.ops import OPS  # noqa: E402
-from shapecalc.forward.params import Given, Seeded  # noqa: E402
-from shapecalc.forward.tensor import Tensor, dot  # noqa: E402
+from shapecalc.analysis.check import check_text  # noqa: E402
+from shapecalc.analysis.forward import CAN_FORK, PARALLEL_MACS, apply, cores, estimate, execute, prepare  # noqa: E402
+from shapecalc.kernels.ops import OPS  # noqa: E402
+from shapecalc.kernels.params import Given, Seeded  # noqa: E402
+from shapecalc.kernels.tensor import Tensor, dot  # noqa: E402
 
 # (label, input shape, layer): the shapes of AlexNet's and LeNet's layers, scaled to seconds.
 LAYERS = [

@@ -304,9 +304,9 @@ def startup(table: Table, quick: bool, scratch: Path) -> dict[str, Runs]:
 
 
 def scaling(table: Table, quick: bool) -> None:
-    from shapecalc.check import check_text
-    from shapecalc.render_text import plain_text, report
-    from shapecalc.report import analysis_dict
+    from shapecalc.analysis.check import check_text
+    from shapecalc.render.table import plain_text, report
+    from shapecalc.render.report import analysis_dict
 
     sizes = (100, 1_000, 10_000, 100_000)
     reps = dict(zip(sizes, (7, 5, 3, 1) if quick else (21, 11, 5, 3)))

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from ..calc import Analysis
-from ..check import NotASpecFile, check_file
-from ..cost import Options
+from ..analysis.calc import Analysis
+from ..analysis.check import NotASpecFile, check_file
+from ..analysis.cost import Options
 from ..diagnostics import has_errors
 from .status import Exit
 
@@ -36,7 +36,7 @@ def check(files: Sequence[Path], *, format: str, connections: bool, convention: 
     Without --convention, the convention comes from [tool.shapecalc] in the nearest
     pyproject.toml, as lint's settings do."""
     if convention is None:
-        from ..lint import ConfigError, find_config, read_config
+        from ..analysis.lint import ConfigError, find_config, read_config
 
         config = find_config(Path.cwd().resolve())
         try:
@@ -55,11 +55,11 @@ def check(files: Sequence[Path], *, format: str, connections: bool, convention: 
         if has_errors(result.diagnostics):
             status = max(status, Exit.PROBLEMS)
         if format == "json":
-            from ..report import analysis_dict
+            from ..render.report import analysis_dict
 
             sys.stdout.write(json.dumps(analysis_dict(result, options)) + "\n")
         else:
-            from ..show import show
+            from ..render.show import show
 
             show(result, connections, options)
     return status

@@ -12,8 +12,8 @@ from .status import Exit
 def fit(file: Path, range_: str | None, dims: list[str] | None) -> Exit:
     """The report; 0 when the spec's own input fits, 1 when it does not, 2 for an unreadable
     file or a bad --range or --dim."""
-    from ..fit import fit as fit_sizes
-    from ..fit import labels_of, parse_range, render
+    from ..analysis.fit import fit as fit_sizes
+    from ..analysis.fit import labels_of, parse_range, render
 
     analysis = read_spec(file)
     if isinstance(analysis, str):

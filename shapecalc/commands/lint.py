@@ -16,9 +16,9 @@ def lint(paths: Sequence[str], *, select: Sequence[str] | None, ignore: Sequence
     """`shapecalc lint`: one report for every spec found; the exit code 0, 1 or 2.
 
     None means "not given": the configuration's value stands."""
-    from ..formats import FORMATS, text, use_color
-    from ..lint import ConfigError, load_settings
-    from ..lint import run as lint_files
+    from ..render.formats import FORMATS, text, use_color
+    from ..analysis.lint import ConfigError, load_settings
+    from ..analysis.lint import run as lint_files
 
     try:
         settings = load_settings(Path.cwd(), select, ignore or (), strict, exclude, extend_exclude or (),

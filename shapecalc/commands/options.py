@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..cost import CONVENTIONS, DTYPES, OPTIMIZERS
+from ..analysis.cost import CONVENTIONS, DTYPES, OPTIMIZERS
 
 
 @dataclass(frozen=True)

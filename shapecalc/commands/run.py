@@ -15,8 +15,8 @@ def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_
     """0 when every layer matches; 1 for a mismatch, a bad --input/--weights file, or spec errors
     that stop the run; 2 when a file cannot be read or written, or the work is over --max-macs."""
     from ..diagnostics import one_line
-    from ..forward.driver import blockers, estimate, execute, prepare
-    from ..forward.files import DataError, Unreadable
+    from ..analysis.forward import blockers, estimate, execute, prepare
+    from ..spec.tensors import DataError, Unreadable
 
     analysis = read_spec(file)
     if isinstance(analysis, str):
@@ -44,14 +44,14 @@ def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_
     if progress and sys.stdout.isatty():
         from rich.console import Console
 
-        from ..render_run import LayerProgress
+        from ..render.run import LayerProgress
 
         with LayerProgress([r.spec.name for r in analysis.layers], setup, Console(stderr=True)) as report:
             result = execute(analysis, setup, keep=save is not None, progress=report)
     else:
         result = execute(analysis, setup, keep=save is not None)
     if save is not None:
-        from ..forward.report import saved_dict
+        from ..render.run_report import saved_dict
 
         try:
             save.write_text(json.dumps(saved_dict(result)))
@@ -59,12 +59,12 @@ def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_
             print(f"error: {save}: cannot write: {err.strerror or err}", file=sys.stderr)
             return Exit.CANNOT_RUN
     if format == "json":
-        from ..forward.report import run_dict
+        from ..render.run_report import run_dict
 
         sys.stdout.write(json.dumps(run_dict(result)) + "\n")
     else:
-        from ..render_rich import make_console
-        from ..render_run import render
+        from ..render.terminal import make_console
+        from ..render.run import render
 
         render(result, make_console())
     return Exit.of(not result.ok)

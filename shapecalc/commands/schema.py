@@ -8,7 +8,7 @@ from .status import Exit
 
 
 def schema() -> Exit:
-    from ..schema import schema_text
+    from ..spec.schema import schema_text
 
     sys.stdout.write(schema_text())
     return Exit.OK

@@ -28,7 +28,7 @@ from .args import Arg
 from .field import POINTWISE, Axis, AxisMap, Field, window
 
 if TYPE_CHECKING:  # the kernels are imported when a layer runs, not when a spec is checked
-    from ..forward.ops import Op
+    from ..kernels.ops import Op
     from .cost import Costs, View
     from .window import WindowDim
 

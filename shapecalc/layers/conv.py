@@ -17,7 +17,7 @@ from .spatial import conv_pads
 from .window import DIM_LABELS, WindowDim, dims_formula, unread_words
 
 if TYPE_CHECKING:
-    from ..forward.ops import Op
+    from ..kernels.ops import Op
 
 LAYOUTS = {1: "[C, L]", 2: "[C, H, W]", 3: "[C, D, H, W]"}
 DIM_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -132,8 +132,8 @@ class Conv(Windowed):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.conv import conv, conv_macs, conv_params
-        from ..forward.ops import Op
+        from ..kernels.conv import conv, conv_macs, conv_params
+        from ..kernels.ops import Op
         return Op(conv, conv_params, conv_macs, split_axis=0)
 
     def explain_macs(self, v: View, count: int) -> str:
@@ -228,8 +228,8 @@ class ConvTranspose(LayerKind):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.conv import conv_macs, conv_transpose, conv_transpose_params
-        from ..forward.ops import Op
+        from ..kernels.conv import conv_macs, conv_transpose, conv_transpose_params
+        from ..kernels.ops import Op
         return Op(conv_transpose, conv_transpose_params, conv_macs, split_axis=0)
 
     def explain_macs(self, v: View, count: int) -> str:

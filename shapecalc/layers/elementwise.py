@@ -16,7 +16,7 @@ from .base import Example, Inference, LayerError, LayerKind, Pointwise, Shape, f
 from .cost import ZERO, Costs, Rule, View, n_in, n_out, params
 
 if TYPE_CHECKING:
-    from ..forward.ops import Op
+    from ..kernels.ops import Op
 
 INPLACE = Arg("inplace", boolean, False, (), "no effect on shape")
 Scalar = Callable[[float, dict[str, Any]], float]
@@ -132,8 +132,8 @@ class Elementwise(Pointwise):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.activations import elementwise
-        from ..forward.ops import Op
+        from ..kernels.activations import elementwise
+        from ..kernels.ops import Op
         return Op(partial(elementwise, f=self.scalar))
 
 
@@ -146,8 +146,8 @@ class Softmax(Elementwise):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.activations import logsoftmax, softmax
-        from ..forward.ops import Op
+        from ..kernels.activations import logsoftmax, softmax
+        from ..kernels.ops import Op
         return Op(logsoftmax if self.log else softmax)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -200,8 +200,8 @@ class PReLU(Pointwise):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.activations import prelu, prelu_params
-        from ..forward.ops import Op
+        from ..kernels.activations import prelu, prelu_params
+        from ..kernels.ops import Op
         return Op(prelu, prelu_params)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:

@@ -12,7 +12,7 @@ from .cost import FREE, Costs, View
 from .field import POINTWISE, AxisMap
 
 if TYPE_CHECKING:
-    from ..forward.ops import Op
+    from ..kernels.ops import Op
 
 
 def bias(v: View) -> int:
@@ -68,8 +68,8 @@ class Linear(LayerKind):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.dense import linear, linear_macs, linear_params
-        from ..forward.ops import Op
+        from ..kernels.dense import linear, linear_macs, linear_params
+        from ..kernels.ops import Op
         return Op(linear, linear_params, linear_macs, split_axis=-1)
 
     def explain_macs(self, v: View, count: int) -> str:
@@ -110,8 +110,8 @@ class Flatten(Reshape):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.dense import flatten
-        from ..forward.ops import Op
+        from ..kernels.dense import flatten
+        from ..kernels.ops import Op
         return Op(flatten)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -152,8 +152,8 @@ class Unflatten(Reshape):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.dense import unflatten
-        from ..forward.ops import Op
+        from ..kernels.dense import unflatten
+        from ..kernels.ops import Op
         return Op(unflatten)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:

@@ -11,7 +11,7 @@ from .cost import FREE
 from .field import Axis, Field, aligned, union
 
 if TYPE_CHECKING:
-    from ..forward.ops import Op
+    from ..kernels.ops import Op
 
 
 def listing(xs: list[Shape], sources: list[str]) -> str:
@@ -67,8 +67,8 @@ class Add(Merge):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.merge import add
-        from ..forward.ops import Op
+        from ..kernels.merge import add
+        from ..kernels.ops import Op
         return Op(add)
 
     def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:
@@ -94,8 +94,8 @@ class Concat(Merge):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.merge import cat
-        from ..forward.ops import Op
+        from ..kernels.merge import cat
+        from ..kernels.ops import Op
         return Op(cat)
 
     def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:

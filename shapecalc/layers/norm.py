@@ -11,7 +11,7 @@ from .base import Example, Inference, LayerError, Pointwise, Shape, check_declar
 from .cost import ZERO, Costs, View, params
 
 if TYPE_CHECKING:
-    from ..forward.ops import Op
+    from ..kernels.ops import Op
 
 #: Example inputs, by number of spatial dimensions.
 EXAMPLES = {1: (3, 5), 2: (3, 4, 4), 3: (3, 2, 3, 3)}
@@ -41,8 +41,8 @@ class Norm(Pointwise):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward import norm
-        from ..forward.ops import Op
+        from ..kernels import norm
+        from ..kernels.ops import Op
         return Op(*self.kernel(norm))
 
 

@@ -16,7 +16,7 @@ from .hints import pooling_gaps
 from .window import WindowDim
 
 if TYPE_CHECKING:
-    from ..forward.ops import Op
+    from ..kernels.ops import Op
 
 
 def twice_in(v: View) -> int:
@@ -70,8 +70,8 @@ class Pool(Windowed):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.ops import Op
-        from ..forward.pool import lppool, pool, pool_macs
+        from ..kernels.ops import Op
+        from ..kernels.pool import lppool, pool, pool_macs
         return Op(lppool if self.op == "lp" else partial(pool, op=self.op), macs=pool_macs)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -121,8 +121,8 @@ class Subsampling(Windowed):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.ops import Op
-        from ..forward.pool import pool_macs, subsampling, subsampling_params
+        from ..kernels.ops import Op
+        from ..kernels.pool import pool_macs, subsampling, subsampling_params
         return Op(subsampling, subsampling_params, pool_macs)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -168,8 +168,8 @@ class AdaptivePool(LayerKind):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.ops import Op, input_elements
-        from ..forward.pool import adaptive_pool
+        from ..kernels.ops import Op, input_elements
+        from ..kernels.pool import adaptive_pool
         return Op(partial(adaptive_pool, op=self.op), macs=input_elements)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -209,8 +209,8 @@ class GlobalPool(LayerKind):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.ops import Op, input_elements
-        from ..forward.pool import global_pool
+        from ..kernels.ops import Op, input_elements
+        from ..kernels.pool import global_pool
         return Op(partial(global_pool, op=self.op), macs=input_elements)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:

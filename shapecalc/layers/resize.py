@@ -16,7 +16,7 @@ from .field import Axis, AxisMap, Field, adaptive, resample, transform, window
 from .spatial import per_spatial
 
 if TYPE_CHECKING:
-    from ..forward.ops import Op
+    from ..kernels.ops import Op
 
 #: torch's interpolation modes and the number of spatial dimensions each needs (None: any).
 MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
@@ -114,8 +114,8 @@ class Upsample(Resize):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.interpolate import upsample
-        from ..forward.ops import Op
+        from ..kernels.interpolate import upsample
+        from ..kernels.ops import Op
         return Op(upsample)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -174,8 +174,8 @@ class PixelShuffle(Resize):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.ops import Op
-        from ..forward.resize import pixelshuffle, pixelunshuffle
+        from ..kernels.ops import Op
+        from ..kernels.resize import pixelshuffle, pixelunshuffle
         return Op(pixelunshuffle if self.unshuffle else pixelshuffle)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -217,8 +217,8 @@ class ZeroPad(Resize):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.ops import Op
-        from ..forward.resize import zeropad
+        from ..kernels.ops import Op
+        from ..kernels.resize import zeropad
         return Op(zeropad)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -265,8 +265,8 @@ class CenterCrop(Resize):
 
     @cached_property
     def forward(self) -> Op:
-        from ..forward.ops import Op
-        from ..forward.resize import centercrop
+        from ..kernels.ops import Op
+        from ..kernels.resize import centercrop
         return Op(centercrop)
 
     def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..layers.args import describe
-from ..spec import did_you_mean
-from .params import Given, ParamDecl
-from .tensor import Shape, Tensor
+from . import did_you_mean
+from ..kernels.params import Given, ParamDecl
+from ..kernels.tensor import Shape, Tensor
 
 #: The shape probe stops at this depth: no tensor here has more dimensions (conv3d weights have 5).
 MAX_RANK = 6

@@ -15,8 +15,8 @@ from math import prod
 
 from .cost import layer_cost, view
 from .calc import Analysis, LayerResult
-from .layers.base import shape_str
-from .layers.window import DIM_LABELS, DIM_WORDS, WindowDim
+from ..layers.base import shape_str
+from ..layers.window import DIM_LABELS, DIM_WORDS, WindowDim
 from .receptive import step_texts
 
 #: Explanations in words wrap at this width in text; formulas stay on one line.

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from .check import NotASpecFile, check_file
 from .cost import CONVENTIONS
-from .diagnostics import RULES, Diagnostic
+from ..diagnostics import RULES, Diagnostic
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -11,9 +11,9 @@ import os
 import sys
 from typing import Mapping, TextIO
 
-from .cost import Options
-from .calc import Analysis
-from .render_text import plain_text, report
+from ..analysis.cost import Options
+from ..analysis.calc import Analysis
+from .table import plain_text, report
 
 
 def is_pipe(file: TextIO, env: Mapping[str, str]) -> bool:
@@ -38,6 +38,6 @@ def show(a: Analysis, connections: bool = False, options: Options | None = None,
     if text is not None:
         file.write(text)
         return
-    from .render_rich import make_console, print_report  # rich only when drawing for a terminal
+    from .terminal import make_console, print_report  # rich only when drawing for a terminal
 
     print_report(rep, make_console(file))

@@ -46,10 +46,10 @@ keepdim) has no field (None): each of its outputs depends on the whole input.
 from __future__ import annotations
 
 from .calc import Analysis, LayerResult
-from .diagnostics import Diagnostic
-from .layers.field import INPUT_AXIS, POINTWISE, Field, text
-from .layers.window import DIM_LABELS
-from .spec import INPUT
+from ..diagnostics import Diagnostic
+from ..layers.field import INPUT_AXIS, POINTWISE, Field, text
+from ..layers.window import DIM_LABELS
+from ..spec import INPUT
 
 
 # --- the whole network -------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .calc import Analysis, gc_paused
-from .cost import Options
-from .render_text import PIPE_WIDTH, Report, Span, report, table_text
+from ..analysis.calc import Analysis, gc_paused
+from ..analysis.cost import Options
+from .table import PIPE_WIDTH, Report, Span, report, table_text
 
 #: Tables of more rows than this are drawn plainly (plain.table) even on a colour terminal:
 #: rich lays out about a thousand rows a second, plain.table tens of thousands.

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
-from .diagnostics import Diagnostic
-from .layers import LayerError, Shape
-from .layers.args import INT64_MAX
-from .layers.base import shape_str
-from .layers.field import Field
-from .spec import INPUT, LayerSpec, Loc, Spec
+from ..diagnostics import Diagnostic
+from ..layers import LayerError, Shape
+from ..layers.args import INT64_MAX
+from ..layers.base import shape_str
+from ..layers.field import Field
+from ..spec import INPUT, LayerSpec, Loc, Spec
 
 
 @dataclass(slots=True)

@@ -11,10 +11,10 @@ import stat
 
 from .answers import answer_diagnostics, check_answers
 from .calc import Analysis, analyze, gc_paused
-from .diagnostics import Diagnostic
+from ..diagnostics import Diagnostic
 from .receptive import annotate
-from .spec import Spec, decode, parse
-from .spec.yamlsafe import MAX_BYTES
+from ..spec import Spec, decode, parse
+from ..spec.yamlsafe import MAX_BYTES
 
 
 @gc_paused()

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import __version__
 from ..layers.base import shape_list
-from .driver import LayerRun, Run
+from ..analysis.forward import LayerRun, Run
 
 
 def layer_dict(layer: LayerRun) -> dict[str, Any]:

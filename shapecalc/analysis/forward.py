@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from ..calc import Analysis, LayerResult
+from .calc import Analysis, LayerResult
 from ..spec import INPUT
 from ..layers.base import shape_str
-from .files import DataError, read_input, read_weights
-from .ops import Op
-from .params import Params, Seeded, seeded
-from .tensor import ForwardError, Shape, Tensor, concat
+from ..spec.tensors import DataError, read_input, read_weights
+from ..kernels.ops import Op
+from ..kernels.params import Params, Seeded, seeded
+from ..kernels.tensor import ForwardError, Shape, Tensor, concat
 
 #: Spec errors that still describe a network torch runs: a stride that does not fit (torch floors
 #: it) and a wrong answer under `expect:` (the network is fine; the run shows the right one).

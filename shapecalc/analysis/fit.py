@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .calc import Analysis, analyze
-from .layers.base import shape_str
-from .layers.window import DIM_LABELS
-from .spec import LayerSpec, Spec
+from ..layers.base import shape_str
+from ..layers.window import DIM_LABELS
+from ..spec import LayerSpec, Spec
 
 #: The most sizes one scan may check (each is a full analysis).
 MAX_SIZES = 4096

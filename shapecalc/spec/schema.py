@@ -18,9 +18,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .layers import KINDS, TYPE_ALIASES, LayerKind
-from .layers.args import Arg, int_schema, schema_of
-from .spec.model import BLOCK_KEYS, INPUT, LAYER_ANSWERS, LAYER_KEYS, MAX_LAYERS, TOP_ANSWERS, TOP_KEYS
+from ..layers import KINDS, TYPE_ALIASES, LayerKind
+from ..layers.args import Arg, int_schema, schema_of
+from .model import BLOCK_KEYS, INPUT, LAYER_ANSWERS, LAYER_KEYS, MAX_LAYERS, TOP_ANSWERS, TOP_KEYS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 NAMES = "^(?!input$)[^.]*[^.\\s][^.]*$"  # what spec.py accepts as a layer name

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from . import plain
 from . import report as json_report
-from .calc import Analysis, gc_paused
-from .cost import Cost, Options, human_bytes, layer_costs, memory, totals, whole
-from .diagnostics import Diagnostic, one_line
-from .layers.base import shape_str
+from ..analysis.calc import Analysis, gc_paused
+from ..analysis.cost import Cost, Options, human_bytes, layer_costs, memory, totals, whole
+from ..diagnostics import Diagnostic, one_line
+from ..layers.base import shape_str
 
 #: Width used when the output is not a terminal, so pipes and CI logs get unwrapped rows.
 PIPE_WIDTH = 200

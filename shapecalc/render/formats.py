@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import quote
 
-from . import __version__
-from .diagnostics import RULES, Diagnostic, one_line
-from .lint import FileResult, LintResult
+from .. import __version__
+from ..diagnostics import RULES, Diagnostic, one_line
+from ..analysis.lint import FileResult, LintResult
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _ANSI = {"bold": "\x1b[1m", "error": "\x1b[1;31m", "warning": "\x1b[1;33m", "reset": "\x1b[0m"}

@@ -15,12 +15,12 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from .diagnostics import one_line
-from .forward.driver import Run, Setup
-from .forward.tensor import Tensor
-from .layers.base import shape_str
-from .render_rich import text_of
-from .render_text import diagnostic_line
+from ..diagnostics import one_line
+from ..analysis.forward import Run, Setup
+from ..kernels.tensor import Tensor
+from ..layers.base import shape_str
+from .terminal import text_of
+from .table import diagnostic_line
 
 #: Outputs up to this many values are printed in full; larger ones are summarised.
 SHOW_VALUES = 100

@@ -10,8 +10,8 @@ from typing import Any, Callable
 
 from .calc import Analysis, Answer, LayerResult, normal
 from .cost import layer_cost, layer_costs, totals, view
-from .diagnostics import Diagnostic
-from .layers.base import shape_str
+from ..diagnostics import Diagnostic
+from ..layers.base import shape_str
 
 
 def _shape_arithmetic(r: LayerResult) -> str:
