@@ -12,9 +12,10 @@ import json
 
 import pytest
 
-from shapecalc.calc import analyze
-from shapecalc.check import check_text
-from shapecalc.cost import CONVENTIONS, DTYPES, OPTIMIZERS, layer_cost, layer_costs, memory, totals, whole
+from shapecalc.analysis.calc import analyze
+from shapecalc.analysis.check import check_text
+from shapecalc.analysis.cost import DTYPES, OPTIMIZERS, layer_cost, layer_costs, memory, totals, whole
+from shapecalc.layers.cost import CONVENTIONS
 from shapecalc.spec import parse
 
 from .conftest import ARCH, ROOT

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from shapecalc.calc import check_text
-from shapecalc.explain import explain, render_markdown, render_text
+from shapecalc.analysis.check import check_text
+from shapecalc.analysis.explain import explain
+from shapecalc.render.explain import render_markdown, render_text
 
 from .conftest import ARCH, ROOT
 

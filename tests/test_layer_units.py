@@ -15,13 +15,13 @@ import math
 import pytest
 import yaml
 
-from shapecalc.check import check_text
-from shapecalc.cost import CONVENTIONS, layer_cost, memory
-from shapecalc.explain import explain_layer
-from shapecalc.forward.driver import execute, prepare
+from shapecalc.analysis.check import check_text
+from shapecalc.analysis.cost import layer_cost, memory
+from shapecalc.analysis.explain import explain_layer
+from shapecalc.analysis.forward import execute, prepare
 from shapecalc.layers import KINDS, LayerKind
 from shapecalc.layers.base import QUESTIONS
-from shapecalc.layers.cost import Costs
+from shapecalc.layers.cost import CONVENTIONS, Costs
 from shapecalc.layers.field import POINTWISE, Axis
 
 #: The questions a kind answers differently when it is a merge (several inputs).

@@ -17,7 +17,7 @@ from math import prod
 from typing import Any
 
 from .calc import Analysis, LayerResult
-from ..layers.cost import CONVENTIONS, View  # noqa: F401  (CONVENTIONS: the options list them from here)
+from ..layers.cost import View
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 #: Optimizer state per trainable parameter, in parameter-sized elements.

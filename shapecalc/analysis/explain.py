@@ -1,6 +1,7 @@
 """Worked arithmetic for homework: every layer's numbers as a student writes them down.
 
-Pure: an Analysis in, text out (plain or Markdown). For each layer: the output size with the
+Pure: an Analysis in, Explanations (items of arithmetic and words) out; render/explain.py writes
+them as text or Markdown. For each layer: the output size with the
 slides' formula, the number of outputs, the parameters, the receptive field step, the MACs (from
 shapecalc.cost, when it is there), and for a stride that does not fit, the exact fraction, the
 input rows and columns left unused and what PyTorch does with them.
@@ -8,7 +9,6 @@ input rows and columns left unused and what PyTorch does with them.
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import prod
@@ -18,10 +18,6 @@ from .calc import Analysis, LayerResult
 from ..layers.base import shape_str
 from ..layers.window import DIM_LABELS, DIM_WORDS, WindowDim
 from .receptive import step_texts
-
-#: Explanations in words wrap at this width in text; formulas stay on one line.
-WRAP = 100
-
 
 @dataclass
 class Item:
@@ -173,38 +169,3 @@ def explain_layer(a: Analysis, r: LayerResult) -> Explanation:
 def explain(a: Analysis, layers: list[str] | None = None) -> list[Explanation]:
     """Every layer, or only those named (full dotted names), in network order."""
     return [explain_layer(a, r) for r in a.layers if layers is None or r.spec.name in layers]
-
-
-def title(a: Analysis) -> str:
-    return f"{a.spec.name or a.spec.path}  input {shape_str(a.spec.input_shape)}"
-
-
-def render_text(a: Analysis, explanations: list[Explanation]) -> str:
-    width = max((len(i.label) for e in explanations for i in e.items), default=0) + 2
-    out = [title(a), ""]
-    for e in explanations:
-        out.append(f"{e.name} ({e.type})  {e.heading}")
-        for item in e.items:
-            label = f"{item.label}:".ljust(width)
-            out.append(f"  {label}{item.lines[0]}")
-            for line in item.lines[1:]:  # words, wrapped; the arithmetic is never broken
-                out += textwrap.wrap(line, WRAP, initial_indent=" " * (width + 2), subsequent_indent=" " * (width + 2))
-        out.append("")
-    return "\n".join(out)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-
-
-def render_markdown(a: Analysis, explanations: list[Explanation]) -> str:
-    out = [f"## {_md(a.spec.name or a.spec.path)} (input {shape_str(a.spec.input_shape)})", ""]
-    for e in explanations:
-        out.append(f"### {_md(e.name)} ({e.type}): {e.heading.replace('->', '→')}")
-        out.append("")
-        for item in e.items:
-            first = f"`{item.lines[0]}`" if item.code else _md(item.lines[0])
-            out.append(f"- **{item.label}**: {first}")
-            out += [f"  {_md(line)}" for line in item.lines[1:]]
-        out.append("")
-    return "\n".join(out)

@@ -1,6 +1,6 @@
 """Valid input sizes and the smallest fixes: which sizes make every layer fit, and the rule they follow.
 
-Pure: a checked spec (calc.check_text's Analysis) in, a FitReport out; `render` makes the text.
+Pure: a checked spec (check.check_text's Analysis) in, a FitReport out; render/fit.py writes it.
 Everything is found with the calculator itself: the spec is analysed again with the input (or one
 layer's padding, stride or ceil_mode) changed, and a size "fits" when the analysis has no error at
 all (no F001, nothing else; warnings are fine). One analysis is O(layers) and the range is bounded
@@ -315,20 +315,6 @@ def main_strides(a: Analysis, d: int) -> list[tuple[str, int]]:
 # --- the whole report --------------------------------------------------------------------------
 
 
-def parse_range(text: str) -> tuple[int, int]:
-    """'MIN:MAX' -> (MIN, MAX); raises ValueError with the reason."""
-    try:
-        low_text, high_text = text.split(":")
-        low, high = int(low_text), int(high_text)
-    except ValueError:
-        raise ValueError(f"--range: expected MIN:MAX (two whole numbers), found '{text}'") from None
-    if not 1 <= low <= high:
-        raise ValueError(f"--range: expected 1 <= MIN <= MAX, found {low}:{high}")
-    if high - low + 1 > MAX_SIZES:
-        raise ValueError(f"--range: at most {MAX_SIZES:,} sizes per dimension, found {high - low + 1:,}")
-    return low, high
-
-
 def labels_of(shape: tuple[int, ...]) -> tuple[str, ...]:
     return DIM_LABELS.get(len(shape) - 1, tuple(str(i) for i in range(len(shape) - 1)))
 
@@ -407,68 +393,3 @@ def fit(analysis: Analysis, low: int | None = None, high: int | None = None,
                 network_fix = (name, whole.change)
         report.fixes.append(fix)
     return report
-
-
-# --- text --------------------------------------------------------------------------------------
-
-
-def _sizes(valid: list[int], limit: int = 12) -> str:
-    if not valid:
-        return "none"
-    shown = ", ".join(map(str, valid[:limit]))
-    return shown + (f", ... ({len(valid)} sizes)" if len(valid) > limit else "")
-
-
-def render(report: FitReport) -> str:
-    out = []
-    shape = report.input_shape
-    title = f"{report.path}: input {shape_str(shape)}"
-    if report.problem:
-        return f"{title}: {report.problem}\n"
-    out.append(f"{title}: " + ("every layer fits" if report.fits else "does not fit"))
-    if report.scans:
-        s0 = report.scans[0]
-        out.append("")
-        out.append(f"Input sizes from {s0.low} to {s0.high} for which every layer fits:")
-    labels = labels_of(shape)
-    for s in report.scans:
-        held = ", ".join(f"{labels[d]} = {n}" for d, n in sorted(s.held.items()))
-        what = s.label if len(s.dims) == 1 else f"{s.label} (all equal)"
-        out.append(f"  {what}{f' with {held}' if held else ''}: {_sizes(s.valid)}")
-        if s.rule is None and s.valid:
-            out.append("    no rule over so few sizes: widen --range")
-        if s.rule is not None and s.valid and s.rule.terms:  # no terms: the few sizes listed are all
-            label = s.label if len(s.dims) == 1 else " = ".join(labels[d] for d in s.dims)
-            line = f"    rule: {s.rule.text(label)}"
-            if s.rule.exceptions:
-                line += f"; also {_sizes(s.rule.exceptions, 6)}"
-            if len(s.strides) == 1:
-                line += f" (the stride of {s.strides[0][0]})"
-            elif s.strides:
-                line += (f" ({s.rule.period} = {'*'.join(str(v) for _, v in s.strides)}, the strides of "
-                         f"{', '.join(name for name, _ in s.strides)})")
-            out.append(line)
-    if report.fits:
-        return "\n".join(out) + "\n"
-    out.append("")
-    out.append("Fixes, each checked by running the calculator again:")
-    for option in report.nearest:
-        verdict = "every layer fits" if option.network_fits else f"still wrong: {', '.join(option.still_wrong)}"
-        out.append(f"  {option.change}: {verdict}")
-        if option.network_fits and option.chain:
-            out.append(f"    {'; '.join(option.chain)}")
-    for fix in report.fixes:
-        out.append(f"  {fix.name}: {fix.problem}")
-        if fix.follows:
-            out.append(f"    {fix.follows}")
-        for option in fix.options:
-            if option.network_fits:
-                verdict = "every layer fits"
-            elif option.layer_fits:
-                verdict = f"{fix.name} fits, but {', '.join(option.still_wrong)} still {'does' if len(option.still_wrong) == 1 else 'do'} not"
-            else:
-                verdict = "still does not fit"
-            out.append(f"    {option.change}: {option.formula}: {verdict}")
-        if not fix.options and not fix.follows:
-            out.append("    no padding, stride or ceil_mode change of this layer alone fits")
-    return "\n".join(out) + "\n"

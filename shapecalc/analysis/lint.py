@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from .check import NotASpecFile, check_file
-from .cost import CONVENTIONS
+from ..layers.cost import CONVENTIONS
 from ..diagnostics import RULES, Diagnostic
 
 if sys.version_info >= (3, 11):

@@ -14,7 +14,7 @@ def explain(file: Path, layers: list[str] | None, format: str) -> Exit:
     """The explanations of every layer (or of those named); 1 when the spec has errors (they are
     explained too), 2 for an unreadable file or a layer name the spec does not have."""
     from ..analysis.explain import explain as explain_layers
-    from ..analysis.explain import render_markdown, render_text
+    from ..render.explain import render_markdown, render_text
     from ..spec import did_you_mean
 
     analysis = read_spec(file)

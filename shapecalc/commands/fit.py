@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..analysis.fit import MAX_SIZES
 from .check import read_spec
 from .status import Exit
 
@@ -13,7 +14,8 @@ def fit(file: Path, range_: str | None, dims: list[str] | None) -> Exit:
     """The report; 0 when the spec's own input fits, 1 when it does not, 2 for an unreadable
     file or a bad --range or --dim."""
     from ..analysis.fit import fit as fit_sizes
-    from ..analysis.fit import labels_of, parse_range, render
+    from ..analysis.fit import labels_of
+    from ..render.fit import render
 
     analysis = read_spec(file)
     if isinstance(analysis, str):
@@ -38,3 +40,17 @@ def fit(file: Path, range_: str | None, dims: list[str] | None) -> Exit:
     report = fit_sizes(analysis, low, high, dims or None)
     sys.stdout.write(render(report))
     return Exit.of(not report.fits)
+
+
+def parse_range(text: str) -> tuple[int, int]:
+    """'MIN:MAX' -> (MIN, MAX); raises ValueError with the reason."""
+    try:
+        low_text, high_text = text.split(":")
+        low, high = int(low_text), int(high_text)
+    except ValueError:
+        raise ValueError(f"--range: expected MIN:MAX (two whole numbers), found '{text}'") from None
+    if not 1 <= low <= high:
+        raise ValueError(f"--range: expected 1 <= MIN <= MAX, found {low}:{high}")
+    if high - low + 1 > MAX_SIZES:
+        raise ValueError(f"--range: at most {MAX_SIZES:,} sizes per dimension, found {high - low + 1:,}")
+    return low, high

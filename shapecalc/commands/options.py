@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..analysis.cost import CONVENTIONS, DTYPES, OPTIMIZERS
+from ..analysis.cost import DTYPES, OPTIMIZERS
+from ..layers.cost import CONVENTIONS
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,68 @@
+"""`shapecalc fit`'s report as text: the valid sizes and their rule, then each fix with its verdict."""
+
+from __future__ import annotations
+
+from ..analysis.fit import FitReport, labels_of
+from ..layers.base import shape_str
+
+
+def _sizes(valid: list[int], limit: int = 12) -> str:
+    if not valid:
+        return "none"
+    shown = ", ".join(map(str, valid[:limit]))
+    return shown + (f", ... ({len(valid)} sizes)" if len(valid) > limit else "")
+
+
+def render(report: FitReport) -> str:
+    out = []
+    shape = report.input_shape
+    title = f"{report.path}: input {shape_str(shape)}"
+    if report.problem:
+        return f"{title}: {report.problem}\n"
+    out.append(f"{title}: " + ("every layer fits" if report.fits else "does not fit"))
+    if report.scans:
+        s0 = report.scans[0]
+        out.append("")
+        out.append(f"Input sizes from {s0.low} to {s0.high} for which every layer fits:")
+    labels = labels_of(shape)
+    for s in report.scans:
+        held = ", ".join(f"{labels[d]} = {n}" for d, n in sorted(s.held.items()))
+        what = s.label if len(s.dims) == 1 else f"{s.label} (all equal)"
+        out.append(f"  {what}{f' with {held}' if held else ''}: {_sizes(s.valid)}")
+        if s.rule is None and s.valid:
+            out.append("    no rule over so few sizes: widen --range")
+        if s.rule is not None and s.valid and s.rule.terms:  # no terms: the few sizes listed are all
+            label = s.label if len(s.dims) == 1 else " = ".join(labels[d] for d in s.dims)
+            line = f"    rule: {s.rule.text(label)}"
+            if s.rule.exceptions:
+                line += f"; also {_sizes(s.rule.exceptions, 6)}"
+            if len(s.strides) == 1:
+                line += f" (the stride of {s.strides[0][0]})"
+            elif s.strides:
+                line += (f" ({s.rule.period} = {'*'.join(str(v) for _, v in s.strides)}, the strides of "
+                         f"{', '.join(name for name, _ in s.strides)})")
+            out.append(line)
+    if report.fits:
+        return "\n".join(out) + "\n"
+    out.append("")
+    out.append("Fixes, each checked by running the calculator again:")
+    for option in report.nearest:
+        verdict = "every layer fits" if option.network_fits else f"still wrong: {', '.join(option.still_wrong)}"
+        out.append(f"  {option.change}: {verdict}")
+        if option.network_fits and option.chain:
+            out.append(f"    {'; '.join(option.chain)}")
+    for fix in report.fixes:
+        out.append(f"  {fix.name}: {fix.problem}")
+        if fix.follows:
+            out.append(f"    {fix.follows}")
+        for option in fix.options:
+            if option.network_fits:
+                verdict = "every layer fits"
+            elif option.layer_fits:
+                verdict = f"{fix.name} fits, but {', '.join(option.still_wrong)} still {'does' if len(option.still_wrong) == 1 else 'do'} not"
+            else:
+                verdict = "still does not fit"
+            out.append(f"    {option.change}: {option.formula}: {verdict}")
+        if not fix.options and not fix.follows:
+            out.append("    no padding, stride or ceil_mode change of this layer alone fits")
+    return "\n".join(out) + "\n"
