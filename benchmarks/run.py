@@ -10,7 +10,7 @@ What it measures, each side by side in the same run:
 - Start-up: `shapecalc check architectures/resnet50.yaml` (text, and `--format json`) as whole
   processes, against `python -c pass`, the bare import of the project's dependencies
   (`import typer, rich.table, yaml`) and torchinfo's summary of the same ResNet-50 (built by
-  tests/reference_models.py; skipped when torch or torchinfo is missing). Wall time, and peak
+  tests/oracle/reference_models.py; skipped when torch or torchinfo is missing). Wall time, and peak
   memory (the child's maximum resident set size, from GNU time: see gnu_time). Also, for
   information: the same commands through typer's option parsing (typer 0.26+ builds pydantic
   validators), which the console script skips for the lines it parses itself (shapecalc/cli/entry.py);
@@ -60,7 +60,7 @@ RESNET = "architectures/resnet50.yaml"
 #: The bare import of the project's own runtime dependencies: the issue's yardstick.
 DEPENDENCIES = "import typer, rich.table, yaml"
 #: torchinfo's summary of the hand-written torch ResNet-50, as its users run it.
-TORCHINFO = ("from tests.reference_models import resnet50; from torchinfo import summary; "
+TORCHINFO = ("from tests.oracle.reference_models import resnet50; from torchinfo import summary; "
              "summary(resnet50(), input_size=(1, 3, 224, 224))")
 #: `check` through typer's option parsing, which the console script skips for lines it can parse
 #: itself (shapecalc/cli/entry.py; here its fast path is turned off): what that saves. The outputs

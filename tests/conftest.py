@@ -1,4 +1,4 @@
-"""Shared helpers: paths, and running the CLI the way a user does."""
+"""Shared helpers: paths, running the CLI the way a user does, and golden files."""
 
 from __future__ import annotations
 
@@ -37,3 +37,22 @@ def spec_file(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture
+def golden(request):
+    """Compare text with the golden file that holds it: `golden(path, actual)`. With
+    SHAPECALC_REGEN=1 in the environment the file is written first (review the diff after)."""
+
+    def check(path: Path, actual: str) -> None:
+        __tracebackhide__ = True  # a failure points at the test's line
+        name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        regen = f"SHAPECALC_REGEN=1 python -m pytest {request.node.path.relative_to(ROOT)}"
+        if os.environ.get("SHAPECALC_REGEN"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual)
+        assert path.exists(), f"{name} missing: run `{regen}` to create it"
+        assert actual == path.read_text(), (f"the output differs from {name}; if the change is intended, "
+                                            f"run `{regen}` and review the diff")
+
+    return check

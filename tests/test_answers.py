@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shapecalc.calc import check_text
+from shapecalc.analysis.check import check_text
 
 from .conftest import ROOT
 

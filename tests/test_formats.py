@@ -17,8 +17,8 @@ import pytest
 
 from shapecalc import __version__
 from shapecalc.diagnostics import RULES, Diagnostic
-from shapecalc.formats import github, junit, one_line, sarif, summary, text, use_color
-from shapecalc.lint import FileResult, LintResult, Unreadable
+from shapecalc.render.formats import github, junit, one_line, sarif, summary, text, use_color
+from shapecalc.analysis.lint import FileResult, LintResult, Unreadable
 
 from .conftest import ROOT
 
@@ -63,14 +63,8 @@ def without_version(output: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", GOLDEN)
-def test_golden_output(outputs, fmt):
-    path = EXPECTED / GOLDEN[fmt]
-    actual = without_version(outputs[fmt])
-    if os.environ.get("SHAPECALC_REGEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(actual)
-    assert path.exists(), f"{path} missing: run with SHAPECALC_REGEN=1 to create it"
-    assert actual == path.read_text()
+def test_golden_output(outputs, fmt, golden):
+    golden(EXPECTED / GOLDEN[fmt], without_version(outputs[fmt]))
 
 
 def test_every_case_file_is_linted_and_every_code_group_is_covered(outputs):

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from shapecalc.cli.app import app
-from shapecalc.forward.ops import Op
+from shapecalc.kernels.ops import Op
 from shapecalc.layers import KINDS
-from shapecalc.forward.tensor import Tensor
+from shapecalc.kernels.tensor import Tensor
 
 HOMEWORK = ["run", "examples/homework.yaml", "--input", "examples/homework-input.json",
             "--weights", "examples/homework-weights.json"]
@@ -229,9 +229,9 @@ def test_progress_bars_draw_on_demand_without_a_thread():
 
     from rich.console import Console
 
-    from shapecalc.check import check_text
-    from shapecalc.forward.driver import execute, prepare
-    from shapecalc.render_run import LayerProgress
+    from shapecalc.analysis.check import check_text
+    from shapecalc.analysis.forward import execute, prepare
+    from shapecalc.render.run import LayerProgress
 
     analysis = check_text(CONV, "t.yaml")
     setup = prepare(analysis, 0)

@@ -15,13 +15,13 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from shapecalc.calc import check_bytes, check_text
+from shapecalc.analysis.check import check_bytes, check_text
 from shapecalc.diagnostics import RULES
-from shapecalc.formats import FORMATS
+from shapecalc.render.formats import FORMATS
 from shapecalc.layers import KINDS
-from shapecalc.lint import Settings, run
-from shapecalc.report import analysis_dict
-from shapecalc.spec import LAYER_KEYS, TOP_KEYS
+from shapecalc.analysis.lint import Settings, run
+from shapecalc.render.report import analysis_dict
+from shapecalc.spec.model import LAYER_KEYS, TOP_KEYS
 
 from .conftest import ARCH
 

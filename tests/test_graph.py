@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shapecalc.calc import check_text
+from shapecalc.analysis.check import check_text
 
 HEAD = "input: [8, 16, 16]\n"
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from shapecalc.calc import check_bytes, check_text
+from shapecalc.analysis.check import check_bytes, check_text
 
 
 def codes(text: str) -> list[str]:

@@ -13,9 +13,9 @@ import pytest
 
 from shapecalc import __version__
 from shapecalc.diagnostics import RULES
-from shapecalc.lint import (CONFIG_KEYS, DEFAULT_EXCLUDE, ConfigError, Selection, Settings, discover, enabled_codes,
+from shapecalc.analysis.lint import (CONFIG_KEYS, DEFAULT_EXCLUDE, ConfigError, Selection, Settings, discover, enabled_codes,
                             lint_file, load_settings, parse_selectors, run)
-from shapecalc.yamlsafe import MAX_BYTES
+from shapecalc.spec.yamlsafe import MAX_BYTES
 
 from .conftest import ROOT
 

@@ -22,13 +22,14 @@ import sys
 import pytest
 from rich.console import Console
 
-from shapecalc import plain, render_rich
-from shapecalc.calc import gc_paused
-from shapecalc.check import check_bytes, check_text
-from shapecalc.cost import Options
-from shapecalc.plain import Column
-from shapecalc.render_rich import PLAIN_ROWS, print_report, render
-from shapecalc.render_text import PIPE_WIDTH, Line, Report, plain_text, report
+from shapecalc.render import plain
+from shapecalc.render import terminal as render_rich
+from shapecalc.analysis.calc import gc_paused
+from shapecalc.analysis.check import check_bytes, check_text
+from shapecalc.analysis.cost import Options
+from shapecalc.render.plain import Column
+from shapecalc.render.terminal import PLAIN_ROWS, print_report, render
+from shapecalc.render.table import PIPE_WIDTH, Line, Report, plain_text, report
 
 from .conftest import ARCH, ROOT
 

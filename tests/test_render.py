@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 
 import pytest
 from rich.console import Console
 
-from shapecalc.calc import check_text
-from shapecalc.render_rich import render
-from shapecalc.render_text import plain_text, report
-from shapecalc.report import analysis_dict
+from shapecalc.analysis.check import check_text
+from shapecalc.render.terminal import render
+from shapecalc.render.table import plain_text, report
+from shapecalc.render.report import analysis_dict
 
 from .conftest import ARCH, ROOT
 
@@ -21,30 +20,23 @@ EXPECTED = ROOT / "tests" / "expected"
 CASES = ["alexnet.yaml", "alexnet-224.yaml", "lenet5.yaml", "slides/7x7-stride3.yaml"]
 
 
-def compare(name: str, actual: str) -> None:
-    path = EXPECTED / name
-    if os.environ.get("SHAPECALC_REGEN"):
-        path.write_text(actual)
-    assert path.exists(), f"{path} missing: run with SHAPECALC_REGEN=1 to create it"
-    assert actual == path.read_text()
-
-
 def analysis(case: str):
     return check_text((ARCH / case).read_text(), f"architectures/{case}")
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_text(case):
+def test_text(case, golden):
     """The saved text, printed by rich and drawn plainly (as into a pipe) alike."""
     out = io.StringIO()
     render(analysis(case), Console(file=out, width=160, color_system=None, force_terminal=False))
-    compare(case.replace("/", "_").replace(".yaml", ".txt"), out.getvalue())
+    golden(EXPECTED / case.replace("/", "_").replace(".yaml", ".txt"), out.getvalue())
     assert plain_text(report(analysis(case)), 160) == out.getvalue()
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_json(case):
-    compare(case.replace("/", "_").replace(".yaml", ".json"), json.dumps(analysis_dict(analysis(case)), indent=2) + "\n")
+def test_json(case, golden):
+    golden(EXPECTED / case.replace("/", "_").replace(".yaml", ".json"),
+           json.dumps(analysis_dict(analysis(case)), indent=2) + "\n")
 
 
 def test_user_text_is_not_rich_markup():

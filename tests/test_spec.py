@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shapecalc.calc import check_bytes, check_text
+from shapecalc.analysis.check import check_bytes, check_text
 from shapecalc.spec import parse
 
 CONV = "conv2d: {out_channels: 4, kernel_size: 3}"

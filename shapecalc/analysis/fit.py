@@ -321,7 +321,7 @@ def labels_of(shape: tuple[int, ...]) -> tuple[str, ...]:
 
 def fit(analysis: Analysis, low: int | None = None, high: int | None = None,
         only: list[str] | None = None) -> FitReport:
-    """Scan the input sizes of a checked spec (calc.check_text's analysis) and suggest fixes.
+    """Scan the input sizes of a checked spec (check.check_text's analysis) and suggest fixes.
     `only`: the dimensions to scan, by label (H, W; D, H, W; L); default all."""
     spec = analysis.spec
     shape = spec.input_shape

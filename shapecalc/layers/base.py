@@ -142,7 +142,7 @@ class LayerKind:
 
     @property
     def forward(self) -> Op:
-        """How `shapecalc run` computes the layer (see forward/ops.py's Op)."""
+        """How `shapecalc run` computes the layer (see kernels/ops.py's Op)."""
         raise NotImplementedError
 
     # --- wording: what explain and answers write; the defaults suit most layers -----------------

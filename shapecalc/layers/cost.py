@@ -10,7 +10,7 @@ The conventions (shapecalc.analysis.cost sums them; the README's table says what
 `extra_flops` adds, under "macs" only, what those leave out (bias adds, subsampling's window
 sums), since FLOPs are 2 per MAC plus those. "torchinfo", "fvcore" and "ptflops" reproduce what
 torchinfo 1.8.0, fvcore 0.1.5.post20221221 and ptflops 0.7.5 (its default pytorch backend) report
-on torch 2.13.0 for the model tests/torch/torch_bridge.py builds from the spec, quirks included:
+on torch 2.13.0 for the model tests/oracle/torch_bridge.py builds from the spec, quirks included:
 - torchinfo (LayerInfo.calculate_macs on each leaf module): conv classes count every parameter
   (weight and bias) times the output positions; any other leaf with parameters counts its
   parameters once (times the batch, not the positions: a linear on 3x9x10 counts once).

@@ -1,7 +1,7 @@
 """The human-readable report of `shapecalc run`: a table of layers (the calculator's shape, the
 forward pass's, whether they match, the work and the time), then notes and the output values.
 
-Like render_text, the only place rich is imported for this command; user-supplied text goes in
+Like table.py and terminal.py for check, the only place rich is imported for this command; user-supplied text goes in
 as `Text`, never as markup.
 """
 

@@ -1,6 +1,6 @@
 """Where check's report goes: plainly into a pipe or a file (no rich import), else drawn by rich.
 
-render_text builds the report and draws it plainly, render_rich draws it in colour; this module
+table.py builds the report and draws it plainly, terminal.py draws it in colour; this module
 chooses between them, so neither renderer needs the other's choice (and rich stays unimported in
 the common CI case: importing it costs about as much as checking ResNet-50).
 """

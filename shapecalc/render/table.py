@@ -1,7 +1,7 @@
 """The human-readable report of `check`: a table per spec, totals, notes, then the diagnostics.
 
 Built once as data (text with rich style names, pure: `report`), drawn two ways: plain.py for
-a pipe or a file, the common case in CI, without importing rich; render_rich.py in colour on a
+a pipe or a file, the common case in CI, without importing rich; terminal.py in colour on a
 terminal. Both print the same characters. User text is escaped here (`one_line`: control
 characters, as `lint` escapes them) and goes to rich as Text, never as markup: a layer called
 "[conv1]" prints as is.

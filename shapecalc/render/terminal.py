@@ -1,4 +1,4 @@
-"""`check`'s report (render_text.Report) in colour on a terminal, with rich.
+"""`check`'s report (table.Report) in colour on a terminal, with rich.
 
 The only module of `check` that imports rich: into a pipe or a file the report is drawn
 without it (plain.py), the same characters.

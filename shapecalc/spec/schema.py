@@ -1,6 +1,6 @@
 """The spec format as a JSON Schema (draft-07), so editors can autocomplete and underline specs.
 
-Built from the tables the parser itself uses: TOP_KEYS, LAYER_KEYS and BLOCK_KEYS (spec.py), the
+Built from the tables the parser itself uses: TOP_KEYS, LAYER_KEYS and BLOCK_KEYS (spec/model.py), the
 layer registry KINDS with TYPE_ALIASES, and the JSON Schema each argument's validator carries
 (layers/args.py). The shipped shapecalc/schema.json is this document, and tests/test_schema.py
 checks that schema and parser agree on which specs are valid, so the two cannot drift apart.
@@ -23,7 +23,7 @@ from ..layers.args import Arg, int_schema, schema_of
 from .model import BLOCK_KEYS, INPUT, LAYER_ANSWERS, LAYER_KEYS, MAX_LAYERS, TOP_ANSWERS, TOP_KEYS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
-NAMES = "^(?!input$)[^.]*[^.\\s][^.]*$"  # what spec.py accepts as a layer name
+NAMES = "^(?!input$)[^.]*[^.\\s][^.]*$"  # what the parser accepts as a layer name
 LEFT_OUT = {"required": ["when"], "properties": {"when": {"const": False}}}
 
 TOP: dict[str, dict[str, Any]] = {

@@ -16,7 +16,7 @@ torch = pytest.importorskip("torch", reason="torch is not installed: pip install
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from shapecalc.calc import check_text  # noqa: E402
+from shapecalc.analysis.check import check_text  # noqa: E402
 from shapecalc.spec import parse  # noqa: E402
 
 from .torch_bridge import counts, module_for  # noqa: E402
@@ -107,7 +107,7 @@ def torch_output(spec, input_shape):
             out = module(torch.zeros((2, *input_shape)))
     except (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError):
         return None
-    if 0 in out.shape:  # torch allows a 0-size result; shapecalc calls it an error (see test_oracle)
+    if 0 in out.shape:  # torch allows a 0-size result; shapecalc calls it an error (see test_shapes)
         return None
     return tuple(out.shape[1:]), counts(module)
 

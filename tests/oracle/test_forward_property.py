@@ -4,7 +4,7 @@ channel each; a source position that lands on a pixel boundary, a scale that rou
 size, an output small or large enough to switch torch's 2-D nearest kernel).
 
 Each drawn layer the calculator accepts is run both ways on the same input and weights and must
-agree to 1e-9; layers the calculator refuses are skipped (tests/test_oracle.py checks those
+agree to 1e-9; layers the calculator refuses are skipped (tests/oracle/test_shapes.py checks those
 verdicts against torch).
 """
 
@@ -16,8 +16,8 @@ torch = pytest.importorskip("torch", reason="torch is not installed: pip install
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from shapecalc.calc import check_text  # noqa: E402
-from shapecalc.forward.driver import blockers, execute, prepare  # noqa: E402
+from shapecalc.analysis.check import check_text  # noqa: E402
+from shapecalc.analysis.forward import blockers, execute, prepare  # noqa: E402
 
 from .test_forward import assert_same, torch_outputs  # noqa: E402
 

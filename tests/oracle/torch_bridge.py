@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from shapecalc.layers.conv import conv_pads
+from shapecalc.layers.spatial import conv_pads
 from shapecalc.spec import LayerSpec, Spec
 
 TORCH_CLASSES = {name.lower(): cls for name, cls in vars(nn).items() if isinstance(cls, type)}

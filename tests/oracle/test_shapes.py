@@ -1,8 +1,8 @@
 """PyTorch as the ground truth for shapes, parameter counts and what raises.
 
-Every shipped architecture is built in torch from its spec (tests/torch_bridge.py) and compared
-layer by layer; AlexNet and LeNet-5 are also written out by hand, so a mistake in the bridge
-cannot hide a mistake in the calculator.
+Every shipped architecture is built in torch from its spec (tests/oracle/torch_bridge.py) and
+compared layer by layer; AlexNet and LeNet-5 are also written out by hand, so a mistake in the
+bridge cannot hide a mistake in the calculator.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import pytest
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]' to run the oracle tests")
 from torch import nn  # noqa: E402
 
-from shapecalc.calc import analyze, check_text  # noqa: E402
+from shapecalc.analysis.calc import analyze
+from shapecalc.analysis.check import check_text  # noqa: E402
 from shapecalc.spec import parse  # noqa: E402
 
-from .conftest import ARCH  # noqa: E402
+from ..conftest import ARCH  # noqa: E402
 from .torch_bridge import counts, module_for, run_layers  # noqa: E402
 
 SPECS = sorted(ARCH.rglob("*.yaml"))

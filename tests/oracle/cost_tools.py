@@ -1,7 +1,7 @@
 """Per-layer counts from torchinfo, fvcore and ptflops, for the cost tests only.
 
-A spec becomes one torch module (`SpecModel`): each layer's module from tests/torch_bridge.py,
-in order, registered as `layers.<i>`, and a forward that follows `inputs`; merges (add, concat,
+A spec becomes one torch module (`SpecModel`): each layer's module from tests/oracle/torch_bridge.py
+(in order, registered as `layers.<i>`) and a forward that follows `inputs`; merges (add, concat,
 centre crop) have no module and run as the bridge's functions. Each tool then reports one number
 per spec layer:
 

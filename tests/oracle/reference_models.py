@@ -9,8 +9,8 @@ identical. Weights keep torch's default initialisation: these models are for sha
 Every factory returns an eval-mode model taking batch-first input. MODELS lists them with their
 input shape, expected parameter count and output shape (all shapes without the batch dimension).
 
-Run `python -m tests.reference_models` to build each model, run it on the meta device and check
-the counts and output shapes.
+Run `python -m tests.oracle.reference_models` to build each model, run it on the meta device and
+check the counts and output shapes.
 """
 
 from __future__ import annotations
