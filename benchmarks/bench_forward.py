@@ -29,7 +29,6 @@ sys.path.insert(0, str(ROOT))
 
 from shapecalc.analysis.check import check_text  # noqa: E402
 from shapecalc.analysis.forward import CAN_FORK, PARALLEL_MACS, apply, cores, estimate, execute, prepare  # noqa: E402
-from shapecalc.kernels.ops import OPS  # noqa: E402
 from shapecalc.kernels.params import Given, Seeded  # noqa: E402
 from shapecalc.kernels.tensor import Tensor, dot  # noqa: E402
 
@@ -96,7 +95,7 @@ def kernels(repeat: int, naive: bool) -> None:
     print(f"{'layer (one process)':42} {'MACs':>12} {'time':>9} {'M MAC/s':>8} {'six loops':>10} {'ratio':>6} {'max diff':>9}")
     for label, shape, layer in LAYERS:
         analysis, setup, params = layer_setup(shape, layer)
-        op, args = OPS[analysis.layers[0].spec.type], analysis.layers[0].spec.args
+        op, args = analysis.layers[0].spec.kind.forward, analysis.layers[0].spec.args
         seconds, out = best_of(repeat, lambda: op.kernel(setup.input, args, params))
         macs = setup.macs[0]
         line = f"{label:42} {macs:12,} {seconds * 1000:7.1f}ms {macs / seconds / 1e6:8.1f}"
@@ -141,7 +140,7 @@ def split(repeat: int, workers: int) -> None:
     label, shape, layer = LAYERS[1]
     analysis, setup, params = layer_setup(shape, layer)
     result = analysis.layers[0]
-    op, args = OPS[result.spec.type], result.spec.args
+    op, args = result.spec.kind.forward, result.spec.args
     print(f"\n{label}, {setup.macs[0]:,} MACs (layers of {PARALLEL_MACS:,} MACs and more are split):")
     base = None
     for n in sorted({1, workers}):

@@ -410,7 +410,7 @@ def forward(table: Table, quick: bool) -> None:
     for label, shape, layer in bf.LAYERS:
         analysis, setup, params = bf.layer_setup(shape, layer)
         result = analysis.layers[0]
-        op, args = bf.OPS[result.spec.type], result.spec.args
+        op, args = result.spec.kind.forward, result.spec.args
         naive = label.startswith("conv")
         kernel_times, naive_times = [], []
         op.kernel(setup.input, args, params)  # warm-up, untimed

@@ -175,12 +175,24 @@ def test_pipes_never_import_rich(args, env, uses_rich):
     assert ("\x1b[" in proc.stdout) == uses_rich
 
 
-def benchmark_module():
-    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "benchmarks" / "run.py")
+def benchmark_module(name: str = "run"):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
+
+
+def test_the_forward_benchmark_runs_its_code_on_a_small_layer(monkeypatch, capsys):
+    """benchmarks/bench_forward.py's measuring code, on a layer small enough for the tests: a
+    benchmark that no longer imports or runs (as after a refactor) fails here, not on the day
+    someone measures. Nothing is timed."""
+    bench = benchmark_module("bench_forward")
+    monkeypatch.setattr(bench, "LAYERS", [("conv 3x3 pad 1 (2->3 on 5x5)", (2, 5, 5),
+                                           "conv2d: {out_channels: 3, kernel_size: 3, padding: 1}")])
+    bench.kernels(1, naive=True)
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith("conv 3x3 pad 1 (2->3 on 5x5)") and float(line.split()[-1]) < 1e-12  # equal to six loops
 
 
 @pytest.mark.parametrize("n", [100, 1_000])
