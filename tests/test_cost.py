@@ -151,6 +151,7 @@ CASES = {
   - upsample: {inputs: input, size: [18, 20], mode: bilinear, align_corners: true}
   - pixelshuffle: {inputs: conv2d_4, upscale_factor: 2}
   - pixelunshuffle: {inputs: conv2d_1, downscale_factor: 1}
+  - channelshuffle: {inputs: convtranspose2d_2, groups: 2}
   - zeropad2d: {inputs: input, padding: [1, 2, 0, 3]}
   - centercrop: {inputs: input, size: [5, 6]}
   - centercrop: {inputs: [input, avgpool2d_1]}

@@ -83,6 +83,7 @@ CASES = {
     "unflatten": ([2, 12], "unflatten: {dim: 2, unflattened_size: [3, 4]}", None),
     "flatten-partial": ([2, 3, 4, 5], "flatten: {start_dim: 2, end_dim: 3}", None),
     "pixelshuffle": ([8, 2, 3], "pixelshuffle: {upscale_factor: 2}", None),
+    "channelshuffle": ([6, 2, 3], "channelshuffle: {groups: 3}", None),
     "pixelunshuffle": ([2, 6, 9], "pixelunshuffle: {downscale_factor: 3}", None),
     "zeropad1d": ([2, 5], "zeropad1d: {padding: 2}", None),
     "zeropad2d-crop": ([2, 4, 6], "zeropad2d: {padding: [1, -2, -1, 3]}", None),

@@ -10,6 +10,7 @@ from .merge import Add, Concat
 from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LocalResponseNorm
 from .pool import AdaptivePool, GlobalPool, Pool, Subsampling
 from .resize import CenterCrop, PixelShuffle, Upsample, ZeroPad
+from .shuffle import ChannelShuffle
 
 KINDS: dict[str, LayerKind] = {
     kind.type: kind
@@ -32,6 +33,7 @@ KINDS: dict[str, LayerKind] = {
         Upsample(),
         PixelShuffle(unshuffle=False),
         PixelShuffle(unshuffle=True),
+        ChannelShuffle(),
         *(ZeroPad(n) for n in (1, 2, 3)),
         CenterCrop(),
         Add(),
