@@ -137,12 +137,21 @@ class Elementwise(Pointwise):
         return Op(partial(elementwise, f=self.scalar))
 
 
-class Softmax(Elementwise):
-    """Softmax's `dim` counts the batch dimension as 0, as in the torch model it is copied from."""
+class Softmax(Pointwise):
+    """Softmax and log-softmax along `dim`, which counts the batch dimension as 0, as in the torch
+    model it is copied from. Not a function of each value alone, so not an Elementwise: its own
+    kernel normalises along the axis. Pointwise in space for the receptive field, as every
+    receptive-field calculator treats it."""
+
+    saves_input = True  # its output, which backward needs, is the size of its input
+    counts_batches = False
 
     def __init__(self, type_: str, summary: str, log: bool, *args: Arg, ptflops: Rule = ZERO) -> None:
-        super().__init__(type_, summary, identity, *args, ptflops=ptflops)
-        self.log = log
+        self.type, self.summary, self.args, self.log = type_, summary, args, log
+        self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO)
+
+    def example(self) -> Example:
+        return Example((2, 3, 3), {"dim": 1})
 
     @cached_property
     def forward(self) -> Op:
