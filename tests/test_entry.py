@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import inspect
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import typer.main
@@ -191,3 +193,26 @@ def test_a_file_that_cannot_be_read_is_left_to_typer(tmp_path, monkeypatch):
     monkeypatch.setattr("shapecalc.cli.entry.os.access", lambda path, mode: False)
     assert parse(FAST["check"], [str(spec)]) is None
     assert parse(FAST["check"], [str(tmp_path / "missing.yaml")]) is not None  # the command says it is missing
+
+
+@pytest.mark.parametrize("script", [FAST_SCRIPT, TYPER_SCRIPT], ids=["fast path", "typer"])
+def test_ctrl_c_is_exit_130_without_a_traceback_on_both_paths(script, tmp_path):
+    """SIGINT while a large spec is being checked (about 190,000 layers: seconds of work): the
+    documented exit code 130, and no traceback. The signal is sent once the child has printed
+    nothing and is still running after the interpreter and the imports (a second), so it lands
+    in the work; a child that finished first would fail the test rather than pass it."""
+    spec = tmp_path / "big.yaml"
+    spec.write_text("input: [3, 8, 8]\nblocks:\n  unit:\n    layers: [relu, relu, relu, relu, relu, relu, relu, relu, "
+                    "relu, relu]\nlayers:\n  - unit: {repeat: 19000}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR")}
+    proc = subprocess.Popen([sys.executable, "-c", script, "check", "-f", "json", str(spec)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        assert proc.poll() is None, "the check ended before the signal: make the spec larger"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, (proc.returncode, err[-500:])
+    assert "Traceback" not in err and out == ""
