@@ -22,7 +22,7 @@ type means writing one such class and registering it in `layers/__init__.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .args import Arg
 from .field import POINTWISE, Axis, AxisMap, Field, window
@@ -69,23 +69,24 @@ class Inference:
     connections: int = 0
 
 
-@dataclass(frozen=True)
 class Example:
     """A small input a kind accepts and arguments as a spec writes them; merges take `inputs`
     copies of the input. The completeness test pushes it through every rule, kernel included."""
 
-    input: Shape
-    args: dict[str, Any] = field(default_factory=dict)
-    inputs: int = 1
+    __slots__ = ("input", "args", "inputs")
+
+    def __init__(self, input: Shape, args: dict[str, Any] | None = None, inputs: int = 1) -> None:
+        self.input, self.args, self.inputs = input, args or {}, inputs
 
 
-class FieldWindow(NamedTuple):
-    """A layer that is one window along a dimension, as the receptive-field step writes it."""
+class FieldWindow:
+    """A layer that is one window along a dimension, as the receptive-field step writes it;
+    `whole`: each output sees the whole input (global and adaptive-to-1 pooling)."""
 
-    k_eff: int
-    s: int
-    pad_l: int
-    whole: bool = False  # each output sees the whole input (global and adaptive-to-1 pooling)
+    __slots__ = ("k_eff", "s", "pad_l", "whole")
+
+    def __init__(self, k_eff: int, s: int, pad_l: int, whole: bool = False) -> None:
+        self.k_eff, self.s, self.pad_l, self.whole = k_eff, s, pad_l, whole
 
 
 #: The questions every kind must answer (the completeness test asks each of them).

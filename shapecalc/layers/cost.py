@@ -22,7 +22,6 @@ on torch 2.13.0 for the model tests/oracle/torch_bridge.py builds from the spec,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any, Callable
 
@@ -82,15 +81,17 @@ def params(v: View) -> int:
     return v.params
 
 
-@dataclass(frozen=True)
 class Costs:
-    """A layer's count under every convention, and the FLOPs "macs" leaves out."""
+    """A layer's count under every convention, and the FLOPs "macs" leaves out. Every rule is
+    required (a missing one is a TypeError when the kind is built). A plain class with slots, not
+    a dataclass: there are a few dozen of them, all built at import, on every start-up."""
 
-    macs: Rule
-    torchinfo: Rule
-    fvcore: Rule
-    ptflops: Rule
-    extra_flops: Rule  # under "macs" only: FLOPs are 2 per MAC plus these
+    __slots__ = ("macs", "torchinfo", "fvcore", "ptflops", "extra_flops")
+
+    def __init__(self, macs: Rule, torchinfo: Rule, fvcore: Rule, ptflops: Rule, extra_flops: Rule) -> None:
+        # extra_flops: under "macs" only, FLOPs are 2 per MAC plus these
+        self.macs, self.torchinfo, self.fvcore, self.ptflops, self.extra_flops = (
+            macs, torchinfo, fvcore, ptflops, extra_flops)
 
     def rule(self, convention: str) -> Rule:
         return getattr(self, convention)
