@@ -9,8 +9,8 @@ and the forward kernel, whose output shape must equal the calculator's.
 
 from __future__ import annotations
 
-import inspect
 import math
+from math import prod
 
 import pytest
 import yaml
@@ -62,9 +62,25 @@ def test_every_question_is_answered_by_the_kind(type_: str) -> None:
     unanswered = [q for q in questions if owner(kind, q) is LayerKind]
     assert not unanswered, f"{type_} does not answer {unanswered} (see shapecalc/layers/base.py)"
     infer = "infer_many" if kind.merge else "infer"
-    assert owner(kind, infer) is not LayerKind, f"{type_} has no shape rule ({infer})"
+    assert owner(kind, infer) is not LayerKind, f"{type_} does not answer ['{infer}'] (its shape rule)"
     assert isinstance(kind.cost, Costs), f"{type_}.cost is not a Costs record"
     assert isinstance(kind.saves_input, bool) and isinstance(kind.counts_batches, bool)
+
+
+@pytest.mark.parametrize("question", [q for q in QUESTIONS + MERGE_QUESTIONS + SINGLE_QUESTIONS if q != "example"])
+def test_a_family_answer_is_every_members_or_none_overrides_it(question: str) -> None:
+    """A family base class may answer for its members (Pointwise's field, Merge's cost), but then
+    no member may override it: otherwise the base's answer is a fallback default, and a member
+    whose own rule is removed would silently take it (an upsampling that costs 0 under ptflops, a
+    batch norm without its counter). `example` is test data, not a rule, and may be refined."""
+    for kind in KINDS.values():
+        source = owner(kind, question)
+        if source is LayerKind or source is kind or source is type(kind):
+            continue
+        overriding = sorted(k.type for k in KINDS.values()
+                            if isinstance(k, source) and owner(k, question) is not source)
+        assert not overriding, (f"{source.__name__}.{question} is a default that {overriding} override: "
+                                f"state it on each member instead")
 
 
 @pytest.mark.parametrize("type_", sorted(KINDS))
@@ -93,8 +109,10 @@ def test_every_rule_runs_on_the_kinds_example(type_: str) -> None:
 
     op = kind.forward
     assert callable(op.kernel), type_
-    if op.params is not None:
-        assert inspect.signature(op.params).parameters, type_
+    layout = op.params(x, a) if op.params is not None else {}
+    counter = 1 if kind.counts_batches and r.buffers else 0  # num_batches_tracked: not used forward
+    assert sum(prod(decl.shape) for decl in layout.values()) == r.params + r.buffers - counter, \
+        f"{type_}: the kernel's parameter layout does not hold the calculator's parameters and buffers"
     assert op.macs(x, r.output_shape, a) >= 0
     run = execute(analysis, prepare(analysis, seed=0), workers=1)
     assert run.layers[-1].error is None, run.layers[-1].error
@@ -108,7 +126,7 @@ def test_removing_any_answer_fails_the_check(type_: str, monkeypatch: pytest.Mon
     every time, so it is not vacuous."""
     kind = KINDS[type_]
     questions = QUESTIONS + (MERGE_QUESTIONS if kind.merge else SINGLE_QUESTIONS)
-    for question in questions:
+    for question in (*questions, "infer_many" if kind.merge else "infer"):
         with monkeypatch.context() as m:
             if question in vars(kind):
                 m.delattr(kind, question)

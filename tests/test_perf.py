@@ -22,7 +22,6 @@ import sys
 import pytest
 from rich.console import Console
 
-from shapecalc.render import plain
 from shapecalc.render import terminal as render_rich
 from shapecalc.analysis.calc import gc_paused
 from shapecalc.analysis.check import check_bytes, check_text

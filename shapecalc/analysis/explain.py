@@ -3,7 +3,7 @@
 Pure: an Analysis in, Explanations (items of arithmetic and words) out; render/explain.py writes
 them as text or Markdown. For each layer: the output size with the
 slides' formula, the number of outputs, the parameters, the receptive field step, the MACs (from
-shapecalc.cost, when it is there), and for a stride that does not fit, the exact fraction, the
+analysis/cost.py, when it is there), and for a stride that does not fit, the exact fraction, the
 input rows and columns left unused and what PyTorch does with them.
 """
 
@@ -123,7 +123,7 @@ def parameters(r: LayerResult) -> Item | None:
 
 
 def macs(r: LayerResult) -> Item | None:
-    """Multiply-accumulates (bias adds not counted), as shapecalc.cost counts them by default,
+    """Multiply-accumulates (bias adds not counted), as analysis/cost.py counts them by default,
     with the product the layer's kind says gives them."""
     cost = layer_cost(r)
     if cost is None or not cost.macs:

@@ -312,7 +312,7 @@ def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[U
 
 # -- checking -------------------------------------------------------------------------------------
 def lint_file(path: str) -> list[Diagnostic]:
-    """Every diagnostic of one file (read with calc.check_file: bounded, regular files only).
+    """Every diagnostic of one file (read with check.check_file: bounded, regular files only).
     Raises OSError."""
     return check_file(path).diagnostics
 

@@ -39,8 +39,9 @@ class Option:
     show_default: bool = True
 
 
-#: `check`'s options, in the order --help lists them; the choices of the cost options are
-#: shapecalc.cost's tables (which say what each means).
+#: `check`'s options, in the order --help lists them; the choices of the cost options are the
+#: tables that say what each means: layers/cost.py's CONVENTIONS, analysis/cost.py's DTYPES and
+#: OPTIMIZERS.
 CHECK_OPTIONS = (
     Option("format", ("--format", "-f"), "text", "text (a table) or json (one document per line).",
            choices=("text", "json")),

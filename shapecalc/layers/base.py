@@ -90,7 +90,7 @@ class FieldWindow:
 
 
 #: The questions every kind must answer (the completeness test asks each of them).
-QUESTIONS = ("example", "windows", "cost", "saves_input", "counts_batches", "forward")
+QUESTIONS = ("args", "example", "windows", "cost", "saves_input", "counts_batches", "forward")
 
 
 class LayerKind:
@@ -99,7 +99,8 @@ class LayerKind:
 
     type: ClassVar[str]
     summary: ClassVar[str] = ""
-    args: tuple[Arg, ...] = ()
+    #: The arguments, each with its validator (a kind without any says `args = ()`).
+    args: tuple[Arg, ...]
     #: Merge kinds take every input (`infer_many`); the others exactly one (`infer`).
     merge: ClassVar[bool] = False
     #: The MAC and FLOP rule under every convention (layers/cost.py).

@@ -107,7 +107,8 @@ def softsign(x: float, a: dict[str, Any]) -> float:
 
 
 # ptflops counts an activation through its module hook, through the torch.nn.functional call it
-# patches, or both (ReLU: its hook and F.relu; ReLU6 calls F.hardtanh, which it does not patch).
+# patches, or both (ReLU: its hook and F.relu; ReLU6 calls F.hardtanh, which it does not patch);
+# every activation states its rule (ZERO: neither), so a new one cannot silently count 0.
 def hook_and_functional(v: View) -> int:
     return 2 * v.n_out
 
@@ -118,7 +119,7 @@ class Elementwise(Pointwise):
 
     counts_batches = False
 
-    def __init__(self, type_: str, summary: str, scalar: Scalar, *args: Arg, ptflops: Rule = ZERO,
+    def __init__(self, type_: str, summary: str, scalar: Scalar, *args: Arg, ptflops: Rule,
                  saves_input: bool = True) -> None:
         self.type, self.summary, self.args = type_, summary, args
         self.scalar, self.saves_input = scalar, saves_input
@@ -146,7 +147,7 @@ class Softmax(Pointwise):
     saves_input = True  # its output, which backward needs, is the size of its input
     counts_batches = False
 
-    def __init__(self, type_: str, summary: str, log: bool, *args: Arg, ptflops: Rule = ZERO) -> None:
+    def __init__(self, type_: str, summary: str, log: bool, *args: Arg, ptflops: Rule) -> None:
         self.type, self.summary, self.args, self.log = type_, summary, args, log
         self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO)
 
@@ -170,8 +171,8 @@ class Bounded(Elementwise):
     """An activation whose arguments torch checks against each other when it is built."""
 
     def __init__(self, type_: str, summary: str, scalar: Scalar,
-                 check: Callable[[dict[str, Any]], tuple[str, str] | None], *args: Arg) -> None:
-        super().__init__(type_, summary, scalar, *args)
+                 check: Callable[[dict[str, Any]], tuple[str, str] | None], *args: Arg, ptflops: Rule) -> None:
+        super().__init__(type_, summary, scalar, *args, ptflops=ptflops)
         self.check = check  # (argument to blame, message) when torch would refuse
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -224,35 +225,35 @@ def kinds() -> list[LayerKind]:
     p = Arg("p", number(0, 1), 0.5, (), "probability of zeroing an element (no effect on shape)")
     dim = Arg("dim", optional(any_integer), None, (), "dimension to normalise, counting the batch as 0")
     return [
-        Elementwise("identity", "Identity (torch.nn.Identity)", identity, saves_input=False),
+        Elementwise("identity", "Identity (torch.nn.Identity)", identity, ptflops=ZERO, saves_input=False),
         Elementwise("relu", "ReLU", relu, INPLACE, ptflops=hook_and_functional),
         Elementwise("relu6", "ReLU capped at 6", relu6, INPLACE, ptflops=n_out),  # hook only
         Elementwise("leakyrelu", "Leaky ReLU", leakyrelu, Arg("negative_slope", number(), 0.01), INPLACE,
                     ptflops=n_out),
         Elementwise("elu", "ELU", elu, Arg("alpha", number(), 1.0), INPLACE, ptflops=hook_and_functional),
-        Elementwise("selu", "SELU", selu, INPLACE),
+        Elementwise("selu", "SELU", selu, INPLACE, ptflops=ZERO),
         Bounded("celu", "CELU", celu, lambda a: ("alpha", "alpha must not be 0") if a["alpha"] == 0 else None,
-                Arg("alpha", number(), 1.0), INPLACE),
+                Arg("alpha", number(), 1.0), INPLACE, ptflops=ZERO),
         Elementwise("gelu", "GELU", gelu, Arg("approximate", choice("none", "tanh"), "none"),
                     ptflops=hook_and_functional),
         Elementwise("silu", "SiLU (swish)", silu, INPLACE, ptflops=n_in),  # functional only
-        Elementwise("mish", "Mish", mish, INPLACE),
-        Elementwise("hardswish", "Hard swish", hardswish, INPLACE),
-        Elementwise("hardsigmoid", "Hard sigmoid", hardsigmoid, INPLACE),
+        Elementwise("mish", "Mish", mish, INPLACE, ptflops=ZERO),
+        Elementwise("hardswish", "Hard swish", hardswish, INPLACE, ptflops=ZERO),
+        Elementwise("hardsigmoid", "Hard sigmoid", hardsigmoid, INPLACE, ptflops=ZERO),
         Bounded("hardtanh", "Hard tanh", hardtanh,
                 lambda a: ("max_val", f"max_val {a['max_val']:g} must be greater than min_val {a['min_val']:g}")
                 if a["max_val"] <= a["min_val"] else None,
-                Arg("min_val", number(), -1.0), Arg("max_val", number(), 1.0), INPLACE),
-        Elementwise("sigmoid", "Logistic sigmoid", sigmoid),
-        Elementwise("tanh", "Hyperbolic tangent", tanh_),
-        Elementwise("softplus", "Softplus", softplus, Arg("beta", number(), 1.0), Arg("threshold", number(), 20.0)),
-        Elementwise("softsign", "Softsign", softsign),
+                Arg("min_val", number(), -1.0), Arg("max_val", number(), 1.0), INPLACE, ptflops=ZERO),
+        Elementwise("sigmoid", "Logistic sigmoid", sigmoid, ptflops=ZERO),
+        Elementwise("tanh", "Hyperbolic tangent", tanh_, ptflops=ZERO),
+        Elementwise("softplus", "Softplus", softplus, Arg("beta", number(), 1.0), Arg("threshold", number(), 20.0), ptflops=ZERO),
+        Elementwise("softsign", "Softsign", softsign, ptflops=ZERO),
         Softmax("softmax", "Softmax over `dim`", False, dim, ptflops=n_in),  # functional only
-        Softmax("logsoftmax", "Log-softmax over `dim`", True, dim),
-        Elementwise("dropout", "Dropout (identity at inference)", identity, p, INPLACE),
-        ChannelDropout("dropout1d", "Channel dropout, 1-D", identity, p, INPLACE),
-        Elementwise("dropout2d", "Channel dropout, 2-D", identity, p, INPLACE),
-        Elementwise("dropout3d", "Channel dropout, 3-D", identity, p, INPLACE),
-        Elementwise("alphadropout", "Alpha dropout (for SELU networks)", identity, p, INPLACE),
+        Softmax("logsoftmax", "Log-softmax over `dim`", True, dim, ptflops=ZERO),
+        Elementwise("dropout", "Dropout (identity at inference)", identity, p, INPLACE, ptflops=ZERO),
+        ChannelDropout("dropout1d", "Channel dropout, 1-D", identity, p, INPLACE, ptflops=ZERO),
+        Elementwise("dropout2d", "Channel dropout, 2-D", identity, p, INPLACE, ptflops=ZERO),
+        Elementwise("dropout3d", "Channel dropout, 3-D", identity, p, INPLACE, ptflops=ZERO),
+        Elementwise("alphadropout", "Alpha dropout (for SELU networks)", identity, p, INPLACE, ptflops=ZERO),
         PReLU(),
     ]

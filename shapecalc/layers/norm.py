@@ -37,7 +37,6 @@ class Norm(Pointwise):
     """A normalisation: pointwise for the receptive field, its input saved for backward."""
 
     saves_input = True
-    counts_batches = False
 
     @cached_property
     def forward(self) -> Op:
@@ -101,6 +100,7 @@ class BatchNorm(Norm):
 
 class LocalResponseNorm(Norm):
     type = "localresponsenorm"
+    counts_batches = False
     summary = "Local response normalisation across channels (torch.nn.LocalResponseNorm, AlexNet's NORM)"
     args = (
         Arg("size", integer(), REQUIRED, (), "number of neighbouring channels"),
@@ -125,6 +125,7 @@ class LocalResponseNorm(Norm):
 
 class GroupNorm(Norm):
     type = "groupnorm"
+    counts_batches = False
     summary = "Group normalisation (torch.nn.GroupNorm)"
     args = (
         Arg("num_groups", integer(), REQUIRED, (), "channels are split into this many groups"),
@@ -161,6 +162,7 @@ class LayerNorm(Norm):
         Arg("elementwise_affine", boolean, True, (), "learn a scale (and shift) per element"),
         Arg("bias", boolean, True, (), "learn the shift too"),
     )
+    counts_batches = False
     cost = Costs(
         macs=ZERO,
         torchinfo=params,

@@ -65,9 +65,8 @@ def ptflops_upsample(v: View) -> float:
 
 
 class Resize(LayerKind):
-    """A layer that moves values without computing on them: no cost, nothing saved, no windows."""
+    """A layer that moves values without computing on them: nothing saved, no windows."""
 
-    cost = FREE
     saves_input = False
     counts_batches = False
 
@@ -150,6 +149,8 @@ class PixelShuffle(Resize):
 
     summary = "Sub-pixel shuffle (torch.nn.PixelShuffle / PixelUnshuffle)"
 
+    cost = FREE
+
     def __init__(self, unshuffle: bool) -> None:
         self.unshuffle = unshuffle
         self.type = "pixelunshuffle" if unshuffle else "pixelshuffle"
@@ -199,6 +200,7 @@ class ZeroPad(Resize):
     bottom, front, back). Negative values crop, as in torch."""
 
     summary = "Zero padding (torch.nn.ZeroPad{n}d)"
+    cost = FREE
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
@@ -248,6 +250,7 @@ class CenterCrop(Resize):
     type = "centercrop"
     summary = "Centre crop to a size, or to a second input's spatial size (torchvision's center_crop)"
     merge = True
+    cost = FREE
     args = (Arg("size", optional(one_or_list(integer())), None, (), "spatial size; or give two inputs"),)
 
     def example(self) -> Example:

@@ -1,7 +1,7 @@
 """Per-dimension arguments resolved against an actual input: convolution padding written any way
 (numbers, 'same', 'valid', 'keras_same'), and sizes or scales given once or per dimension.
 
-Shared by the layer kinds (shapes) and their kernels (shapecalc.forward), so both read an argument
+Shared by the layer kinds (shapes) and their kernels (shapecalc.kernels), so both read an argument
 the same way.
 """
 
