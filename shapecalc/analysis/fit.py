@@ -198,7 +198,8 @@ def _try(spec: Spec, index: int, change: str, args: dict[str, Any], layer: str) 
 
 def layer_options(spec: Spec, a: Analysis, index: int) -> list[Option]:
     """Padding, stride and ceil_mode values for one layer: the nearest that make it fit, and the
-    nearest that make the whole network fit when that is another one."""
+    nearest that make the whole network fit when that is another one. What is tried follows from
+    the kind's windows and the arguments it has, not from its type."""
     layer: LayerSpec = spec.layers[index]
     r = a.layers[index]
     dims = layer.kind.windows(r.input_shape, layer.args)
@@ -231,8 +232,8 @@ def layer_options(spec: Spec, a: Analysis, index: int) -> list[Option]:
             new = tuple(pi + p if i in bad else pi for i, pi in enumerate(padding))
             tries.append((f"padding {_one(new)}", {"padding": new}))
         best(tries)
-    stride = args.get("stride") or args.get("kernel_size")
-    if isinstance(stride, tuple):
+    stride = tuple(w.s for w in dims) if layer.kind.arg("stride") else None  # the windows' own step
+    if stride is not None:
         values = sorted((v for v in range(1, 2 * max(stride) + 1) if v not in stride),
                         key=lambda v: (abs(v - max(stride)), v))
         tries = []
