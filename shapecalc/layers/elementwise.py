@@ -12,7 +12,7 @@ from math import erf, exp, expm1, log1p, pi, sqrt, tanh
 from typing import TYPE_CHECKING, Any, Callable
 
 from .args import Arg, any_integer, boolean, choice, integer, number, optional
-from .base import Example, Inference, LayerError, LayerKind, Pointwise, Shape, fmt
+from .base import Example, Inference, LayerError, LayerKind, Pointwise, Shape, expect_rank, fmt
 from .cost import ZERO, Costs, Rule, View, n_in, n_out, params
 
 if TYPE_CHECKING:
@@ -189,8 +189,7 @@ class ChannelDropout(Elementwise):
         return Example((2, 5))
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
-        if len(x) != 2:
-            raise LayerError("F003", f"dropout1d expects a [C, L] input, found {len(x)}-D input {'x'.join(map(str, x))}")
+        expect_rank(self, x, (2,), "[C, L]")
         return Inference(x)
 
 
