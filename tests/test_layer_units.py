@@ -22,7 +22,7 @@ from shapecalc.analysis.forward import execute, prepare
 from shapecalc.layers import KINDS, LayerKind
 from shapecalc.layers.base import QUESTIONS
 from shapecalc.layers.cost import CONVENTIONS, Costs
-from shapecalc.layers.field import POINTWISE, Axis
+from shapecalc.layers.field import INPUT_AXIS, POINTWISE, Axis
 
 #: The questions a kind answers differently when it is a merge (several inputs).
 MERGE_QUESTIONS = ("merge_field",)
@@ -103,7 +103,7 @@ def test_every_rule_runs_on_the_kinds_example(type_: str) -> None:
         maps = kind.field(x, r.output_shape, a)
         assert maps is None or maps is POINTWISE or len(maps) == len(x) - 1, type_
         if isinstance(maps, list):
-            assert all(m(Axis(1, (0,), (0,))) is None or isinstance(m(Axis(1, (0,), (0,))), Axis) for m in maps)
+            assert all(isinstance(m(INPUT_AXIS), (Axis, type(None))) for m in maps), type_
     explained = explain_layer(analysis, r)
     assert explained.items, type_
 

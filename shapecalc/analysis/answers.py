@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from .calc import Analysis, Answer, LayerResult, normal
 from .cost import layer_cost, layer_costs, totals, view
+from .receptive import step_text
 from ..diagnostics import Diagnostic
 from ..layers.base import shape_str
 
@@ -57,8 +58,6 @@ LAYER_GETTERS: dict[str, LayerGetter] = {
 def _receptive(a: Analysis, r: LayerResult) -> tuple[Any, str]:
     """The whole field, {size, jump, start} per spatial dimension; `answer_form` cuts it to what
     the answer gives."""
-    from .receptive import step_text
-
     f = r.receptive_field
     if f is None:
         return "none (no spatial grid after this layer)", step_text(a, r) or ""

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..diagnostics import has_errors
+from ..spec import did_you_mean
 from .check import read_spec
 from .status import Exit
 
@@ -15,7 +16,6 @@ def explain(file: Path, layers: list[str] | None, format: str) -> Exit:
     explained too), 2 for an unreadable file or a layer name the spec does not have."""
     from ..analysis.explain import explain as explain_layers
     from ..render.explain import render_markdown, render_text
-    from ..spec import did_you_mean
 
     analysis = read_spec(file)
     if isinstance(analysis, str):

@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..diagnostics import one_line
 from .check import read_spec
 from .status import Exit
 
@@ -14,7 +15,6 @@ def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_
         save: Path | None, progress: bool) -> Exit:
     """0 when every layer matches; 1 for a mismatch, a bad --input/--weights file, or spec errors
     that stop the run; 2 when a file cannot be read or written, or the work is over --max-macs."""
-    from ..diagnostics import one_line
     from ..analysis.forward import blockers, estimate, execute, prepare
     from ..spec.tensors import DataError, Unreadable
 

@@ -99,6 +99,11 @@ def weights(v: View) -> int:
     return v.params - bias(v)
 
 
+def every_parameter(v: View) -> int:
+    """torchinfo's and ptflops' conv: weights and bias, at every output position."""
+    return v.params * v.positions
+
+
 def fvcore_conv(v: View) -> int:
     """padding='same'/'valid' reaches aten::_convolution_mode, which fvcore has no handle for."""
     if isinstance(v.a["padding"], str) and v.a["padding"] != "keras_same" and v.a["padding_mode"] == "zeros":
@@ -110,9 +115,9 @@ class Conv(Windowed):
     summary = "Convolution (torch.nn.Conv{n}d)"
     cost = Costs(
         macs=lambda v: weights(v) * v.positions,  # connection tables: their links only
-        torchinfo=lambda v: v.params * v.positions,
+        torchinfo=every_parameter,
         fvcore=fvcore_conv,
-        ptflops=lambda v: v.params * v.positions,
+        ptflops=every_parameter,
         extra_flops=lambda v: bias(v) * v.positions,
     )
     saves_input = True  # the weight gradient needs the input
@@ -189,7 +194,7 @@ class ConvTranspose(LayerKind):
     summary = "Transposed convolution (torch.nn.ConvTranspose{n}d)"
     cost = Costs(
         macs=lambda v: weights(v) * v.in_positions,  # every input value times every tap
-        torchinfo=lambda v: v.params * v.positions,
+        torchinfo=every_parameter,
         fvcore=lambda v: weights(v) * v.in_positions,
         ptflops=lambda v: weights(v) * v.in_positions + bias(v) * v.positions,
         extra_flops=lambda v: bias(v) * v.positions,

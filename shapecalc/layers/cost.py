@@ -97,5 +97,5 @@ class Costs:
         return getattr(self, convention)
 
 
-#: A layer no convention counts (reshapes, padding, cropping, dropout, identity...).
+#: A layer no convention counts (reshapes, padding, cropping, merges, channel shuffle, global pooling).
 FREE = Costs(ZERO, ZERO, ZERO, ZERO, ZERO)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, ArgError, any_integer, boolean, describe, int_schema, integer, json_schema, optional
 from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, check_declared, fmt, shape_str
-from .cost import FREE, Costs, View
+from .cost import FREE, Costs, View, params
 from .field import POINTWISE, AxisMap
 
 if TYPE_CHECKING:
@@ -49,9 +49,9 @@ class Linear(LayerKind):
     )
     cost = Costs(
         macs=lambda v: weights(v) * v.rows,
-        torchinfo=lambda v: v.params,  # not a conv class: its parameters, once
+        torchinfo=params,  # not a conv class: its parameters, once
         fvcore=lambda v: weights(v) * v.rows,
-        ptflops=lambda v: (weights(v) + bias(v)) * v.rows,
+        ptflops=lambda v: v.params * v.rows,  # bias included
         extra_flops=lambda v: bias(v) * v.rows,
     )
     saves_input = True

@@ -10,7 +10,7 @@ from .args import REQUIRED, Arg, boolean, integer, optional, per_dim, positive_n
 from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Shape, Windowed, expect_rank, fmt,
                    window_field)
 from .conv import LAYOUTS, window_dims, window_output
-from .cost import ZERO, Costs, View
+from .cost import FREE, ZERO, Costs, View
 from .field import AxisMap, adaptive
 from .hints import pooling_gaps
 from .window import WindowDim
@@ -61,7 +61,8 @@ class Pool(Windowed):
                  if ndim > 1 else ())
 
     def example(self) -> Example:
-        return Example((2, *(7,) * self.ndim), {"kernel_size": 3, "stride": 2} | ({"norm_type": 2} if self.op == "lp" else {}))
+        lp = {"norm_type": 2} if self.op == "lp" else {}
+        return Example((2, *(7,) * self.ndim), {"kernel_size": 3, "stride": 2, **lp})
 
     def windows(self, x: Shape, a: dict[str, Any]) -> list[WindowDim]:
         k, p = a["kernel_size"], a.get("padding", (0,) * self.ndim)
@@ -184,13 +185,13 @@ class GlobalPool(LayerKind):
     GlobalAveragePooling2D gives [C], which `keepdim: false` (the default) matches."""
 
     summary = "Global pooling over all spatial dimensions"
+    cost = FREE
     counts_batches = False
 
     def __init__(self, op: str) -> None:
         self.op = op
         self.type = f"global{op}pool"
         self.args = (Arg("keepdim", boolean, False, (), "keep the spatial dimensions as 1s (torch's AdaptiveAvgPool(1))"),)
-        self.cost = Costs(ZERO, ZERO, ZERO, ZERO, ZERO)
         self.saves_input = op == "max"
 
     def example(self) -> Example:
