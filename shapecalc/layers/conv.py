@@ -119,6 +119,7 @@ class Conv(Windowed):
         fvcore=fvcore_conv,
         ptflops=every_parameter,
         extra_flops=lambda v: bias(v) * v.positions,
+        torch=lambda v: weights(v) * v.positions,  # aten.convolution, bias left out
     )
     saves_input = True  # the weight gradient needs the input
     counts_batches = False
@@ -198,6 +199,7 @@ class ConvTranspose(LayerKind):
         fvcore=lambda v: weights(v) * v.in_positions,
         ptflops=lambda v: weights(v) * v.in_positions + bias(v) * v.positions,
         extra_flops=lambda v: bias(v) * v.positions,
+        torch=lambda v: weights(v) * v.in_positions,
     )
     saves_input = True
     counts_batches = False

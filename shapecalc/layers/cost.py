@@ -18,6 +18,11 @@ on torch 2.13.0 for the model tests/oracle/torch_bridge.py builds from the spec,
   linear without bias; ops without a handle count 0.
 - ptflops (module hooks plus the torch.nn.functional calls and tensor ops it patches): a module
   whose forward calls a patched function is counted twice (ReLU: its hook and F.relu).
+- torch: what `torch.utils.flop_counter.FlopCounterMode` reports, halved (it counts 2 FLOPs per
+  multiply-add), on the model in eval mode with autograd on: only matrix products and convolutions
+  (mm, addmm, bmm, convolution, scaled dot-product attention), bias adds left out. torchvision
+  publishes its models' GFLOPS with such a counter (pytorch/vision PR #6936); under `no_grad`
+  nn.MultiheadAttention takes a fused path that counts less.
 """
 
 from __future__ import annotations
@@ -26,16 +31,18 @@ from math import prod
 from typing import Any, Callable
 
 #: The counting conventions, in the order `--convention` lists them.
-CONVENTIONS = ("macs", "torchinfo", "fvcore", "ptflops")
+CONVENTIONS = ("macs", "torchinfo", "fvcore", "ptflops", "torch")
 
 
 class View:
     """What a cost rule sees of one layer: shapes are channels first, without the batch."""
 
-    __slots__ = ("a", "params", "x", "y")
+    __slots__ = ("a", "params", "x", "y", "xs")
 
-    def __init__(self, a: dict[str, Any], params: int, x: tuple[int, ...], y: tuple[int, ...]) -> None:
+    def __init__(self, a: dict[str, Any], params: int, x: tuple[int, ...], y: tuple[int, ...],
+                 xs: list[tuple[int, ...]] | None = None) -> None:
         self.a, self.params, self.x, self.y = a, params, x, y
+        self.xs = xs if xs is not None else [x]  # every input, for merges (x is the first)
 
     @property
     def n_in(self) -> int:  # elements of the (first) input
@@ -86,16 +93,17 @@ class Costs:
     required (a missing one is a TypeError when the kind is built). A plain class with slots, not
     a dataclass: there are a few dozen of them, all built at import, on every start-up."""
 
-    __slots__ = ("macs", "torchinfo", "fvcore", "ptflops", "extra_flops")
+    __slots__ = ("macs", "torchinfo", "fvcore", "ptflops", "extra_flops", "torch")
 
-    def __init__(self, macs: Rule, torchinfo: Rule, fvcore: Rule, ptflops: Rule, extra_flops: Rule) -> None:
+    def __init__(self, macs: Rule, torchinfo: Rule, fvcore: Rule, ptflops: Rule, extra_flops: Rule,
+                 torch: Rule) -> None:
         # extra_flops: under "macs" only, FLOPs are 2 per MAC plus these
-        self.macs, self.torchinfo, self.fvcore, self.ptflops, self.extra_flops = (
-            macs, torchinfo, fvcore, ptflops, extra_flops)
+        self.macs, self.torchinfo, self.fvcore, self.ptflops, self.extra_flops, self.torch = (
+            macs, torchinfo, fvcore, ptflops, extra_flops, torch)
 
     def rule(self, convention: str) -> Rule:
         return getattr(self, convention)
 
 
 #: A layer no convention counts (reshapes, padding, cropping, merges, channel shuffle, global pooling).
-FREE = Costs(ZERO, ZERO, ZERO, ZERO, ZERO)
+FREE = Costs(ZERO, ZERO, ZERO, ZERO, ZERO, ZERO)

@@ -123,7 +123,7 @@ class Elementwise(Pointwise):
                  saves_input: bool = True) -> None:
         self.type, self.summary, self.args = type_, summary, args
         self.scalar, self.saves_input = scalar, saves_input
-        self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO)
+        self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO, ZERO)
 
     def example(self) -> Example:
         return Example((2, 3, 3))
@@ -149,7 +149,7 @@ class Softmax(Pointwise):
 
     def __init__(self, type_: str, summary: str, log: bool, *args: Arg, ptflops: Rule) -> None:
         self.type, self.summary, self.args, self.log = type_, summary, args, log
-        self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO)
+        self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO, ZERO)
 
     def example(self) -> Example:
         return Example((2, 3, 3), {"dim": 1})
@@ -200,7 +200,7 @@ class PReLU(Pointwise):
         Arg("num_parameters", integer(), 1, (), "1, or the number of channels"),
         Arg("init", number(), 0.25),
     )
-    cost = Costs(ZERO, params, ZERO, hook_and_functional, ZERO)
+    cost = Costs(ZERO, params, ZERO, hook_and_functional, ZERO, ZERO)
     saves_input = True
     counts_batches = False
 

@@ -53,6 +53,7 @@ class Linear(LayerKind):
         fvcore=lambda v: weights(v) * v.rows,
         ptflops=lambda v: v.params * v.rows,  # bias included
         extra_flops=lambda v: bias(v) * v.rows,
+        torch=lambda v: weights(v) * v.rows,  # aten.addmm / mm, bias left out
     )
     saves_input = True
     counts_batches = False

@@ -77,7 +77,7 @@ def norm_args(affine: bool, track: bool) -> tuple[Arg, ...]:
 
 class BatchNorm(Norm):
     summary = "Batch normalisation (torch.nn.BatchNorm{n}d)"
-    cost = Costs(ZERO, params, fvcore_batchnorm, ptflops_norm, ZERO)
+    cost = Costs(ZERO, params, fvcore_batchnorm, ptflops_norm, ZERO, ZERO)
     counts_batches = True
 
     def example(self) -> Example:
@@ -109,7 +109,7 @@ class LocalResponseNorm(Norm):
         Arg("k", number(), 1.0),
     )
     # ptflops: its hook's 3 per element, plus the padded channel window F.avg_pool3d reads
-    cost = Costs(ZERO, ZERO, ZERO, lambda v: 3 * v.n_in + (v.x[0] + v.a["size"] - 1) * v.in_positions, ZERO)
+    cost = Costs(ZERO, ZERO, ZERO, lambda v: 3 * v.n_in + (v.x[0] + v.a["size"] - 1) * v.in_positions, ZERO, ZERO)
 
     def example(self) -> Example:
         return Example((6, 3, 3), {"size": 3})
@@ -133,7 +133,7 @@ class GroupNorm(Norm):
         Arg("eps", number(0), 1e-5),
         Arg("affine", boolean, True, (), "learn a scale and shift per channel (2C parameters)"),
     )
-    cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO)
+    cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO, ZERO)
 
     def example(self) -> Example:
         return Example((4, 3, 3), {"num_groups": 2})
@@ -169,6 +169,7 @@ class LayerNorm(Norm):
         fvcore=lambda v: fvcore_batch_statistics(v, "elementwise_affine"),
         ptflops=lambda v: v.n_in,  # the hook looks for `affine`, which LayerNorm does not have
         extra_flops=ZERO,
+        torch=ZERO,
     )
 
     def example(self) -> Example:
@@ -191,7 +192,7 @@ class LayerNorm(Norm):
 
 class InstanceNorm(Norm):
     summary = "Instance normalisation (torch.nn.InstanceNorm{n}d)"
-    cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO)
+    cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO, ZERO)
     counts_batches = True
 
     def example(self) -> Example:

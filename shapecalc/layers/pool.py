@@ -33,7 +33,7 @@ class Pool(Windowed):
         self.type = f"{op}pool{ndim}d"
         # LPPool is F.avg_pool of x**p, then relu and mul on the result: ptflops patches all three
         lp = op == "lp"
-        self.cost = Costs(ZERO, ZERO, ZERO, (lambda v: v.n_in + 2 * v.n_out) if lp else twice_in, ZERO)
+        self.cost = Costs(ZERO, ZERO, ZERO, (lambda v: v.n_in + 2 * v.n_out) if lp else twice_in, ZERO, ZERO)
         self.saves_input = op != "avg"  # the maximum's position, the p-norm's input
         if op == "lp":  # torch's LPPool: no padding, no dilation
             self.args = (
@@ -104,6 +104,7 @@ class Subsampling(Windowed):
         fvcore=ZERO,
         ptflops=twice_in,
         extra_flops=lambda v: v.n_out * prod(v.a["kernel_size"]),  # k*k - 1 adds, and the bias
+        torch=ZERO,  # an average pool and a product: no matrix product
     )
     saves_input = True
     counts_batches = False
@@ -151,7 +152,7 @@ class AdaptivePool(LayerKind):
             self.args += (Arg("return_indices", boolean, False, (), "no effect on shape"),)
         # fvcore has a handle for aten::adaptive_avg_pool2d only (the input elements)
         fvcore = (lambda v: v.n_in if len(v.x) == 3 else 0) if op == "avg" else ZERO
-        self.cost = Costs(ZERO, ZERO, fvcore, twice_in, ZERO)
+        self.cost = Costs(ZERO, ZERO, fvcore, twice_in, ZERO, ZERO)
         self.saves_input = op == "max"
 
     def example(self) -> Example:

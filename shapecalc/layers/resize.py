@@ -77,7 +77,7 @@ class Resize(LayerKind):
 class Upsample(Resize):
     type = "upsample"
     summary = "Upsampling by size or scale factor (torch.nn.Upsample)"
-    cost = Costs(ZERO, ZERO, fvcore_upsample, ptflops_upsample, ZERO)
+    cost = Costs(ZERO, ZERO, fvcore_upsample, ptflops_upsample, ZERO, ZERO)
     size_formula = True
     args = (
         Arg("size", optional(one_or_list(integer())), None, (), "output size per spatial dimension"),

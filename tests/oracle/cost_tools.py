@@ -1,4 +1,4 @@
-"""Per-layer counts from torchinfo, fvcore and ptflops, for the cost tests only.
+"""Per-layer counts from torchinfo, fvcore, ptflops and torch's FlopCounterMode, for the cost tests only.
 
 A spec becomes one torch module (`SpecModel`): each layer's module from tests/oracle/torch_bridge.py
 (in order, registered as `layers.<i>`) and a forward that follows `inputs`; merges (add, concat,
@@ -157,4 +157,32 @@ def ptflops_counts(spec: Spec) -> tuple[list[int], int]:
     return per_layer, total
 
 
-TOOLS = {"torchinfo": torchinfo_counts, "fvcore": fvcore_counts, "ptflops": ptflops_counts}
+def _flop_counter(run) -> int:
+    """MACs as torch.utils.flop_counter.FlopCounterMode counts them (its FLOPs halved), in eval
+    mode with autograd on, as torchvision measured its published GFLOPS."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        run()
+    flops = counter.get_total_flops()
+    assert flops % 2 == 0, f"FlopCounterMode reported an odd {flops} FLOPs"
+    return flops // 2
+
+
+def torch_counts(spec: Spec) -> tuple[list[int], int]:
+    """Per spec layer (each run alone, as for ptflops), and the whole model's count."""
+    model = _cpu_model(spec)
+    values = {"input": _input(spec, "cpu")}
+    per_layer = []
+    for i, (layer, slot) in enumerate(zip(spec.layers, model.slots)):
+        xs = [values[name] for name in layer.inputs]
+        alone = _Alone(spec, i, None if slot is None else model.layers[slot])
+        out = []
+        per_layer.append(_flop_counter(lambda: out.append(alone(xs))))
+        values[layer.name] = out[0].detach()
+    total = _flop_counter(lambda: model(_input(spec, "cpu")))
+    return per_layer, total
+
+
+TOOLS = {"torchinfo": torchinfo_counts, "fvcore": fvcore_counts, "ptflops": ptflops_counts, "torch": torch_counts}

@@ -9,6 +9,11 @@ connection table, Keras SAME) are written here as small torch modules or functio
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from pathlib import Path
+from typing import Callable
+
 import torch
 from torch import nn
 
@@ -16,6 +21,13 @@ from shapecalc.layers.spatial import conv_pads
 from shapecalc.spec import LayerSpec, Spec
 
 TORCH_CLASSES = {name.lower(): cls for name, cls in vars(nn).items() if isinstance(cls, type)}
+#: Layer types that torch writes as a function or tensor method, not a module: type -> f(layer, xs)
+#: giving the output tensor (or a tuple of them, for layers with several outputs). The bridge_*.py
+#: modules beside this one add theirs (imported at the end of this module).
+FUNCTIONS: dict[str, Callable[[LayerSpec, list[torch.Tensor]], torch.Tensor | tuple[torch.Tensor, ...]]] = {}
+#: Layer types whose torch module is not the lower-cased nn class: type -> f(layer, incoming
+#: shapes without batch) giving the module, which is called with every input tensor.
+MODULES: dict[str, Callable[[LayerSpec, list[tuple[int, ...]]], nn.Module]] = {}
 INPUT_SIZE_ARG = {"conv": "in_channels", "linear": "in_features", "batchnorm": "num_features",
                   "instancenorm": "num_features", "groupnorm": "num_channels"}
 
@@ -93,6 +105,14 @@ def module_for(layer: LayerSpec, incoming: tuple[int, ...]) -> nn.Module:
 
 def apply(layer: LayerSpec, xs: list[torch.Tensor]) -> tuple[nn.Module | None, torch.Tensor]:
     """Run one layer on its input tensors; the module (for counting) or None for merges."""
+    if layer.type in FUNCTIONS:
+        return None, FUNCTIONS[layer.type](layer, xs)
+    if layer.type in MODULES:
+        module = MODULES[layer.type](layer, [tuple(x.shape[1:]) for x in xs])
+        if not layer.trainable:
+            module.requires_grad_(False)
+        module = module.to(xs[0].device if xs else "meta").eval()
+        return module, module(*xs)
     if layer.type == "add":
         return None, sum(xs[1:], xs[0])
     if layer.type == "concat":
@@ -127,3 +147,8 @@ def counts(module: nn.Module | None) -> tuple[int, int, int]:
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
     buffers = sum(b.numel() for b in module.buffers())
     return params, trainable, buffers
+
+
+for _info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+    if _info.name.startswith("bridge_"):
+        importlib.import_module(f"{__package__}.{_info.name}")
