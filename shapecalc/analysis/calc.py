@@ -15,11 +15,12 @@ from math import prod
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from ..layers import LayerError, Shape
+from ..layers import LayerError, Shape, Unbatched
 from ..layers.args import INT64_MAX
 from ..layers.base import shape_str
 from ..layers.field import Field
 from ..spec import INPUT, LayerSpec, Loc, Spec
+from ..spec.model import part_name, split_ref
 
 
 @dataclass(slots=True)
@@ -33,6 +34,7 @@ class LayerResult:
     notes: list[str] = field(default_factory=list)
     connections: int = 0
     input_shapes: list[Shape | None] = field(default_factory=list)  # one per input (merges have several)
+    parts: list[Shape] | None = None  # the outputs of a layer with several (output_shape is the first)
     receptive_field: Field | None = None  # set by check.check_text (None: no spatial grid, or unknown)
 
     @property
@@ -106,11 +108,17 @@ class Analysis:
         return shapes[0] if shapes else self.spec.input_shape
 
     def shape_of(self, name: str) -> Shape | None:
-        """The shape a name refers to: the network's input, or a layer's output (None: unknown)."""
+        """The shape a reference names: the network's input, a layer's output, or one output of a
+        layer with several (`parts[1]`). None: unknown."""
         if name == INPUT:
             return self.spec.input_shape
-        r = self.layer(name)
-        return r.output_shape if r else None
+        layer, index = split_ref(name)
+        r = self.layer(layer)
+        if r is None or (index is None) != (r.parts is None):
+            return None
+        if index is None:
+            return r.output_shape
+        return r.parts[index] if index < len(r.parts) else None
 
     @property
     def output_shapes(self) -> list[Shape | None]:
@@ -132,33 +140,71 @@ def analyze(spec: Spec) -> Analysis:
         loc = layer.where(arg)
         diagnostics.append(Diagnostic(code, f"{layer.name}: {message}", loc.line, loc.column, layer.name))
 
+    several: dict[str, int] = {}  # layers with several outputs: how many
+
+    def incoming(layer: LayerSpec) -> list[Shape | None] | None:
+        """The shapes the layer's inputs name; None (reported) when one names no output."""
+        xs = []
+        for ref in layer.inputs:
+            name, index = split_ref(ref)
+            if index is None and name in several:
+                outputs = ", ".join(part_name(name, i) for i in range(several[name]))
+                report("G001", f"{name} gives {several[name]} outputs: name one ({outputs})", layer, "inputs")
+                return None
+            if index is not None and ref not in shapes:
+                count = several.get(name)
+                why = (f"it gives {count} outputs ({part_name(name, 0)} to {part_name(name, count - 1)})" if count
+                       else "it has one output" if shapes.get(name) is not None else None)
+                if why is None:
+                    xs.append(None)  # the layer's shape is unknown: already reported
+                    continue
+                report("G001", f"{ref} names no output: {why}", layer, "inputs")
+                return None
+            xs.append(shapes.get(ref))
+        return xs
+
     for layer in spec.layers:
-        xs = [shapes.get(name) for name in layer.inputs]
-        result = LayerResult(layer, xs[0] if len(xs) == 1 else None, input_shapes=xs)
+        xs = incoming(layer) if layer.kind is not None and layer.complete else [shapes.get(n) for n in layer.inputs]
+        result = LayerResult(layer, xs[0] if xs and len(xs) == 1 else None, input_shapes=xs or [])
         results.append(result)
         by_name[layer.name] = result
         shapes[layer.name] = None
-        if any(x is None for x in xs) or layer.kind is None or not layer.complete:
+        if xs is None or any(x is None for x in xs) or layer.kind is None or not layer.complete:
             continue
+        kind = layer.kind
         try:
-            if layer.kind.merge:
-                inference = layer.kind.infer_many(xs, layer.inputs, layer.args)
+            if kind.source:
+                inference = kind.infer((), layer.args)
+            elif not kind.takes_unbatched and any(isinstance(x, Unbatched) for x in xs):
+                which = next(n for n, x in zip(layer.inputs, xs) if isinstance(x, Unbatched))
+                raise LayerError("F003", f"{which} is a tensor without a batch dimension ({shape_str(xs[0])}); "
+                                 f"{layer.type} counts dimensions from the batch: expand it to the batch or "
+                                 "merge it (mul, add) with a batched tensor first", "inputs")
+            elif kind.merge:
+                inference = kind.infer_many(xs, layer.inputs, layer.args)
             elif len(xs) != 1:
                 raise LayerError("G003", f"{layer.type} takes one input, found {len(xs)} (merge them with add or "
                                  "concat first)", "inputs")
             else:
-                inference = layer.kind.infer(xs[0], layer.args)
+                inference = kind.infer(xs[0], layer.args)
         except LayerError as err:
             report(err.code, err.message, layer, err.arg)
             continue
         for problem in inference.problems:
             report(problem.code, problem.message, layer, problem.arg)
-        if prod(inference.output_shape) > INT64_MAX or inference.params > INT64_MAX:
+        outputs = inference.parts or [inference.output_shape]
+        if any(prod(y) > INT64_MAX for y in outputs) or inference.params > INT64_MAX:
             what = "output" if prod(inference.output_shape) > INT64_MAX else "parameter count"
             report("F009", f"the {what} is beyond int64 ({shape_str(inference.output_shape)}, "
                    f"{inference.params:.3g} parameters): torch cannot hold it", layer, None)
             continue
-        result.output_shape = shapes[layer.name] = inference.output_shape
+        result.output_shape = inference.output_shape
+        if inference.parts is not None:
+            result.parts = inference.parts
+            several[layer.name] = len(inference.parts)
+            shapes.update((part_name(layer.name, i), y) for i, y in enumerate(inference.parts))
+        else:
+            shapes[layer.name] = inference.output_shape
         result.params, result.buffers = inference.params, inference.buffers
         result.formulas, result.notes = inference.formulas, inference.notes
         result.connections = inference.connections

@@ -17,6 +17,7 @@ from math import prod
 from typing import Any
 
 from .calc import Analysis, LayerResult
+from ..layers import Shape, Unbatched
 from ..layers.cost import View
 
 DTYPES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
@@ -99,26 +100,42 @@ class Memory:
         return dict(self.__dict__)
 
 
+def elements(shape: Shape, batch: int) -> int:
+    """A tensor's elements for a batch: a batched shape times the batch, an Unbatched one (a
+    parameter, or what only parameters make) once."""
+    return prod(shape) * (1 if isinstance(shape, Unbatched) else batch)
+
+
+def outputs(r: LayerResult) -> list[Shape]:
+    """The tensors a layer makes (several for split and chunk); none for a parameter or buffer,
+    whose tensor is counted with the parameters and buffers, not the activations."""
+    if r.output_shape is None or r.spec.kind is None or r.spec.kind.source:
+        return []
+    return r.parts or [r.output_shape]
+
+
 def activation_elements(r: LayerResult, batch: int = 1) -> int | None:
     """The layer's output elements for a batch (None when unknown)."""
-    return None if r.output_shape is None else prod(r.output_shape) * batch
+    return None if r.output_shape is None else sum(elements(y, batch) for y in outputs(r))
 
 
 def memory(a: Analysis, dtype: str = "float32", batch: int = 1, optimizer: str = "sgd") -> Memory:
     size = DTYPES[dtype]
-    forward = sum(prod(s) for s in (a.spec.input_shape, *(r.output_shape for r in a.layers)) if s is not None)
+    shapes = [a.spec.input_shape] if a.spec.input_shape is not None else []
+    forward = sum(elements(y, batch) for y in shapes + [y for r in a.layers for y in outputs(r)])
     saved = {name for r in a.layers if r.spec.kind is not None and r.spec.kind.saves_input for name in r.spec.inputs}
-    saved_elements = sum(prod(s) for s in map(a.shape_of, saved) if s is not None)
+    sources = {r.spec.name for r in a.layers if r.spec.kind is not None and r.spec.kind.source}
+    saved_elements = sum(elements(s, batch) for name in saved - sources if (s := a.shape_of(name)) is not None)
     counters = sum(1 for r in a.layers if r.buffers and r.spec.kind.counts_batches)
     params, trainable = a.total_params * size, a.trainable_params * size
     buffers = (a.buffers - counters) * size + counters * COUNTER_BYTES
     state = trainable * OPTIMIZERS[optimizer]
-    saved_bytes = saved_elements * batch * size
+    saved_bytes = saved_elements * size
     return Memory(
         dtype=dtype, bytes_per_element=size, batch=batch, optimizer=optimizer,
         param_bytes=params, buffer_bytes=buffers,
-        activation_elements=forward * batch, activation_bytes=forward * batch * size,
-        saved_activation_elements=saved_elements * batch, saved_activation_bytes=saved_bytes,
+        activation_elements=forward, activation_bytes=forward * size,
+        saved_activation_elements=saved_elements, saved_activation_bytes=saved_bytes,
         gradient_bytes=trainable, optimizer_state_bytes=state,
         training_bytes=params + buffers + trainable + state + saved_bytes,
     )

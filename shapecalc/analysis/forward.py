@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from .calc import Analysis, LayerResult
 from ..spec import INPUT
+from ..spec.model import part_name
 from ..layers.base import shape_str
 from ..spec.tensors import DataError, read_input, read_weights
 from ..kernels.ops import Op
@@ -160,22 +161,30 @@ def execute(analysis: Analysis, setup: Setup, workers: int | None = None, keep: 
         if CAN_FORK and op.split_axis is not None and layer.macs >= parallel_macs:
             layer.processes = run.workers
         xs = [values[name] for name in spec.inputs]
+        x = None if spec.kind.source else xs if spec.kind.merge else xs[0]
         try:
-            y = apply(op, xs if spec.kind.merge else xs[0], spec.args, params, layer.result.output_shape,
-                      layer.processes, lambda done: report(index, done))
+            y = apply(op, x, spec.args, params, layer.result.output_shape, layer.processes,
+                      lambda done: report(index, done))
         except (ForwardError, ArithmeticError, ValueError) as err:
             layer.error = f"{spec.name}: cannot compute: {err}"
             break
         layer.seconds = time.perf_counter() - t0
-        layer.shape = y.shape
+        parts = y if isinstance(y, list) else None  # a layer with several outputs gives them all
+        layer.shape = parts[0].shape if parts else y.shape
         report(index, 1.0)
-        if not layer.match:
-            layer.error = (f"{spec.name}: the forward pass gives {shape_str(y.shape)}, "
-                           f"the calculator {shape_str(layer.result.output_shape)}")
+        planned = layer.result.parts or [layer.result.output_shape]
+        got = [t.shape for t in parts] if parts else [y.shape]
+        if got != planned:
+            layer.shape = None if parts else layer.shape
+            layer.error = (f"{spec.name}: the forward pass gives {', '.join(map(shape_str, got))}, "
+                           f"the calculator {', '.join(map(shape_str, planned))}")
             break
-        values[spec.name] = y
+        if parts:
+            values.update((part_name(spec.name, i), t) for i, t in enumerate(parts))
+        else:
+            values[spec.name] = y
         if keep:
-            layer.output = y
+            layer.output = parts[0] if parts else y
         else:
             for name in spec.inputs:
                 if last_use[name] == index and name not in analysis.spec.outputs:
@@ -196,8 +205,8 @@ def _compute(part: range) -> Tensor:
     return kernel(x, a, p, part=part)
 
 
-def apply(op: Op, x: Tensor | list[Tensor], a: dict[str, Any], p: Params, planned: Shape, workers: int,
-          done: Callable[[float], None]) -> Tensor:
+def apply(op: Op, x: Tensor | list[Tensor] | None, a: dict[str, Any], p: Params, planned: Shape, workers: int,
+          done: Callable[[float], None]) -> Tensor | list[Tensor]:
     """One layer; with more than one worker (only splittable layers get them), computed in slices
     of its split axis by a pool of forked processes, the slices joined in order."""
     if workers < 2:

@@ -35,6 +35,16 @@ if TYPE_CHECKING:  # the kernels are imported when a layer runs, not when a spec
 Shape = tuple[int, ...]
 
 
+class Unbatched(tuple):
+    """The shape of a tensor without a batch dimension: a learned tensor or a fixed buffer
+    (`parameter`, `buffer`), whose shape is all of it. Every other shape in shapecalc leaves the
+    batch out, so a merge broadcasts an unbatched shape against (N, *x) by torch's rules, and a
+    layer that counts dimensions from the batch refuses one unless it says `takes_unbatched`
+    (expand: its leading 1 becomes the batch). A tuple, so everything that reads shapes reads it."""
+
+    __slots__ = ()
+
+
 class LayerError(Exception):
     """The layer cannot be applied to this input (torch would raise): no output shape."""
 
@@ -67,6 +77,9 @@ class Inference:
     #: LeCun's "connections": every use of a weight plus one per bias per output (0 for layers
     #: without weights).
     connections: int = 0
+    #: The shapes of each output of a layer with several (split, chunk); later layers name one as
+    #: `layer[i]`. `output_shape` is then the first of them.
+    parts: list[Shape] | None = None
 
 
 class Example:
@@ -103,6 +116,11 @@ class LayerKind:
     args: tuple[Arg, ...]
     #: Merge kinds take every input (`infer_many`); the others exactly one (`infer`).
     merge: ClassVar[bool] = False
+    #: Whether the kind accepts an Unbatched input (merges broadcast them; expand batches them).
+    takes_unbatched: ClassVar[bool] = False
+    #: A kind with no input (a learned tensor, a buffer): a source, like the network input; its
+    #: `infer` is given the empty shape ().
+    source: ClassVar[bool] = False
     #: The MAC and FLOP rule under every convention (layers/cost.py).
     cost: Costs
     #: Whether backward needs the layer's input (or a tensor of its size): weighted layers (the

@@ -1,12 +1,13 @@
-"""Merge layers, which take several inputs (`inputs: [a, b]`): add and concat."""
+"""Merge layers, which take several inputs (`inputs: [a, b]`): elementwise arithmetic and concat."""
 
 from __future__ import annotations
 
-from functools import cached_property
+import operator
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
-from .args import Arg, any_integer
-from .base import Example, Inference, LayerError, LayerKind, Shape, shape_str
+from .args import Arg, any_integer, number, optional
+from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, Unbatched, shape_str
 from .cost import FREE
 from .field import Axis, Field, aligned, union
 
@@ -57,26 +58,93 @@ class Merge(LayerKind):
         return Field(tuple(axes)), bad
 
 
-class Add(Merge):
-    """Elementwise sum, as in a residual connection: the shapes must be equal (no broadcasting,
-    which would hide a wrong shortcut)."""
+#: The batch in a broadcast: per-sample shapes leave it out, so it stands for any size.
+BATCH = -1
 
-    type = "add"
-    summary = "Elementwise sum of two or more inputs of equal shape (x + y)"
-    args = ()
+
+def broadcast(xs: list[Shape], sources: list[str], what: str) -> Shape:
+    """torch's broadcasting of the inputs, each batched one read as (N, *x) and each Unbatched one
+    (a parameter, a buffer) as its whole shape: sizes are aligned from the right, and each pair
+    must be equal or one of them 1. The batch must stay the leading dimension of the result (a
+    tensor of higher rank would move it) and meets only 1s; the result is per-sample again
+    (Unbatched when no input has a batch)."""
+    full = [x if isinstance(x, Unbatched) else (BATCH, *x) for x in xs]
+    rank = max(len(f) for f in full)
+    batched = any(not isinstance(x, Unbatched) for x in xs)
+    if batched and max(len(x) + 1 for x in xs if not isinstance(x, Unbatched)) != rank:
+        raise LayerError("F007", f"{what}: broadcasting {listing(xs, sources)} would move the batch away from the "
+                         "first dimension (a tensor without a batch has more dimensions than the batched ones)", "inputs")
+    out = []
+    for i in range(rank):
+        sizes = {f[len(f) - rank + i] for f in full if len(f) - rank + i >= 0} - {1}
+        if len(sizes) > 1:
+            where = ("against the batch" if BATCH in sizes else
+                     f"in dimension {i}" + (" (counting the batch as 0)" if batched else ""))
+            raise LayerError("F007", f"{what} needs shapes that broadcast (each size equal, or 1), found "
+                             f"{listing(xs, sources)}: {' vs '.join(map(str, sorted(sizes - {BATCH})))} {where}",
+                             "inputs")
+        out.append(sizes.pop() if sizes else 1)
+    return tuple(out[1:]) if batched else Unbatched(out)
+
+
+class Arithmetic(Merge):
+    """An elementwise operation of two or more inputs with torch's broadcasting (`x + y`, `x * y`,
+    `x - y`, `x / y`), or of one input and a number (`other`). A squeeze-and-excitation gate is
+    `mul` of a [C, 1, 1] scale and a [C, H, W] map; layer scale is `mul` by a parameter; a
+    position embedding `add` of one. For add and sub, two batched inputs of different shapes
+    get W007: a residual sum that broadcasts (1x56x56 + 256x56x56) is almost always a wrong
+    shortcut, which torch would run without a word. A scalar operand is a Python number, as
+    torch takes it: nothing to learn, nothing stored."""
+
+    takes_unbatched = True
+
+    def __init__(self, type_: str, symbol: str, summary: str, saves_input: bool, warns: bool) -> None:
+        self.type, self.symbol, self.summary, self.saves_input, self.warns = type_, symbol, summary, saves_input, warns
+        self.args = (Arg("other", optional(number()), None, (), "a number to combine the one input with, "
+                         f"x {symbol} other (instead of a second input)"),)
+
+    def example(self) -> Example:
+        return Example((2, 3, 3), inputs=2)
 
     @cached_property
     def forward(self) -> Op:
-        from ..kernels.merge import add
+        from ..kernels.merge import arithmetic
         from ..kernels.ops import Op
-        return Op(add)
+        return Op(partial(arithmetic, op=OPERATORS[self.symbol]))
 
     def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:
-        if len(xs) < 2:
-            raise LayerError("G003", f"add needs at least two inputs, found {len(xs)}", "inputs")
-        if any(x != xs[0] for x in xs):
-            raise LayerError("F007", f"add needs equal shapes, found {listing(xs, sources)}", "inputs")
-        return Inference(xs[0], 0, 0, [" + ".join(shape_str(x) for x in xs)])
+        other = a["other"]
+        if other is not None and len(xs) != 1:
+            raise LayerError("G003", f"{self.type} takes `other` or a second input, not both (found {len(xs)} "
+                             "inputs and other)", "other")
+        if other is None and len(xs) < 2:
+            raise LayerError("G003", f"{self.type} needs at least two inputs, or one and `other` (a number), "
+                             f"found {len(xs)}", "inputs")
+        if other is not None:
+            return Inference(xs[0], 0, 0, [f"{shape_str(xs[0])} {self.symbol} {other:g}"])
+        y = broadcast(xs, sources, self.type)
+        problems = []
+        computed = [(x, name) for x, name in zip(xs, sources) if not isinstance(x, Unbatched)]
+        if self.warns and len({x for x, _ in computed}) > 1:
+            problems.append(Problem("W007", f"{self.type} broadcasts {listing(*map(list, zip(*computed)))}: "
+                                    "a sum of layer outputs of different shapes is usually a shortcut of the "
+                                    "wrong shape (torch broadcasts it without a word)", "inputs"))
+        return Inference(y, 0, 0, [f" {self.symbol} ".join(shape_str(x) for x in xs) + f" -> {shape_str(y)}"],
+                         problems)
+
+
+#: The scalar operation each symbol stands for, as torch computes it on floats.
+OPERATORS = {"+": operator.add, "*": operator.mul, "-": operator.sub, "/": operator.truediv}
+
+
+def arithmetic_kinds() -> list[Arithmetic]:
+    return [
+        Arithmetic("add", "+", "Elementwise sum of two or more inputs, broadcast as torch does (x + y)", False, True),
+        Arithmetic("sub", "-", "Elementwise difference, broadcast (x - y)", False, True),
+        Arithmetic("mul", "*", "Elementwise product, broadcast (x * y: gates, squeeze-and-excitation, layer scale)",
+                   True, False),
+        Arithmetic("div", "/", "Elementwise quotient, broadcast (x / y)", True, False),
+    ]
 
 
 class Concat(Merge):

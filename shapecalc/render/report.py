@@ -30,6 +30,7 @@ def layer_dict(r: LayerResult) -> dict[str, Any]:
         "type": r.spec.type,
         "input_shape": shape_list(r.input_shape),
         "output_shape": shape_list(r.output_shape),
+        "parts": None if r.parts is None else [list(y) for y in r.parts],
         "params": r.params,
         "trainable_params": r.trainable_params,
         "buffers": r.buffers,

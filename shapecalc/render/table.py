@@ -95,7 +95,8 @@ def layer_rows(a: Analysis, connections: bool, options: Options,
             rows.append(row)
         multi = len(r.input_shapes) > 1
         into = " + ".join(shape_str(x) for x in r.input_shapes) if multi and len(r.input_shapes) <= 2 else (
-            f"{len(r.input_shapes)} inputs" if multi else shape_str(r.input_shape))
+            f"{len(r.input_shapes)} inputs" if multi else "" if not r.input_shapes else shape_str(r.input_shape))
+        out = f"[{', '.join(map(shape_str, r.parts))}]" if r.parts else shape_str(r.output_shape)
         params = f"{r.params:,}" if r.output_shape is not None else "?"
         if not r.spec.trainable and r.params:
             params += " (frozen)"
@@ -104,7 +105,7 @@ def layer_rows(a: Analysis, connections: bool, options: Options,
         prefix = f"{r.spec.block}." if r.spec.block else ""
         names = [n[len(prefix):] if prefix and n.startswith(prefix) else n for n in r.spec.inputs]
         row += [(one_line(", ".join(names)) if r.spec.inputs != [previous] else "", "")] if show_inputs else []
-        row += [(f"{into} -> {shape_str(r.output_shape)}", ""), (params, "")]
+        row += [(f"{into} -> {out}".lstrip(), ""), (params, "")]
         row += [(f"{r.connections:,}" if r.connections else "", "")] if connections else []
         cost = "?" if macs[i - 1] is None else f"{whole(macs[i - 1]):,}" if macs[i - 1] else ""
         rows.append(row + [(cost, ""), ("\n".join(r.formulas), "")])

@@ -230,6 +230,12 @@ class Parser(BlockExpander):
                 depth = scope.depth + (repeat > 1)  # copies of a repeated block show under the group
                 out = self.use_block(block, e, copy_items, scope, scope.prefix + name, inputs[0], depth)
             else:
+                kind = lookup(e.type_name)
+                if kind is not None and kind.source:  # a learned tensor or buffer takes nothing
+                    if "inputs" in e.items and copy == 0:
+                        self.error("G003", f"{full}: {kind.type} takes no inputs: it is a tensor of its own "
+                                   "(name it in the inputs of the layer that uses it)", Loc.of(e.items["inputs"][1]), full)
+                    inputs = []
                 out = self.layer(e, copy_items, scope, scope.prefix + name, inputs)
             scope.names[name] = self.refs[scope.prefix + name] = scope.previous = out
         scope.names[local] = self.refs[full] = scope.previous

@@ -8,7 +8,7 @@ from yaml.nodes import Node
 
 from ..layers.args import describe
 from .arguments import ArgumentReader
-from .model import INPUT, Scope, did_you_mean
+from .model import INPUT, Scope, did_you_mean, part_name, split_ref
 from .yamlsafe import Loc
 
 
@@ -31,11 +31,14 @@ class GraphReader(ArgumentReader):
                        Loc.of(node), full)
             return None
         refs = []
-        for name in names:
+        for ref in names:
+            name, output = split_ref(ref)  # `parts[1]`: one output of a layer with several
+            if output is not None and (ref in scope.names or ref in self.refs):
+                name, output = ref, None  # a name that itself ends in [i] (a when: false alias)
             if name in scope.names:
-                refs.append(scope.names[name])
+                target = scope.names[name]
             elif scope.prefix + name in self.refs:
-                refs.append(self.refs[scope.prefix + name])
+                target = self.refs[scope.prefix + name]
             elif name in explicit and explicit[name] >= index:
                 line = entries[explicit[name]].loc.line
                 cycle = self.depends_on(explicit[name], index, explicit, entries)
@@ -43,12 +46,17 @@ class GraphReader(ArgumentReader):
                            f"layers above it" + ("; here that would be a cycle" if cycle else ""), Loc.of(node), full)
                 return None
             elif name in self.refs:  # a full name from anywhere above, e.g. a skip connection passed to a block
-                refs.append(self.refs[name])
+                target = self.refs[name]
             else:
                 known = [n for n in scope.names if n != INPUT or scope.stack] + [INPUT]
                 self.error("G001", f"{full}: inputs: no layer named '{name}' before this one"
                            f"{did_you_mean(name, known)}", Loc.of(node), full)
                 return None
+            if output is not None and split_ref(target)[1] is not None:
+                self.error("G001", f"{full}: inputs: '{name}' is already one output ({target}); '{ref}' "
+                           "picks an output of it", Loc.of(node), full)
+                return None
+            refs.append(target if output is None else part_name(target, output))
         return refs
 
     def depends_on(self, start: int, target: int, explicit: dict[str, int], entries: list) -> bool:
@@ -79,7 +87,11 @@ class GraphReader(ArgumentReader):
                            Loc.of(pair[1]))
             elif ok:
                 for name in names:
+                    base, output = split_ref(name)
                     ref = scope.names.get(name) or self.refs.get(name)
+                    if ref is None and output is not None:
+                        ref = scope.names.get(base) or self.refs.get(base)
+                        ref = None if ref is None else part_name(ref, output)
                     if ref is None:
                         self.error("G001", f"outputs: no layer named '{name}'{did_you_mean(name, list(self.refs))}",
                                    Loc.of(pair[1]))
@@ -88,9 +100,9 @@ class GraphReader(ArgumentReader):
         elif self.spec.layers:
             outputs = [scope.previous]
         self.spec.outputs = outputs
-        used = set(outputs)
+        used = {split_ref(ref)[0] for ref in outputs}
         for layer in self.spec.layers:
-            used.update(layer.inputs)
+            used.update(split_ref(ref)[0] for ref in layer.inputs)
         for layer in self.spec.layers:
             if layer.name not in used:
                 self.error("W002", f"{layer.name}: its output is never used (name it in `outputs` if the "

@@ -31,6 +31,19 @@ INPUT = "input"
 #: A spec may expand (blocks times repeats) to at most this many layers.
 MAX_LAYERS = 200_000
 PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+#: One output of a layer with several (split, chunk): `parts[1]`.
+PART = re.compile(r"^(.+)\[(0|[1-9][0-9]{0,5})\]$")
+
+
+def part_name(layer: str, index: int) -> str:
+    """The reference to output `index` of a layer with several outputs, as a spec writes it."""
+    return f"{layer}[{index}]"
+
+
+def split_ref(ref: str) -> tuple[str, int | None]:
+    """A reference's layer and output index: `parts[1]` is ("parts", 1), `conv1` ("conv1", None)."""
+    match = PART.match(ref)
+    return (match[1], int(match[2])) if match else (ref, None)
 
 Items = dict[str, tuple[Node, Node]]
 

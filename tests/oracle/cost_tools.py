@@ -30,7 +30,7 @@ from torch import nn
 
 from shapecalc.spec import Spec
 
-from .torch_bridge import apply
+from .torch_bridge import apply, call, keep
 
 class SpecModel(nn.Module):
     def __init__(self, spec: Spec, device: str = "meta") -> None:
@@ -43,10 +43,10 @@ class SpecModel(nn.Module):
         values = {"input": torch.empty((1, *spec.input_shape), device=device)}
         for layer in spec.layers:
             xs = [values[name] for name in layer.inputs]
-            module, out = apply(layer, xs)
-            values[layer.name] = out
-            self.shapes.append(tuple(out.shape[1:]))
-            self.shapes_in.append(tuple(xs[0].shape[2:]))
+            module, out = apply(layer, xs, device)
+            keep(values, layer, out)
+            self.shapes.append(tuple(out.shape[1:]) if isinstance(out, torch.Tensor) else ())
+            self.shapes_in.append(tuple(xs[0].shape[2:]) if xs else ())
             if module is None:
                 self.slots.append(None)
             else:
@@ -63,7 +63,7 @@ class SpecModel(nn.Module):
                 index = [slice(None), slice(None)] + [slice(round(d / 2.0), round(d / 2.0) + s) for d, s in spatial]
                 values[layer.name] = xs[0][tuple(index)]
             else:
-                values[layer.name] = apply(layer, xs)[1] if slot is None else self.layers[slot](*xs)
+                keep(values, layer, call(layer, None if slot is None else self.layers[slot], xs))
         outs = [values[name] for name in self.spec.outputs]
         return outs[0] if len(outs) == 1 else tuple(outs)
 
@@ -129,7 +129,7 @@ class _Alone(nn.Module):
         self.inner = module
 
     def forward(self, xs: list[torch.Tensor]) -> torch.Tensor:
-        return self.inner(*xs) if self.inner is not None else apply(self.layer, xs)[1]
+        return call(self.layer, self.inner, xs)
 
 
 def _ptflops(model: nn.Module, constructor) -> int:
@@ -152,7 +152,7 @@ def ptflops_counts(spec: Spec) -> tuple[list[int], int]:
         alone = _Alone(spec, i, None if slot is None else model.layers[slot])
         per_layer.append(_ptflops(alone, lambda _res, xs=xs: {"xs": xs}))
         with torch.no_grad():
-            values[layer.name] = alone(xs)
+            keep(values, layer, alone(xs))
     total = _ptflops(model, lambda _res: {"x": _input(spec, "cpu")})
     return per_layer, total
 
@@ -180,7 +180,7 @@ def torch_counts(spec: Spec) -> tuple[list[int], int]:
         alone = _Alone(spec, i, None if slot is None else model.layers[slot])
         out = []
         per_layer.append(_flop_counter(lambda: out.append(alone(xs))))
-        values[layer.name] = out[0].detach()
+        keep(values, layer, out[0])
     total = _flop_counter(lambda: model(_input(spec, "cpu")))
     return per_layer, total
 

@@ -6,12 +6,10 @@ skipped with the reason. What needs no tool is in tests/test_cost.py.
 
 from __future__ import annotations
 
-from math import prod
-
 import pytest
 
 from shapecalc.analysis.calc import analyze
-from shapecalc.analysis.cost import DTYPES, layer_costs, memory, totals, whole
+from shapecalc.analysis.cost import DTYPES, activation_elements, layer_costs, memory, totals, whole
 from shapecalc.spec import parse
 
 from ..conftest import ARCH
@@ -22,7 +20,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Implicit dimension choice for so
                                         "ignore:`torch.jit.script` is deprecated:DeprecationWarning")
 
 SPECS = sorted(ARCH.rglob("*.yaml"))
-TOOLS = {"torchinfo": "torchinfo", "fvcore": "fvcore", "ptflops": "ptflops"}  # convention: module
+TOOLS = {"torchinfo": "torchinfo", "fvcore": "fvcore", "ptflops": "ptflops", "torch": "torch"}  # convention: module
 
 
 # --- the tools themselves -------------------------------------------------------------------------
@@ -63,7 +61,7 @@ def test_convention_equals_the_tool_on_every_layer_type(tool, key):
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ARCH)))
 def test_memory_matches_torch_tensors(path, dtype):
     torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]'")
-    from .torch_bridge import apply, module_for
+    from .torch_bridge import call, keep, make
 
     spec, _ = parse(path.read_text(), str(path))
     a = analyze(spec)
@@ -71,16 +69,19 @@ def test_memory_matches_torch_tensors(path, dtype):
     m = memory(a, dtype, batch)
     values = {"input": torch.empty((batch, *spec.input_shape), device="meta", dtype=kind)}
     param_bytes = buffer_bytes = 0
+    sources = set()
     for layer, r in zip(spec.layers, a.layers):
         xs = [values[n] for n in layer.inputs]
-        if layer.kind.merge:
-            out = apply(layer, xs)[1]
-        else:
-            module = module_for(layer, tuple(xs[0].shape[1:])).to(device="meta", dtype=kind).eval()
+        module = make(layer, xs, "meta")
+        if module is not None:
+            module = module.to(device="meta", dtype=kind)
             param_bytes += sum(p.numel() * p.element_size() for p in module.parameters())
             buffer_bytes += sum(b.numel() * b.element_size() for b in module.buffers())
-            out = module(xs[0])
-        values[layer.name] = out
-        assert prod(r.output_shape) * batch * DTYPES[dtype] == out.numel() * out.element_size(), r.spec.name
+        out = call(layer, module, xs)
+        parts = keep(values, layer, out) or [out]
+        if layer.kind.source:  # the tensor is the parameter or buffer itself, not an activation
+            sources.add(layer.name)
+            continue
+        assert activation_elements(r, batch) * DTYPES[dtype] == sum(t.numel() * t.element_size() for t in parts), r.spec.name
     assert (m.param_bytes, m.buffer_bytes) == (param_bytes, buffer_bytes)
-    assert m.activation_bytes == sum(v.numel() * v.element_size() for v in values.values())
+    assert m.activation_bytes == sum(v.numel() * v.element_size() for k, v in values.items() if k not in sources)

@@ -24,8 +24,7 @@ from shapecalc.spec import INPUT  # noqa: E402
 
 from ..conftest import ARCH  # noqa: E402
 from ..test_forward import CASES, small_architectures, spec  # noqa: E402
-from .torch_bridge import SparseConv, module_for  # noqa: E402
-from .torch_bridge import apply as torch_apply  # noqa: E402
+from .torch_bridge import SparseConv, call, keep, make, unbatched  # noqa: E402
 
 #: Relative tolerance of the issue; the absolute one only matters for values that sums of
 #: products cancel to nearly zero, where the order of additions alone moves the last bits.
@@ -36,19 +35,21 @@ def torch_outputs(analysis, setup):
     """Each layer's output in torch, on the outputs its `inputs` name, with our input and our
     parameters copied in by name."""
     values = {INPUT: torch.tensor(setup.input.data, dtype=torch.float64).reshape(1, *setup.input.shape)}
+    flags = {INPUT: False}  # which tensors have no batch dimension (parameters, buffers)
     outputs = []
     for result, params in zip(analysis.layers, setup.params):
         layer = result.spec
         xs = [values[name] for name in layer.inputs]
-        if layer.kind.merge:
-            _, y = torch_apply(layer, xs)
-        else:
-            module = module_for(layer, tuple(xs[0].shape[1:])).double().eval()
+        module = make(layer, xs)
+        if module is not None:
+            module = module.to("cpu").double()
             load(module[-1] if isinstance(module, torch.nn.Sequential) else module, params)  # keras_same: pad, conv
-            with torch.no_grad():
-                y = module(xs[0])
-        values[layer.name] = y
-        outputs.append(y[0])
+        with torch.no_grad():
+            y = call(layer, module, xs)
+        flag = unbatched(layer, [flags[name] for name in layer.inputs])
+        parts = keep(values, layer, y) or [y]
+        flags.update((name, flag) for name in values if name not in flags)
+        outputs.append(parts[0] if flag else parts[0][0])
     return outputs
 
 
@@ -64,8 +65,9 @@ def load(module, params):
                 if "bias" in values:
                     conv.bias.copy_(values["bias"][o:o + 1])
             return
+        targets = {**dict(module.named_parameters()), **dict(module.named_buffers())}
         for name, value in values.items():
-            getattr(module, name).copy_(value)
+            targets[name].copy_(value)
 
 
 def run_both(tmp_path, text, scale=None, weights=None):

@@ -103,40 +103,80 @@ def module_for(layer: LayerSpec, incoming: tuple[int, ...]) -> nn.Module:
     return cls(**kwargs)
 
 
-def apply(layer: LayerSpec, xs: list[torch.Tensor]) -> tuple[nn.Module | None, torch.Tensor]:
-    """Run one layer on its input tensors; the module (for counting) or None for merges."""
+def concat(layer: LayerSpec, xs: list[torch.Tensor]) -> torch.Tensor:
+    return torch.cat(xs, dim=layer.args["dim"])
+
+
+def crop(layer: LayerSpec, xs: list[torch.Tensor]) -> torch.Tensor:
+    size = xs[1].shape[2:] if len(xs) == 2 else layer.args["size"]
+    if isinstance(size, int):
+        size = (size,) * (xs[0].dim() - 2)
+    return center_crop(xs[0], size)
+
+
+FUNCTIONS.update(concat=concat, centercrop=crop)
+
+
+def make(layer: LayerSpec, xs: list[torch.Tensor], device: str = "cpu") -> nn.Module | None:
+    """The layer's torch module (in eval mode, on the inputs' device, or `device` for a layer
+    without inputs, frozen unless trainable), or None for a layer torch writes as a function."""
     if layer.type in FUNCTIONS:
-        return None, FUNCTIONS[layer.type](layer, xs)
+        return None
     if layer.type in MODULES:
         module = MODULES[layer.type](layer, [tuple(x.shape[1:]) for x in xs])
-        if not layer.trainable:
-            module.requires_grad_(False)
-        module = module.to(xs[0].device if xs else "meta").eval()
-        return module, module(*xs)
-    if layer.type == "add":
-        return None, sum(xs[1:], xs[0])
-    if layer.type == "concat":
-        return None, torch.cat(xs, dim=layer.args["dim"])
-    if layer.type == "centercrop":
-        size = xs[1].shape[2:] if len(xs) == 2 else layer.args["size"]
-        if isinstance(size, int):
-            size = (size,) * (xs[0].dim() - 2)
-        return None, center_crop(xs[0], size)
-    (x,) = xs
-    module = module_for(layer, tuple(x.shape[1:]))
+    else:
+        (x,) = xs
+        module = module_for(layer, tuple(x.shape[1:]))
     if not layer.trainable:
         module.requires_grad_(False)
-    module = module.to(x.device).eval()
-    return module, module(x)
+    return module.to(xs[0].device if xs else device).eval()
+
+
+def call(layer: LayerSpec, module: nn.Module | None, xs: list[torch.Tensor]):
+    """Run the layer: its module on every input, or its function."""
+    return FUNCTIONS[layer.type](layer, xs) if module is None else module(*xs)
+
+
+def apply(layer: LayerSpec, xs: list[torch.Tensor], device: str = "cpu") -> tuple[nn.Module | None, torch.Tensor]:
+    """Run one layer on its input tensors; the module (for counting) or None for functions."""
+    module = make(layer, xs, device)
+    return module, call(layer, module, xs)
+
+
+def unbatched(layer: LayerSpec, unbatched_inputs: list[bool]) -> bool:
+    """Whether the layer's output has no batch dimension: a parameter or buffer, or a merge of
+    nothing else."""
+    return layer.kind.source or (layer.kind.merge and all(unbatched_inputs))
+
+
+def keep(values: dict, layer: LayerSpec, out) -> list | None:
+    """Keep a layer's output under the name later layers use (`name[i]` for each of several
+    outputs, which are returned)."""
+    if isinstance(out, (tuple, list)):
+        values.update((f"{layer.name}[{i}]", t) for i, t in enumerate(out))
+        return list(out)
+    values[layer.name] = out
+    return None
+
+
+def store(values: dict, flags: dict, layer: LayerSpec, out) -> tuple[int, ...] | list[tuple[int, ...]]:
+    """Keep a layer's output(s) under the names later layers use; return the shape(s) the
+    calculator gives: without the batch, unless the tensor has none."""
+    flag = unbatched(layer, [flags[name] for name in layer.inputs])
+    parts = keep(values, layer, out)
+    flags.update((name, flag) for name in ([f"{layer.name}[{i}]" for i in range(len(parts))] if parts else [layer.name]))
+    shape = (lambda t: tuple(t.shape)) if flag else (lambda t: tuple(t.shape[1:]))
+    return [shape(t) for t in parts] if parts else shape(out)
 
 
 def run_layers(spec: Spec, device: str = "meta"):
-    """Yield (module or None, output shape without batch) for each layer, following `inputs`."""
+    """Yield (module or None, output shape without batch; a list for several outputs) for each
+    layer, following `inputs`."""
     values = {"input": torch.empty((1, *spec.input_shape), device=device)}
+    flags = {"input": False}
     for layer in spec.layers:
-        module, out = apply(layer, [values[name] for name in layer.inputs])
-        values[layer.name] = out
-        yield module, tuple(out.shape[1:])
+        module, out = apply(layer, [values[name] for name in layer.inputs], device)
+        yield module, store(values, flags, layer, out)
 
 
 def counts(module: nn.Module | None) -> tuple[int, int, int]:
