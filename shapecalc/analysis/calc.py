@@ -208,6 +208,14 @@ def analyze(spec: Spec) -> Analysis:
         result.params, result.buffers = inference.params, inference.buffers
         result.formulas, result.notes = inference.formulas, inference.notes
         result.connections = inference.connections
+    for ref in spec.outputs:  # `outputs:` must name one tensor too
+        name, index = split_ref(ref)
+        if name in by_name and (name in several) != (index is not None) and by_name[name].output_shape is not None:
+            count = several.get(name)
+            why = f"it gives {count} outputs: name one, as {part_name(name, 0)}" if count else "it has one output"
+            report("G001", f"outputs: {ref} names no single output: {why}", by_name[name].spec, None)
+        elif index is not None and name in several and index >= several[name]:
+            report("G001", f"outputs: {ref} names no output: it gives {several[name]}", by_name[name].spec, None)
     return Analysis(spec, results, diagnostics, _by_name=by_name)
 
 

@@ -1,4 +1,5 @@
-"""The bridge's elementwise arithmetic and the network's own tensors (parameters, buffers).
+"""The bridge's elementwise arithmetic, the network's own tensors (parameters, buffers), and the
+layers with several outputs (split, chunk).
 
 Arithmetic is written with Python's operators, as models write it (`scale * x` in torchvision's
 SqueezeExcitation, `x + pos_embedding` in its ViT), so each tool counts what it counts on them.
@@ -51,3 +52,12 @@ class Fixed(nn.Module):
 FUNCTIONS.update((name, arithmetic) for name in OPERATORS)
 MODULES["parameter"] = lambda layer, shapes: Learned(tuple(layer.args["shape"]))
 MODULES["buffer"] = lambda layer, shapes: Fixed(tuple(layer.args["shape"]))
+
+
+def split(layer: LayerSpec, xs: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    sizes = layer.args["split_size_or_sections"]
+    return torch.split(xs[0], list(sizes) if isinstance(sizes, tuple) else sizes, dim=layer.args["dim"])
+
+
+FUNCTIONS["split"] = split
+FUNCTIONS["chunk"] = lambda layer, xs: torch.chunk(xs[0], layer.args["chunks"], dim=layer.args["dim"])
