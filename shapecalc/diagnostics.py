@@ -61,6 +61,7 @@ RULES: dict[str, Rule] = {
         Rule("G003", "error", "wrong number of inputs for the layer"),
         Rule("G004", "error", "block definition problem (unknown parameter, recursion, reserved name)"),
         Rule("G005", "error", "network expands to more layers than the limit"),
+        Rule("G006", "error", "an expression in a block cannot be evaluated (syntax, unknown name, not an integer)"),
         # A: answers a spec carries (`expect:`) that differ from the calculation
         Rule("A001", "error", "answer differs from the calculation"),
         # W: legal, but probably not what was meant

@@ -9,7 +9,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..layers import lookup
 from .graph import GraphReader
 from .model import BLOCK_KEYS, INPUT, PARAM, BlockDef, BlockUse, Entry, Items, Scope, did_you_mean
-from .yamlsafe import NULL_TAG, STR_TAG, Loc
+from ..layers.args import describe
+from .expressions import ExpressionError, evaluate
+from .yamlsafe import INT_TAG, NULL_TAG, STR_TAG, Loc
 
 
 class BlockExpander(GraphReader):
@@ -53,6 +55,8 @@ class BlockExpander(GraphReader):
         None when a parameter is unknown (reported)."""
         if isinstance(node, ScalarNode):
             match = PARAM.match(node.value) if node.tag == STR_TAG else None
+            if not match and node.tag == STR_TAG and "$" in node.value:
+                return self.expression(node, scope)
             if not match:
                 return node
             if match[1] in scope.bindings:
@@ -73,6 +77,30 @@ class BlockExpander(GraphReader):
                 return None
             return MappingNode(node.tag, pairs, node.start_mark, node.end_mark, node.flow_style)
         return node
+
+    def expression(self, node: ScalarNode, scope: Scope) -> Node | None:
+        """An integer expression over the block's parameters (`$c // 4`), as an int node at the
+        same place; None when it cannot be evaluated (reported with the column of the culprit)."""
+        def value(name: str, column: int) -> int:
+            if name not in scope.bindings:
+                where = f"block '{scope.stack[-1]}'" if scope.stack else "the top level (parameters exist only in blocks)"
+                raise ExpressionError(f"unknown parameter ${name} in {where}{did_you_mean(name, list(scope.bindings))}",
+                                      column)
+            ok, v = self.value(scope.bindings[name])
+            if not ok:
+                raise ExpressionError(f"${name} has no value", column)
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ExpressionError(f"${name} is {describe(v)}: expressions work on integers", column)
+            return v
+
+        try:
+            result = evaluate(node.value, value)
+        except ExpressionError as err:
+            loc = Loc.of(node)
+            quoted = 1 if node.style in ("'", '"') else 0
+            self.error("G006", f"expression '{node.value}': {err.message}", Loc(loc.line, loc.column + quoted + err.column))
+            return None
+        return ScalarNode(INT_TAG, str(result), node.start_mark, node.end_mark)
 
     def use_block(self, block: BlockDef, e: Entry, items: Items, scope: Scope, full: str, source: str,
                   depth: int) -> str:
