@@ -51,7 +51,7 @@ RULES: dict[str, Rule] = {
         Rule("F004", "error", "declared input size disagrees with the incoming shape"),
         Rule("F005", "error", "groups do not divide the channels"),
         Rule("F006", "error", "padding not allowed with these arguments"),
-        Rule("F007", "error", "merged inputs do not agree (add: equal shapes; concat: equal other dimensions)"),
+        Rule("F007", "error", "merged inputs do not agree (arithmetic: shapes that broadcast; concat: equal other dimensions)"),
         Rule("F008", "error", "normalisation over a single value"),
         Rule("F009", "error", "a size or count beyond int64, which torch cannot hold"),
         Rule("F010", "error", "argument values torch refuses together"),
@@ -71,6 +71,7 @@ RULES: dict[str, Rule] = {
         Rule("W004", "warning", "pooling stride wider than its window: input between windows is never pooled"),
         Rule("W005", "warning", "convolution wider than 1x1 on a 1x1 input (the input shrank too early)"),
         Rule("W006", "warning", "merged inputs' receptive fields are not aligned (different jumps or centres)"),
+        Rule("W007", "warning", "a sum or difference broadcasts layer outputs of different shapes (a wrong shortcut?)"),
     )
 }
 

@@ -35,7 +35,19 @@ def test_concat_along_another_dim():
 def test_add_mismatch_shows_both_shapes_and_sources():
     a, found = run("layers:\n  - conv2d: {name: a, out_channels: 4, kernel_size: 1}\n  - add: {inputs: [a, input]}\n")
     assert found == [("F007", 4, 19)]
-    assert a.diagnostics[0].message == "add_1: add needs equal shapes, found 4x16x16 (from a), 8x16x16 (from input)"
+    assert a.diagnostics[0].message == ("add_1: add needs shapes that broadcast (each size equal, or 1), found 4x16x16 "
+                                        "(from a), 8x16x16 (from input): 4 vs 8 in dimension 1 (counting the batch as 0)")
+
+
+def test_a_residual_sum_that_broadcasts_by_accident_is_a_warning():
+    """1x16x16 + 8x16x16 runs in torch (broadcasting), but a shortcut of the wrong shape is the
+    likely cause; a parameter or a gate broadcast on purpose is not warned about."""
+    a, found = run("layers:\n  - conv2d: {name: a, out_channels: 1, kernel_size: 1}\n  - add: {inputs: [a, input]}\n")
+    assert found == [("W007", 4, 19)] and a.layers[1].output_shape == (8, 16, 16)
+    assert "1x16x16 (from a), 8x16x16 (from input)" in a.diagnostics[0].message
+    a, found = run("layers:\n  - parameter: {name: p, shape: [8, 1, 1]}\n  - add: {inputs: [input, p]}\n"
+                   "  - globalavgpool: {name: g, keepdim: true}\n  - mul: {inputs: [add_1, g]}\n")
+    assert found == [] and a.layers[-1].output_shape == (8, 16, 16)
 
 
 def test_concat_mismatch():
@@ -49,7 +61,7 @@ def test_concat_mismatch():
     ("  - relu: {name: a, inputs: b}\n  - relu: {name: b}\n", [("G002", 3, 29)], "'b' comes later (line 4)"),
     ("  - relu: {name: a, inputs: b}\n  - relu: {name: b, inputs: a}\n", [("G002", 3, 29)], "would be a cycle"),
     ("  - relu: {inputs: [input, input]}\n", [("G003", 3, 20)], "relu takes one input, found 2"),
-    ("  - add\n", [("G003", 3, 5)], "add needs at least two inputs"),
+    ("  - add\n", [("G003", 3, 5)], "add needs at least two inputs, or one and `other`"),
     ("  - relu: {name: a}\n  - relu: {name: b, inputs: input}\n", [("W002", 3, 5)], "a: its output is never used"),
     ("  - relu: {name: input}\n", [("S010", 3, 18)], "'input' names the input"),
     ("  - relu: {name: a.b}\n", [("S010", 3, 18)], "'.' separates block levels"),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shapecalc.analysis.check import check_text
+from shapecalc.analysis.explain import explain
+from shapecalc.render.explain import render_text
 from shapecalc.layers.window import WindowDim
 
 
@@ -81,3 +83,54 @@ def test_one_error_does_not_hide_the_rest():
     )
     assert [d.code for d in a.diagnostics] == ["F001", "F002"]
     assert [r.output_shape for r in a.layers] == [(4, 2, 2), (4, 1, 1), None]
+
+
+# --- explicit zero padding counts as padding ------------------------------------------------------
+
+def explain_text(text: str) -> str:
+    a = check_text(text)
+    return render_text(a, explain(a))
+
+
+def _codes(text):
+    a = check_text(text)
+    return [d.code for d in a.diagnostics], a
+
+
+def test_zero_padding_layer_then_pool_is_padding_not_lost_input():
+    """timm's ResNetV2 stem: ConstantPad2d(1) then a 3x3/2 max pool on 112. Row 114 is a zero the
+    pad added; the same arithmetic as `padding: 1` on the pool, which only gets a note."""
+    codes, a = _codes("input: [64, 112, 112]\nlayers:\n  - zeropad2d: {padding: 1}\n"
+                      "  - maxpool2d: {kernel_size: 3, stride: 2}\n")
+    assert codes == [] and a.layers[1].output_shape == (64, 56, 56)
+    assert any("zero padding zeropad2d_1 added" in n for n in a.layers[1].notes)
+    explained = explain_text("input: [64, 112, 112]\nlayers:\n  - zeropad2d: {padding: 1}\n"
+                             "  - maxpool2d: {kernel_size: 3, stride: 2}\n")
+    assert "no real input is lost" in explained and "(F001)" not in explained
+
+
+@pytest.mark.parametrize(("padding", "codes"), [
+    ([1, 0, 1, 0], ["F001"]),      # zeros only before: the unread row and column are real input
+    ([0, 1, 0, 1], []),            # zeros only after: what is unread is padding
+    ([0, 1, 1, 0], ["F001"]),      # the width's unread column is a zero, the height's last row is real
+])
+def test_only_zeros_after_the_input_excuse_an_unread_tail(padding, codes):
+    found, _ = _codes(f"input: [2, 111, 111]\nlayers:\n  - zeropad2d: {{padding: {padding}}}\n"
+                      "  - maxpool2d: {kernel_size: 3, stride: 2}\n")
+    assert found == codes
+
+
+def test_zeros_of_two_pads_add_up_and_other_layers_reset_them():
+    """k 3, s 4 on 10 positions: windows 0-2 and 4-6, so 7-9 are unread, one more than the gap
+    of 1 the stride leaves between windows anyway; it is no misfit only when 2 of them are zeros."""
+    conv = "  - conv2d: {out_channels: 2, kernel_size: 3, stride: 4}\n"
+    pad = "  - zeropad2d: {padding: [0, 1, 0, 1]}\n"
+    assert _codes("input: [2, 8, 8]\nlayers:\n" + pad + pad + conv)[0] == []
+    assert _codes("input: [2, 9, 9]\nlayers:\n" + pad + conv)[0] == ["F001"]
+    assert _codes("input: [2, 8, 8]\nlayers:\n  - zeropad2d: {padding: [0, 2, 0, 2]}\n  - relu\n" + conv)[0] == ["F001"]
+
+
+def test_concat_of_one_input_is_that_input():
+    """torch.cat of a one-tensor list (DenseNet's first dense layer) is accepted by torch."""
+    codes, a = _codes("input: [3, 4, 4]\nlayers:\n  - concat: {inputs: [input]}\n")
+    assert codes == [] and a.layers[0].output_shape == (3, 4, 4) and "single input" in a.layers[0].notes[0]

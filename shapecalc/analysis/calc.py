@@ -15,7 +15,7 @@ from math import prod
 from typing import Any
 
 from ..diagnostics import Diagnostic
-from ..layers import LayerError, Shape, Unbatched
+from ..layers import LayerError, LayerKind, Problem, Shape, Unbatched
 from ..layers.args import INT64_MAX
 from ..layers.base import shape_str
 from ..layers.field import Field
@@ -35,6 +35,9 @@ class LayerResult:
     connections: int = 0
     input_shapes: list[Shape | None] = field(default_factory=list)  # one per input (merges have several)
     parts: list[Shape] | None = None  # the outputs of a layer with several (output_shape is the first)
+    #: Zeros an explicit padding layer put before and after its input, per spatial dimension,
+    #: when this layer's input is such a layer's output (the stride check counts them as padding).
+    input_zeros: list[tuple[int, int]] | None = None
     receptive_field: Field | None = None  # set by check.check_text (None: no spatial grid, or unknown)
 
     @property
@@ -141,6 +144,7 @@ def analyze(spec: Spec) -> Analysis:
         diagnostics.append(Diagnostic(code, f"{layer.name}: {message}", loc.line, loc.column, layer.name))
 
     several: dict[str, int] = {}  # layers with several outputs: how many
+    margins: dict[str, list[tuple[int, int]]] = {}  # outputs of explicit zero padding: zeros per side
 
     def incoming(layer: LayerSpec) -> list[Shape | None] | None:
         """The shapes the layer's inputs name; None (reported) when one names no output."""
@@ -190,7 +194,12 @@ def analyze(spec: Spec) -> Analysis:
         except LayerError as err:
             report(err.code, err.message, layer, err.arg)
             continue
-        for problem in inference.problems:
+        problems = inference.problems
+        if len(xs) == 1 and layer.inputs[0] in margins:
+            result.input_zeros = margins[layer.inputs[0]]
+            if any(p.code == "F001" for p in problems):
+                problems = padding_read(kind, xs[0], layer, result.input_zeros, problems, inference.notes)
+        for problem in problems:
             report(problem.code, problem.message, layer, problem.arg)
         outputs = inference.parts or [inference.output_shape]
         if any(prod(y) > INT64_MAX for y in outputs) or inference.params > INT64_MAX:
@@ -205,6 +214,10 @@ def analyze(spec: Spec) -> Analysis:
             shapes.update((part_name(layer.name, i), y) for i, y in enumerate(inference.parts))
         else:
             shapes[layer.name] = inference.output_shape
+        zeros = kind.zero_margins(xs[0], layer.args) if len(xs) == 1 else None
+        if zeros is not None:  # explicit zero padding, on top of any the input already had
+            before = margins.get(layer.inputs[0], [(0, 0)] * len(zeros))
+            margins[layer.name] = [(lo + a, hi + b) for (lo, hi), (a, b) in zip(before, zeros)]
         result.params, result.buffers = inference.params, inference.buffers
         result.formulas, result.notes = inference.formulas, inference.notes
         result.connections = inference.connections
@@ -217,6 +230,22 @@ def analyze(spec: Spec) -> Analysis:
         elif index is not None and name in several and index >= several[name]:
             report("G001", f"outputs: {ref} names no output: it gives {several[name]}", by_name[name].spec, None)
     return Analysis(spec, results, diagnostics, _by_name=by_name)
+
+
+def padding_read(kind: LayerKind, x: Shape, layer: LayerSpec, margins: list[tuple[int, int]],
+                 problems: list[Problem], notes: list[str]) -> list[Problem]:
+    """F001 dropped when every position a window layer leaves unread is zero padding that the
+    layer before it added (timm's ResNetV2 stem: ConstantPad2d(1) then a 3x3/2 max pool on 112):
+    the same arithmetic as `padding: 1` on the pool, which F001 accepts. A note says so."""
+    dims = kind.windows(x, layer.args)
+    if not dims or len(dims) != len(margins):
+        return problems
+    if any(w.unread_tail - hi > w.gap for w, (_, hi) in zip(dims, margins)):
+        return problems  # real input is left unread
+    source = layer.inputs[0]
+    notes.append(f"the input left unread after the last window is the zero padding {source} added: "
+                 "only padding is skipped")
+    return [p for p in problems if p.code != "F001"]
 
 
 @contextmanager

@@ -49,9 +49,10 @@ def _and(parts: list[str]) -> str:
     return " and ".join(parts)
 
 
-def size_lines(w: WindowDim, words: list[tuple[str, str]]) -> list[str]:
+def size_lines(w: WindowDim, words: list[tuple[str, str]], zeros: int = 0) -> list[str]:
     """The output size along the dimensions `words` names (all computing alike), and when it is
-    not whole, what happens to the remainder."""
+    not whole, what happens to the remainder; `zeros`: how many of the last input positions are
+    zero padding an earlier layer added."""
     n = str(w.n) + (f" + 2*{w.pad_l}" if w.pad_l == w.pad_r and w.pad_l else
                     f" + {w.pad_l} + {w.pad_r}" if w.pad_l != w.pad_r else "")
     k = str(w.k) if w.d == 1 else f"({w.d}*({w.k} - 1) + 1)"
@@ -74,6 +75,8 @@ def size_lines(w: WindowDim, words: list[tuple[str, str]]) -> list[str]:
         verdict = f"so input {_and(tail)} {verb} never read: {counts} left unused, which PyTorch drops without a word"
         if not w.misfit:
             verdict += f" (no more than the {w.gap} the stride skips between any two windows anyway)"
+        elif w.unread_tail - zeros <= w.gap:
+            verdict += " (they are zero padding the layer before added: no real input is lost)"
         else:
             verdict += " (F001)"
     elif last > w.n:
@@ -95,9 +98,11 @@ def output_size(r: LayerResult) -> list[Item]:
         return []
     nd = len(dims)
     key = [(w.n, w.k, w.s, w.pad_l, w.pad_r, w.d, w.ceil_mode) for w in dims]
-    if len(set(key)) == 1:
-        return [Item("output size", size_lines(dims[0], list(DIM_WORDS[nd])))]
-    return [Item(f"output size ({DIM_LABELS[nd][i]})", size_lines(w, [DIM_WORDS[nd][i]])) for i, w in enumerate(dims)]
+    zeros = [hi for _, hi in r.input_zeros] if r.input_zeros and len(r.input_zeros) == nd else [0] * nd
+    if len(set(key)) == 1 and len(set(zeros)) == 1:
+        return [Item("output size", size_lines(dims[0], list(DIM_WORDS[nd]), zeros[0]))]
+    return [Item(f"output size ({DIM_LABELS[nd][i]})", size_lines(w, [DIM_WORDS[nd][i]], zeros[i]))
+            for i, w in enumerate(dims)]
 
 
 def outputs(r: LayerResult) -> Item | None:

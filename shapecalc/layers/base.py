@@ -184,6 +184,12 @@ class LayerKind:
         """The arithmetic a wrong `macs:` answer is shown."""
         return f"{count:,} MACs"
 
+    def zero_margins(self, x: Shape, a: dict[str, Any]) -> list[tuple[int, int]] | None:
+        """Explicit zero padding: how many zeros the output has before and after the input along
+        each spatial dimension (None: the layer does not pad with zeros). A window layer after it
+        reads those zeros as padding: leaving them unread is no misfit (F001)."""
+        return None
+
     def arg(self, name: str) -> Arg | None:
         for arg in self.args:
             if arg.name == name or name in arg.aliases:

@@ -167,8 +167,9 @@ class Concat(Merge):
         return Op(cat)
 
     def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:
-        if len(xs) < 2:
-            raise LayerError("G003", f"concat needs at least two inputs, found {len(xs)}", "inputs")
+        if len(xs) == 1:  # torch.cat of a one-tensor list (DenseNet's first dense layer) is that tensor
+            return Inference(xs[0], 0, 0, [f"{shape_str(xs[0])}: one input, unchanged"],
+                             notes=["concat of a single input is that input (torch.cat accepts a one-tensor list)"])
         rank = len(xs[0]) + 1
         if any(len(x) + 1 != rank for x in xs):
             raise LayerError("F007", f"concat needs inputs of equal rank, found {listing(xs, sources)}", "inputs")

@@ -223,6 +223,13 @@ class ZeroPad(Resize):
         from ..kernels.resize import zeropad
         return Op(zeropad)
 
+    def zero_margins(self, x: Shape, a: dict[str, Any]) -> list[tuple[int, int]]:
+        """The zeros it puts before and after the input along each spatial dimension (first
+        dimension first), which the stride check counts as padding, not as input."""
+        nd = len(x) - 1
+        pad = _per_dim(a["padding"], 2 * nd)
+        return [(max(0, pad[2 * (nd - 1 - i)]), max(0, pad[2 * (nd - 1 - i) + 1])) for i in range(nd)]
+
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         if len(x) != self.ndim + 1:
             raise LayerError("F003", f"{self.type} expects {self.ndim} spatial dimension{'s' * (self.ndim > 1)}, "
