@@ -71,9 +71,10 @@ def broadcast(xs: list[Shape], sources: list[str], what: str) -> Shape:
     full = [x if isinstance(x, Unbatched) else (BATCH, *x) for x in xs]
     rank = max(len(f) for f in full)
     batched = any(not isinstance(x, Unbatched) for x in xs)
-    if batched and max(len(x) + 1 for x in xs if not isinstance(x, Unbatched)) != rank:
-        raise LayerError("F007", f"{what}: broadcasting {listing(xs, sources)} would move the batch away from the "
-                         "first dimension (a tensor without a batch has more dimensions than the batched ones)", "inputs")
+    if batched and any(len(x) + 1 != rank for x in xs if not isinstance(x, Unbatched)):
+        raise LayerError("F007", f"{what}: broadcasting {listing(xs, sources)} would move a batch away from the "
+                         "first dimension (the inputs have different numbers of dimensions, so one input's batch "
+                         "would meet another's sizes)", "inputs")
     out = []
     for i in range(rank):
         sizes = {f[len(f) - rank + i] for f in full if len(f) - rank + i >= 0} - {1}
