@@ -221,6 +221,8 @@ def analyze(spec: Spec) -> Analysis:
         result.params, result.buffers = inference.params, inference.buffers
         result.formulas, result.notes = inference.formulas, inference.notes
         result.connections = inference.connections
+    if spec.default_outputs and len(spec.outputs) == 1 and spec.outputs[0] in several:  # a tuple, as torch returns it
+        spec.outputs = [part_name(spec.outputs[0], i) for i in range(several[spec.outputs[0]])]
     for ref in spec.outputs:  # `outputs:` must name one tensor too
         name, index = split_ref(ref)
         if name in by_name and (name in several) != (index is not None) and by_name[name].output_shape is not None:

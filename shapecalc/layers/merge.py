@@ -26,7 +26,6 @@ class Merge(LayerKind):
     merge = True
     field_union = True
     cost = FREE
-    saves_input = False
     counts_batches = False
 
     def example(self) -> Example:
@@ -154,6 +153,7 @@ class Concat(Merge):
 
     type = "concat"
     summary = "Concatenation along dim (torch.cat; dim 1, the channels, by default)"
+    saves_input = False  # its backward only slices the gradient
     args = (Arg("dim", any_integer, 1, (), "dimension to join along, counting the batch as 0"),)
 
     def joined_axis(self, y: Shape, a: dict[str, Any]) -> int | None:

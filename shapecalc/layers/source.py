@@ -36,7 +36,7 @@ class Source(LayerKind):
     args = (Arg("shape", sizes, REQUIRED, (), "the tensor's whole shape (it has no batch dimension)"),)
 
     def example(self) -> Example:
-        return Example((), {"shape": [3, 1, 1]})
+        return Example((2,), {"shape": [3, 1, 1]})  # the network's input, which it does not take
 
     def windows(self, x: Shape, a: dict[str, Any]) -> None:
         return None

@@ -79,6 +79,7 @@ class GraphReader(ArgumentReader):
         """`outputs:` names the network's outputs (default: the last layer); a layer whose output
         nothing takes and that is not an output is probably a mistake (W002)."""
         outputs: list[str] = []
+        self.spec.default_outputs = pair is None
         if pair is not None:
             ok, value = self.value(pair[1])
             names = [value] if isinstance(value, str) else value

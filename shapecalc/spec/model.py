@@ -96,6 +96,8 @@ class Spec:
     blocks: list[BlockUse] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     expect: dict[str, tuple[Any, Loc]] = field(default_factory=dict)
+    #: No `outputs:` key: the last layer is the output (all of its outputs, when it has several).
+    default_outputs: bool = True
 
 
 @dataclass
