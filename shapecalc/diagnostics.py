@@ -65,7 +65,7 @@ RULES: dict[str, Rule] = {
         # A: answers a spec carries (`expect:`) that differ from the calculation
         Rule("A001", "error", "answer differs from the calculation"),
         # W: legal, but probably not what was meant
-        Rule("W001", "warning", "linear layer applied to the last dimension of a multi-dimensional input"),
+        Rule("W001", "warning", "linear layer applied to the last dimension of an input with a spatial grid"),
         Rule("W002", "warning", "a layer's output is never used"),
         Rule("W003", "warning", "padding 'same' with an even kernel is asymmetric (one more on the right)"),
         Rule("W004", "warning", "pooling stride wider than its window: input between windows is never pooled"),

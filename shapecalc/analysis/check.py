@@ -13,7 +13,8 @@ from .answers import answer_diagnostics, check_answers
 from .calc import Analysis, analyze, gc_paused
 from ..diagnostics import Diagnostic
 from .receptive import annotate
-from ..spec import Spec, decode, parse
+from ..spec import INPUT, Spec, decode, parse
+from ..spec.model import split_ref
 from ..spec.yamlsafe import MAX_BYTES
 
 
@@ -25,8 +26,23 @@ def check_text(text: str, path: str = "<spec>") -> Analysis:
     alignment = annotate(analysis)  # every layer's receptive field; W006 where merged grids differ
     analysis.answers = check_answers(analysis)
     found = diagnostics + analysis.diagnostics + alignment + answer_diagnostics(analysis.answers)
+    found = [d for d in found if d.code != "W001" or on_a_grid(analysis, d.layer)]
     analysis.diagnostics = sorted(found, key=lambda d: (d.line, d.column))
     return analysis
+
+
+def on_a_grid(a: Analysis, layer: str | None) -> bool:
+    """Whether a layer's input still has a spatial grid (a receptive field): W001's linear on the
+    last dimension of [C, H, W] after a conv is a missing flatten, but a linear on tokens (ViT's
+    197x768) or on a map permuted to channels last (ConvNeXt) is the design, and says nothing."""
+    r = a.layer(layer) if layer else None
+    if r is None or not r.spec.inputs:
+        return True
+    ref = split_ref(r.spec.inputs[0])[0]
+    if ref == INPUT:
+        return True
+    source = a.layer(ref)
+    return source is None or source.receptive_field is not None
 
 
 class NotASpecFile(OSError):
