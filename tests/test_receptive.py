@@ -236,6 +236,23 @@ def test_merge_takes_the_union_and_flags_misaligned_grids():
     assert (merged.bounds(5), merged.exact) == ((4, 7), True)  # a: 4-6, b: 4-7
 
 
+def test_a_broadcast_gate_or_parameter_keeps_the_maps_field():
+    """Squeeze-and-excitation: the [C, 1, 1] gate (from global pooling: jump 32) scales the map
+    but the output is on the map's grid; a parameter has no field and changes nothing either.
+    Taking the gate's grid would flag W006 at every SE block and grow the jump without bound."""
+    a = check_text("input: [8, 32, 32]\nlayers:\n"
+                   "  - conv2d: {name: c, out_channels: 8, kernel_size: 3, padding: 1}\n"
+                   "  - globalavgpool: {keepdim: true}\n  - sigmoid: {name: gate}\n"
+                   "  - mul: {name: scale, inputs: [c, gate]}\n"
+                   "  - parameter: {name: g, shape: [8, 1, 1]}\n  - mul: {inputs: [scale, g]}\n"
+                   "  - conv2d: {name: c2, out_channels: 8, kernel_size: 3, padding: 1}\n  - add: {inputs: [c2, c]}\n")
+    assert a.diagnostics == []
+    by = {r.spec.name: r.receptive_field for r in a.layers}
+    assert by["gate"].axes[0].jump == 32 and by["g"] is None
+    assert by["scale"] == by["mul_1"] == by["c"]
+    assert by["add_1"].axes[0].size == 5 and by["add_1"].axes[0].jump == 1
+
+
 def test_different_jumps_flag_and_take_the_largest_field():
     a = check_text("input: [1, 10]\nlayers:\n  - conv1d: {name: a, out_channels: 1, kernel_size: 1, stride: 3}\n"
                    "  - upsample: {name: up, size: 10}\n"

@@ -58,11 +58,13 @@ from ..spec import INPUT
 def layer_field(r: LayerResult, inputs: list[Field | None]) -> tuple[Field | None, list[int]]:
     """The field of one layer from its inputs' fields, and the dimensions along which a merge's
     inputs are not aligned (empty when they are, or for a single input)."""
-    if r.output_shape is None or not inputs or any(f is None for f in inputs):
+    if r.output_shape is None or not inputs:
         return None, []
     kind, y = r.spec.kind, r.output_shape
-    if kind.merge:
+    if kind.merge:  # it decides what an input without a field means (a broadcast gate, a parameter)
         return kind.merge_field(inputs, r.input_shapes, y, r.spec.args)
+    if inputs[0] is None:
+        return None, []
     x = r.input_shapes[0]
     if len(x) != len(inputs[0].axes) + 1:
         return None, []

@@ -38,8 +38,10 @@ class Merge(LayerKind):
         """The spatial dimension the inputs are joined along, side by side (None: none)."""
         return None
 
-    def merge_field(self, fields: list[Field], xs: list[Shape], y: Shape,
+    def merge_field(self, fields: list[Field | None], xs: list[Shape], y: Shape,
                     a: dict[str, Any]) -> tuple[Field | None, list[int]]:
+        if any(f is None for f in fields):
+            return None, []
         nd = len(fields[0].axes)
         if len(y) != nd + 1:
             return None, []
@@ -105,6 +107,18 @@ class Arithmetic(Merge):
 
     def example(self) -> Example:
         return Example((2, 3, 3), inputs=2)
+
+    def merge_field(self, fields: list[Field | None], xs: list[Shape], y: Shape,
+                    a: dict[str, Any]) -> tuple[Field | None, list[int]]:
+        """The grid is the full-size inputs': an input broadcast over the map (a [C, 1, 1] gate,
+        a parameter) scales each value but neither moves nor widens the field, as receptive-field
+        calculators treat squeeze-and-excitation (strictly, a gate from global pooling sees the
+        whole input; every SE network would then have a global field, which says nothing)."""
+        full = [(f, x) for f, x in zip(fields, xs)
+                if not isinstance(x, Unbatched) and len(x) == len(y) and tuple(x[1:]) == tuple(y[1:])]
+        if not full:
+            return None, []
+        return super().merge_field([f for f, _ in full], [x for _, x in full], y, a)
 
     @cached_property
     def forward(self) -> Op:
