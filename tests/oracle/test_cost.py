@@ -61,6 +61,7 @@ def test_convention_equals_the_tool_on_every_layer_type(tool, key):
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ARCH)))
 def test_memory_matches_torch_tensors(path, dtype):
     torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]'")
+    from .torch_bridge import batch as at_batch
     from .torch_bridge import call, keep, make
 
     spec, _ = parse(path.read_text(), str(path))
@@ -77,7 +78,8 @@ def test_memory_matches_torch_tensors(path, dtype):
             module = module.to(device="meta", dtype=kind)
             param_bytes += sum(p.numel() * p.element_size() for p in module.parameters())
             buffer_bytes += sum(b.numel() * b.element_size() for b in module.buffers())
-        out = call(layer, module, xs)
+        with at_batch(batch):
+            out = call(layer, module, xs)
         parts = keep(values, layer, out) or [out]
         if layer.kind.source:  # the tensor is the parameter or buffer itself, not an activation
             sources.add(layer.name)

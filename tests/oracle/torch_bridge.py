@@ -10,9 +10,11 @@ connection table, Keras SAME) are written here as small torch modules or functio
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 import pkgutil
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 from torch import nn
@@ -21,6 +23,8 @@ from shapecalc.layers.spatial import conv_pads
 from shapecalc.spec import LayerSpec, Spec
 
 TORCH_CLASSES = {name.lower(): cls for name, cls in vars(nn).items() if isinstance(cls, type)}
+#: The batch the bridge's tensors have (1 unless a test sets it): what `expand` gives a parameter.
+BATCH: ContextVar[int] = ContextVar("batch", default=1)
 #: Layer types that torch writes as a function or tensor method, not a module: type -> f(layer, xs)
 #: giving the output tensor (or a tuple of them, for layers with several outputs). The bridge_*.py
 #: modules beside this one add theirs (imported at the end of this module).
@@ -101,6 +105,16 @@ def module_for(layer: LayerSpec, incoming: tuple[int, ...]) -> nn.Module:
         flat = [p for pair in reversed(pads) for p in pair]  # F.pad order: last dimension first
         return nn.Sequential(TORCH_CLASSES[f"constantpad{len(pads)}d"](flat, 0.0), cls(**kwargs))
     return cls(**kwargs)
+
+
+@contextmanager
+def batch(n: int) -> Iterator[None]:
+    """Run the bridge at batch n (what `expand` gives a parameter) inside the block."""
+    token = BATCH.set(n)
+    try:
+        yield
+    finally:
+        BATCH.reset(token)
 
 
 def concat(layer: LayerSpec, xs: list[torch.Tensor]) -> torch.Tensor:

@@ -22,6 +22,8 @@ from torch import nn
 from shapecalc.analysis.check import check_text
 from shapecalc.analysis.cost import layer_costs, totals
 
+from .torch_bridge import batch, call, make, store
+
 #: torch classes whose spec type is written differently: stochastic depth is an identity in eval.
 SPEC_TYPE = {"stochasticdepth": "identity", "droppath": "identity", "nondynamicallyquantizablelinear": "linear"}
 
@@ -121,3 +123,33 @@ def published(name: str) -> tuple[int, float]:
 
     meta = torchvision.models.get_model_weights(name).DEFAULT.meta
     return meta["num_params"], meta["_ops"]
+
+
+def same_values(path: Path, model: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+    """The spec run in torch (tests/oracle/torch_bridge.py) with the model's own weights, and the
+    model itself, on one random batch of 2. Each spec layer of a leaf type takes the state of
+    the torch leaf it matches (in call order), each `parameter` layer the model's loose
+    parameter of its place (in registration order, which is the forward's in these models).
+    compare() sees shapes: this sees values, so a permutation (channel shuffle's groups), a
+    wrong branch order or a wrong block input shows."""
+    a = check_text(path.read_text(), str(path))
+    leaves, _ = torch_leaves(model, a.spec.input_shape)
+    kinds = {leaf.type for leaf in leaves}
+    held = {id(p) for leaf in leaves for p in model.get_submodule(leaf.name).parameters()}
+    loose = iter([p for p in model.parameters() if id(p) not in held])
+    x = torch.randn((2, *a.spec.input_shape), generator=torch.Generator().manual_seed(0))
+    values, flags, i = {"input": x}, {"input": False}, 0
+    with batch(2), torch.no_grad():
+        for layer, r in zip(a.spec.layers, a.layers):
+            xs = [values[name] for name in layer.inputs]
+            module = make(layer, xs)
+            if layer.type in kinds:
+                if module is not None:
+                    target = getattr(module, "wrapped", module)  # the bridge's call around a module (attention)
+                    target.load_state_dict(model.get_submodule(leaves[i].name).state_dict())
+                i += 1
+            elif layer.kind.source and r.params:
+                module.value.copy_(next(loose))
+            out = call(layer, module, xs)
+            store(values, flags, layer, out)
+        return out, model.eval()(x)
