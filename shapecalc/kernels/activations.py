@@ -36,12 +36,16 @@ def softmax(x: Tensor, a: dict[str, Any], p: Params, log_: bool = False) -> Tens
     out = list(x.data)
     for block in range(0, len(x.data), n * inner):
         for i in range(block, block + inner):
-            v = x.data[i:i + n * inner:inner]
-            m = max(v)
-            total = sum(exp(vi - m) for vi in v)
-            out[i:i + n * inner:inner] = ([vi - m - log(total) for vi in v] if log_
-                                          else [exp(vi - m) / total for vi in v])
+            out[i:i + n * inner:inner] = normalised(x.data[i:i + n * inner:inner], log_)
     return Tensor(x.shape, out)
+
+
+def normalised(v: list[float], log_: bool = False) -> list[float]:
+    """Softmax (or log-softmax) of one list, stably: e^(v - max) / sum, as torch's kernels shift by
+    the maximum so that no exp overflows. Attention's rows use it too (kernels/attention.py)."""
+    m = max(v)
+    total = sum(exp(vi - m) for vi in v)
+    return [vi - m - log(total) for vi in v] if log_ else [exp(vi - m) / total for vi in v]
 
 
 def logsoftmax(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:

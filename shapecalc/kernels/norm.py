@@ -1,5 +1,6 @@
 """Normalisation in eval mode: batch and instance norm (per channel), group norm (per group of
-channels), layer norm (over the trailing dimensions), and local response normalisation."""
+channels), layer norm (over the trailing dimensions, or over the channels at each position), and
+local response normalisation."""
 
 from __future__ import annotations
 
@@ -94,15 +95,40 @@ def layernorm(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
     return Tensor(x.shape, out)
 
 
-def layernorm_params(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
-    """One weight (and bias, unless bias: false) per normalised element, spread like the others."""
-    shape = a["normalized_shape"]
+def affine_params(shape: Shape, layout: str, a: dict[str, Any]) -> dict[str, ParamDecl]:
+    """A layer norm's weight (and bias, unless bias: false) of this shape, spread like the others."""
     decls = {}
     if a["elementwise_affine"]:
-        decls["weight"] = ParamDecl(shape, "normalized_shape", 0.5, 1.5)
+        decls["weight"] = ParamDecl(shape, layout, 0.5, 1.5)
         if a["bias"]:
-            decls["bias"] = ParamDecl(shape, "normalized_shape", -0.5, 0.5)
+            decls["bias"] = ParamDecl(shape, layout, -0.5, 0.5)
     return decls
+
+
+def layernorm_params(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
+    """One weight (and bias) per normalised element."""
+    return affine_params(a["normalized_shape"], "normalized_shape", a)
+
+
+def layernorm2d(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the C channels at each position:
+    F.layer_norm over the last dimension of the channels-last map, weight and bias per channel."""
+    c = x.shape[0]
+    n = len(x.data) // c
+    weight = p["weight"].values() if "weight" in p else [1.0] * c
+    bias = p["bias"].values() if "bias" in p else [0.0] * c
+    out = [0.0] * len(x.data)
+    for j in range(n):
+        v = x.data[j::n]
+        m, s2 = moments(v)
+        scale = 1 / sqrt(s2 + a["eps"])
+        out[j::n] = [(vi - m) * scale * w + b for vi, w, b in zip(v, weight, bias)]
+    return Tensor(x.shape, out)
+
+
+def layernorm2d_params(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
+    """One weight (and bias) per channel."""
+    return affine_params((x[0],), "num_channels", a)
 
 
 def localresponsenorm(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:

@@ -7,7 +7,8 @@ from math import prod
 from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, int_schema, integer, json_schema, number, optional
-from .base import Example, Inference, LayerError, Pointwise, Shape, check_declared, expect_rank, fmt, shape_str
+from .base import (Example, Inference, LayerError, Pointwise, Problem, Shape, check_declared, expect_rank, fmt,
+                   shape_str)
 from .cost import ZERO, Costs, View, params
 
 if TYPE_CHECKING:
@@ -151,22 +152,38 @@ class GroupNorm(Norm):
         return Inference(x, params, 0, formulas, check_declared("num_channels", a["num_channels"], c))
 
 
+#: torch.nn.LayerNorm's arguments after normalized_shape, which LayerNorm2d shares.
+LAYERNORM_ARGS = (
+    Arg("eps", number(0), 1e-5),
+    Arg("elementwise_affine", boolean, True, (), "learn a scale (and shift) per element"),
+    Arg("bias", boolean, True, (), "learn the shift too"),
+)
+
+
+def fvcore_layernorm(v: View) -> int:
+    """fvcore's aten::layer_norm handle: the batch-statistics estimate, affine when it has a weight."""
+    return fvcore_batch_statistics(v, "elementwise_affine")
+
+
+def layernorm_counts(x: Shape, n: int, a: dict[str, Any], problems: list[Problem] | None = None) -> Inference:
+    """A layer norm over n values each: a weight per value, and a bias unless `bias: false`."""
+    per = (1 + a["bias"]) if a["elementwise_affine"] else 0
+    formulas = [f"{per}*{fmt(n)} = {fmt(per * n)} params"] if per else []
+    return Inference(x, per * n, 0, formulas, problems or [])
+
+
 class LayerNorm(Norm):
     """Normalises over the trailing dimensions named by `normalized_shape`; they must match."""
 
     type = "layernorm"
     summary = "Layer normalisation over the last dimensions (torch.nn.LayerNorm)"
-    args = (
-        Arg("normalized_shape", per_dim_list, REQUIRED, (), "the trailing dimensions to normalise"),
-        Arg("eps", number(0), 1e-5),
-        Arg("elementwise_affine", boolean, True, (), "learn a scale (and shift) per element"),
-        Arg("bias", boolean, True, (), "learn the shift too"),
-    )
+    args = (Arg("normalized_shape", per_dim_list, REQUIRED, (), "the trailing dimensions to normalise"),
+            *LAYERNORM_ARGS)
     counts_batches = False
     cost = Costs(
         macs=ZERO,
         torchinfo=params,
-        fvcore=lambda v: fvcore_batch_statistics(v, "elementwise_affine"),
+        fvcore=fvcore_layernorm,
         ptflops=lambda v: v.n_in,  # the hook looks for `affine`, which LayerNorm does not have
         extra_flops=ZERO,
         torch=ZERO,
@@ -184,10 +201,36 @@ class LayerNorm(Norm):
         if len(shape) > len(x) or tuple(x[len(x) - len(shape):]) != shape:
             raise LayerError("F004", f"normalized_shape {shape_str(shape)} does not match the trailing "
                              f"dimensions of {shape_str(x)}", "normalized_shape")
-        n = prod(shape)
-        per = (1 + a["bias"]) if a["elementwise_affine"] else 0
-        formulas = [f"{per}*{fmt(n)} = {fmt(per * n)} params"] if per else []
-        return Inference(x, per * n, 0, formulas)
+        return layernorm_counts(x, prod(shape), a)
+
+
+class LayerNorm2d(Norm):
+    """Layer norm over the channels of a [C, H, W] map, at each position on its own: torchvision's
+    convnext.LayerNorm2d and timm's LayerNorm2d (ConvNeXt), an nn.LayerNorm(C) whose forward
+    permutes to channels last, calls F.layer_norm and permutes back. eps defaults to
+    nn.LayerNorm's 1e-5, which torchvision's class inherits; ConvNeXt passes 1e-6 (timm's default).
+
+    Counts: torchinfo sees a leaf with parameters (its parameters, once); fvcore's layer_norm handle
+    counts as for layernorm; ptflops hooks exact classes only, and nn.LayerNorm's hook is not
+    this subclass's, nor is F.layer_norm patched: 0."""
+
+    type = "layernorm2d"
+    summary = "Layer normalisation over the channels at each position (ConvNeXt's LayerNorm2d)"
+    args = (Arg("num_channels", optional(integer()), None, (), "checked against the incoming channels"),
+            *LAYERNORM_ARGS)
+    counts_batches = False
+    cost = Costs(macs=ZERO, torchinfo=params, fvcore=fvcore_layernorm, ptflops=ZERO, extra_flops=ZERO, torch=ZERO)
+
+    def example(self) -> Example:
+        return Example((3, 4, 5))
+
+    @staticmethod
+    def kernel(norm: Any) -> tuple:
+        return norm.layernorm2d, norm.layernorm2d_params
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        expect_rank(self, x, (3,), "[C, H, W]")
+        return layernorm_counts(x, x[0], a, check_declared("num_channels", a["num_channels"], x[0]))
 
 
 class InstanceNorm(Norm):
