@@ -224,6 +224,53 @@ CASES = {
   - groupnorm: {inputs: input, num_groups: 2}
   - flatten: {inputs: input, start_dim: 2}
 """),
+    "reduce": ("[3, 9, 10]", """
+  - mean: {dim: [2, 3], keepdim: true}
+  - mean: {inputs: input, dim: 1}
+  - sum: {inputs: input, dim: [-1]}
+  - amax: {inputs: input, dim: [2, 3]}
+  - amin: {inputs: input, dim: 1, keepdim: true}
+  - norm: {inputs: input, dim: [2, 3], keepdim: true}
+  - norm: {inputs: input, p: .inf, dim: 1}
+  - normalize: {inputs: input}
+  - normalize: {inputs: input, p: 1, dim: 2}
+  - layernorm2d: {inputs: input, eps: 0.000001}
+  - layernorm2d: {inputs: input, elementwise_affine: false}
+  - layernorm2d: {inputs: input, bias: false}
+"""),
+    "attention": ("[5, 8]", """
+  - multiheadattention: {num_heads: 2, batch_first: true}
+  - multiheadattention: {inputs: input, num_heads: 2, bias: false, batch_first: true}
+  - multiheadattention: {inputs: input, num_heads: 1, batch_first: true}
+  - multiheadattention: {inputs: input, num_heads: 4, add_bias_kv: true, batch_first: true}
+  - multiheadattention: {inputs: input, num_heads: 2, add_zero_attn: true, dropout: 0.1, batch_first: true}
+  - concat: {name: kv, inputs: [input, input], dim: 1}
+  - linear: {name: k, inputs: kv, out_features: 3}
+  - linear: {name: v, inputs: kv, out_features: 6}
+  - multiheadattention: {inputs: [input, k, v], num_heads: 2, kdim: 3, vdim: 6, batch_first: true}
+  - multiheadattention: {inputs: [input, k, v], num_heads: 4, kdim: 3, vdim: 6, bias: false, add_bias_kv: true, add_zero_attn: true, batch_first: true}
+  - multiheadattention: {inputs: [input, kv, kv], num_heads: 2, batch_first: true}
+  - linear: {name: sq, inputs: input, out_features: 5}
+  - matmul: {inputs: [sq, input]}
+  - transpose: {name: t, inputs: input, dim0: -2, dim1: -1}
+  - matmul: {inputs: [input, t]}
+  - parameter: {name: w, shape: [1, 8, 3]}
+  - matmul: {inputs: [input, w]}
+  - parameter: {name: u, shape: [5]}
+  - matmul: {inputs: [u, input]}
+  - unflatten: {name: heads, inputs: input, dim: 2, unflattened_size: [2, 4]}
+  - transpose: {name: q, inputs: heads, dim0: 1, dim1: 2}
+  - linear: {name: v3, inputs: q, out_features: 3}
+  - scaleddotproductattention: {inputs: [q, q, q]}
+  - scaleddotproductattention: {inputs: [q, q, v3], is_causal: true}
+  - scaleddotproductattention: {inputs: [input, kv, kv], scale: 0.5}
+  - chunk: {name: c, inputs: q, chunks: 2, dim: 1}
+  - scaleddotproductattention: {inputs: [q, "c[0]", "c[1]"], enable_gqa: true}
+  - scaleddotproductattention: {inputs: ["c[0]", q, q], dropout_p: 0.2}
+"""),
+    "vit-b-16-attention": ("[197, 768]", """
+  - multiheadattention: {num_heads: 12, batch_first: true}
+"""),
     "flat": ("[12]", """
   - linear: {out_features: 5}
   - batchnorm1d: {inputs: input}
@@ -232,13 +279,58 @@ CASES = {
   - relu: {inputs: input}
   - prelu: {inputs: input}
 """),
+    "arith": ("[4, 5, 6]", """
+  - globalavgpool: {name: squeeze, keepdim: true}
+  - sigmoid: {name: gate}
+  - mul: {inputs: [input, gate]}
+  - parameter: {name: gamma, shape: [4, 1, 1]}
+  - mul: {inputs: [gamma, input]}
+  - parameter: {name: pos, shape: [1, 5, 6], trainable: false}
+  - add: {inputs: [input, pos]}
+  - add: {inputs: [input, input, gate]}
+  - sub: {inputs: [input, gate]}
+  - div: {inputs: [input, gate]}
+  - mul: {inputs: input, other: 0.5}
+  - add: {inputs: input, other: 1}
+  - buffer: {name: mean, shape: [4, 1, 1]}
+  - sub: {inputs: [input, mean]}
+  - mul: {inputs: [gamma, mean]}
+  - split: {name: halves, inputs: input, split_size_or_sections: 2}
+  - relu: {inputs: "halves[1]"}
+  - split: {name: thirds, inputs: input, split_size_or_sections: [1, 0, 4], dim: -2}
+  - relu: {inputs: "thirds[2]"}
+  - chunk: {name: pieces, inputs: input, chunks: 4, dim: 3}
+  - relu: {inputs: "pieces[2]"}
+"""),
+    "shape": ("[6, 4, 5]", """
+  - permute: {dims: [0, 2, 3, 1]}
+  - permute: {inputs: input, dims: [0, 1, 2, 3]}
+  - transpose: {inputs: input, dim0: 1, dim1: -1}
+  - reshape: {inputs: input, shape: [6, -1]}
+  - view: {inputs: input, shape: [2, 3, 20]}
+  - expand: {inputs: input, size: [2, -1, -1, -1]}
+  - globalavgpool: {name: pooled, inputs: input, keepdim: true}
+  - expand: {inputs: pooled, size: [6, 4, 5]}
+  - parameter: {name: token, shape: [1, 1, 5]}
+  - expand: {inputs: token, size: [-1, -1]}
+  - squeeze: {inputs: pooled}
+  - squeeze: {inputs: pooled, dim: [2, 3]}
+  - unsqueeze: {inputs: input, dim: 1}
+  - slice: {inputs: input, dim: 1, end: 3}
+  - slice: {inputs: input, dim: -1, start: 1, step: 2}
+  - select: {inputs: input, dim: 1, index: 0}
+  - select: {inputs: input, dim: -1, index: -1}
+  - roll: {inputs: input, shifts: [1, 2], dims: [2, 3]}
+"""),
 }
 
 
 def case_spec(key: str):
     shape, layers = CASES[key]
     spec, _ = parse(f"input: {shape}\nlayers:{layers}")
-    names = ", ".join(layer.name for layer in spec.layers)
+    several = {r.spec.name: len(r.parts) for r in analyze(spec).layers if r.parts}  # split, chunk
+    names = ", ".join(", ".join(f'"{layer.name}[{i}]"' for i in range(several[layer.name]))
+                      if layer.name in several else layer.name for layer in spec.layers)
     spec, diagnostics = parse(f"input: {shape}\noutputs: [{names}]\nlayers:{layers}")
     a = analyze(spec)
     assert a.complete and not [d for d in diagnostics + a.diagnostics if d.code[0] in "YSGF" and d.code != "F001"]

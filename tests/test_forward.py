@@ -77,6 +77,24 @@ CASES = {
     "layernorm": ([3, 4, 5], "layernorm: {normalized_shape: [4, 5]}", 2.0),
     "layernorm-features-no-bias": ([6], "layernorm: {normalized_shape: 6, bias: false}", 2.0),
     "layernorm-no-affine": ([3, 4], "layernorm: {normalized_shape: [3, 4], elementwise_affine: false, eps: 0.1}", 2.0),
+    "layernorm2d": ([4, 3, 5], "layernorm2d: {eps: 0.000001}", 2.0),
+    "layernorm2d-no-bias": ([3, 2, 4], "layernorm2d: {num_channels: 3, bias: false}", 2.0),
+    "layernorm2d-no-affine": ([5, 3, 2], "layernorm2d: {elementwise_affine: false, eps: 0.1}", 2.0),
+    "mean-spatial-keepdim": ([3, 4, 5], "mean: {dim: [2, 3], keepdim: true}", None),
+    "mean-channels": ([3, 4, 5], "mean: {dim: 1}", None),
+    "sum-middle-negative": ([2, 3, 4, 5], "sum: {dim: [-3, -1]}", None),
+    "amax-channels-keepdim": ([3, 4, 5], "amax: {dim: 1, keepdim: true}", None),
+    "amin-last": ([3, 4], "amin: {dim: -1}", None),
+    "norm-grn": ([3, 4, 5], "norm: {dim: [2, 3], keepdim: true}", None),  # ConvNeXt V2's global response norm
+    "norm-p1": ([3, 4, 5], "norm: {p: 1, dim: 1}", None),
+    "norm-fractional-p": ([3, 4, 5], "norm: {p: 0.5, dim: [1, 3]}", None),
+    "norm-negative-p": ([3, 4], "relu\n  - norm: {p: -1.5, dim: 1}", None),  # zeros: inf^(-1/1.5) = 0
+    "norm-p0": ([3, 4], "relu\n  - norm: {p: 0, dim: -1, keepdim: true}", None),  # the nonzero count
+    "norm-inf": ([3, 4, 2], "norm: {p: .inf, dim: [2, 3]}", None),
+    "norm-minus-inf": ([3, 4, 2], "norm: {p: -.inf, dim: 1}", None),
+    "normalize": ([3, 4, 5], "normalize", None),
+    "normalize-spatial-p1": ([3, 4, 5], "normalize: {p: 1, dim: -1}", None),
+    "normalize-inf-eps": ([2, 3], "relu\n  - normalize: {p: .inf, dim: 2, eps: 0.5}", None),  # eps divides the small rows
     "linear": ([20], "linear: {out_features: 7}", None),
     "linear-nobias-2d-input": ([3, 5], "linear: {out_features: 4, bias: false}", None),
     "flatten": ([2, 3, 4], "flatten", None),
@@ -131,8 +149,46 @@ CASES = {
     "logsoftmax": ([5, 3], "logsoftmax: {dim: 1}", 30.0),
     "logsoftmax-implicit": ([6], "logsoftmax", 30.0),
     "add": ([2, 3, 4], "tanh\n  - add: {inputs: [input, tanh_1, input]}", None),
+    "mul-gate": ([3, 4, 5], "globalavgpool: {keepdim: true}\n  - sigmoid\n  - mul: {inputs: [input, sigmoid_1]}", None),
+    "mul-broadcast-both": ([3, 1, 5], "avgpool2d: {inputs: input, kernel_size: [1, 5], name: p}\n  - parameter: {shape: [4, 1]}\n"
+                           "  - mul: {inputs: [input, p, parameter_1]}", None),
+    "layer-scale": ([3, 2, 2], "parameter: {name: gamma, shape: [3, 1, 1]}\n  - mul: {inputs: [gamma, input]}", None),
+    "position-embedding": ([4, 6], "parameter: {name: pos, shape: [1, 4, 6]}\n  - add: {inputs: [input, pos]}", None),
+    "sub-buffer": ([2, 3], "buffer: {name: b, shape: [3]}\n  - sub: {inputs: [input, b]}", None),
+    "div": ([2, 3, 3], "sigmoid\n  - div: {inputs: [input, sigmoid_1]}", None),
+    "scalar-ops": ([2, 3], "mul: {other: -2.5}\n  - add: {other: 0.25}\n  - sub: {other: 3}\n  - div: {other: 4}", None),
+    "split-channels": ([5, 2, 3], "split: {name: s, split_size_or_sections: 2}\n  - concat: {inputs: [\"s[2]\", \"s[0]\", \"s[1]\"]}", None),
+    "split-sections-width": ([2, 3, 5], "split: {name: s, split_size_or_sections: [1, 0, 4], dim: -1}\n"
+                             "  - relu: {inputs: \"s[2]\"}", None),
+    "chunk-fewer": ([2, 5, 3], "chunk: {name: c, chunks: 4, dim: 2}\n  - concat: {inputs: [\"c[2]\", \"c[0]\"], dim: 2}", None),
+    "parameters-only": ([3, 4], "parameter: {name: a, shape: [3, 1]}\n  - parameter: {name: b, shape: [4]}\n"
+                        "  - mul: {inputs: [a, b]}\n  - add: {inputs: [input, mul_1]}", None),
     "concat": ([2, 3, 4], "tanh\n  - concat: {inputs: [input, tanh_1]}", None),
     "concat-last-dim": ([2, 3, 4], "tanh\n  - concat: {dim: -1, inputs: [input, tanh_1, input]}", None),
+    "multiheadattention-self": ([5, 8], "multiheadattention: {num_heads: 2, batch_first: true}", 2.0),
+    "multiheadattention-cross-kdim-vdim": ([6, 8], "concat: {name: kv, inputs: [input, input], dim: 1}\n  - tanh: {inputs: kv}\n"
+                                           "  - linear: {name: k, inputs: kv, out_features: 3}\n  - linear: {name: v, inputs: tanh_1, out_features: 5}\n"
+                                           "  - multiheadattention: {inputs: [input, k, v], num_heads: 4, kdim: 3, vdim: 5, bias: false, batch_first: true}", 2.0),
+    "multiheadattention-key-is-value": ([6, 4], "concat: {name: kv, inputs: [input, input], dim: 1}\n"
+                                        "  - multiheadattention: {inputs: [input, kv, kv], num_heads: 2, batch_first: true}", 2.0),
+    "multiheadattention-bias-kv-zero-attn": ([5, 6], "multiheadattention: {num_heads: 3, add_bias_kv: true, add_zero_attn: true, batch_first: true}", 2.0),
+    "matmul-batched": ([2, 4, 5], "linear: {name: sq, out_features: 4}\n  - matmul: {inputs: [sq, input]}", None),
+    "matmul-qk": ([2, 4, 5], "transpose: {name: t, dim0: -2, dim1: -1}\n  - matmul: {inputs: [input, t]}", None),
+    "matmul-parameter-broadcast": ([2, 4, 5], "parameter: {name: w, shape: [1, 5, 3]}\n  - matmul: {inputs: [input, w]}", None),
+    "matmul-vectors": ([2, 4, 5], "parameter: {name: u, shape: [4]}\n  - parameter: {name: w, shape: [5]}\n"
+                       "  - matmul: {inputs: [u, input]}\n  - matmul: {inputs: [input, w]}", None),
+    "matmul-per-sample-vector": ([5], "parameter: {name: w, shape: [5, 3]}\n  - matmul: {inputs: [input, w]}", None),
+    "matmul-unbatched": ([3], "parameter: {name: a, shape: [2, 4, 5]}\n  - parameter: {name: b, shape: [5, 3]}\n"
+                         "  - matmul: {inputs: [a, b]}", None),
+    "sdpa": ([2, 5, 4], "linear: {name: k, out_features: 4}\n  - linear: {name: v, out_features: 3}\n"
+             "  - scaleddotproductattention: {inputs: [input, k, v]}", 2.0),
+    "sdpa-causal-longer-key": ([2, 5, 4], "concat: {name: k, inputs: [input, input], dim: 2}\n  - tanh: {name: v, inputs: k}\n"
+                               "  - scaleddotproductattention: {inputs: [input, k, v], is_causal: true, scale: 0.7}", 2.0),
+    "sdpa-causal-shorter-key": ([2, 6, 4], "chunk: {name: c, chunks: 2, dim: 2}\n"
+                                "  - scaleddotproductattention: {inputs: [input, \"c[0]\", \"c[1]\"], is_causal: true}", 2.0),
+    "sdpa-gqa-broadcast": ([4, 5, 3], "chunk: {name: c, chunks: 2, dim: 1}\n  - chunk: {name: d, inputs: input, chunks: 4, dim: 1}\n"
+                           "  - scaleddotproductattention: {inputs: [input, \"c[0]\", \"d[1]\"], enable_gqa: true}", 2.0),
+    "sdpa-no-heads": ([5, 4], "tanh\n  - scaleddotproductattention: {inputs: [input, tanh_1, input], dropout_p: 0.3}", 2.0),
     "identity": ([2, 3], "identity", None),
     "relu": ([2, 3, 4], "relu", None),
     "relu6": ([2, 3, 4], "relu6", 9.0),
@@ -157,6 +213,30 @@ CASES = {
     "dropout2d": ([2, 3, 4], "dropout2d", None),
     "dropout3d": ([2, 3, 4, 5], "dropout3d", None),
     "alphadropout": ([2, 3, 4], "alphadropout", None),
+    "permute": ([2, 3, 4], "permute: {dims: [0, 3, 1, 2]}", None),
+    "permute-negative": ([2, 3, 4, 5], "permute: {dims: [0, -1, 1, -2, 2]}", None),
+    "transpose": ([3, 4, 5], "transpose: {dim0: 1, dim1: -1}", None),
+    "transpose-same-dim": ([3, 4], "transpose: {dim0: 2, dim1: -1}", None),
+    "reshape-inferred": ([2, 3, 4], "reshape: {shape: [4, -1]}", None),
+    "view": ([2, 3, 4], "view: {shape: [3, 2, 4]}", None),
+    "expand-new-dims": ([1, 3], "expand: {size: [2, 4, -1]}", None),
+    "expand-inner": ([3, 1, 2], "expand: {size: [-1, 4, 2]}", None),
+    "expand-class-token": ([4, 5], "parameter: {name: cls, shape: [1, 1, 5]}\n  - expand: {size: [-1, -1]}\n"
+                           "  - concat: {inputs: [expand_1, input]}", None),
+    "expand-parameter-new-batch": ([2, 3], "parameter: {name: p, shape: [2, 1]}\n  - expand: {size: [-1, 3]}\n"
+                                   "  - add: {inputs: [expand_1, input]}", None),
+    "squeeze-all": ([1, 3, 1], "squeeze", None),
+    "squeeze-named": ([1, 3, 1, 2], "squeeze: {dim: [1, -2, 2]}", None),
+    "unsqueeze": ([2, 3], "unsqueeze: {dim: -1}", None),
+    "unsqueeze-channels": ([2, 3], "unsqueeze: {dim: 1}", None),
+    "slice": ([2, 7, 3], "slice: {dim: 2, start: 1, end: -1, step: 2}", None),
+    "slice-clamped-last": ([2, 3, 5], "slice: {dim: -1, start: -9, end: 4}", None),
+    "slice-channels": ([5, 3], "slice: {dim: 1, start: 2}", None),
+    "select-class-token": ([4, 5], "select: {dim: 1, index: 0}", None),
+    "select-last": ([2, 3, 4], "select: {dim: -1, index: -1}", None),
+    "roll": ([2, 3, 4], "roll: {shifts: [1, -5], dims: [2, 3]}", None),
+    "roll-twice": ([3, 4], "roll: {shifts: [2, 3], dims: [1, 1]}", None),
+    "roll-one": ([3, 4], "roll: {shifts: 1, dims: -1}", None),
 }
 
 

@@ -41,7 +41,8 @@ class Cost:
 
 def view(r: LayerResult) -> View:
     """What the kind's cost rules see of a layer whose shapes are known."""
-    return View(r.spec.args, r.params, r.input_shapes[0] if r.input_shapes else (), r.output_shape or ())
+    return View(r.spec.args, r.params, r.input_shapes[0] if r.input_shapes else (), r.output_shape or (),
+                r.input_shapes or None)
 
 
 def layer_cost(r: LayerResult, convention: str = "macs") -> Cost | None:

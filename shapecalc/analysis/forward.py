@@ -56,8 +56,10 @@ def blockers(analysis: Analysis) -> list[str]:
 
 
 def estimate(analysis: Analysis) -> list[int]:
-    """Work per layer, in multiply-accumulates (see each Op's `macs`), from the calculator's shapes."""
-    return [r.spec.kind.forward.macs(r.input_shape, r.output_shape, r.spec.args) for r in analysis.layers]
+    """Work per layer, in multiply-accumulates (see each Op's `macs`), from the calculator's shapes;
+    a merge's estimate sees its first input."""
+    return [r.spec.kind.forward.macs(r.input_shapes[0] if r.input_shapes else r.input_shape, r.output_shape,
+                                     r.spec.args) for r in analysis.layers]
 
 
 @dataclass
@@ -81,7 +83,8 @@ def prepare(analysis: Analysis, seed: int, input_path: Path | None = None,
     decls = {}
     for r in analysis.layers:
         op = r.spec.kind.forward
-        decls[r.spec.name] = op.params(r.input_shape, r.spec.args) if op.params else {}
+        x = r.input_shapes[0] if r.input_shapes else r.input_shape  # a merge's layout sees its first input
+        decls[r.spec.name] = op.params(x, r.spec.args) if op.params else {}
     problems = []
     x, given = Tensor(shape, Seeded(shape, f"{seed}/input", -1.0, 1.0).values()), {}
     try:

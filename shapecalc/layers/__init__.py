@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from .base import Inference, LayerError, LayerKind, Problem, Shape
+from .base import Inference, LayerError, LayerKind, Problem, Shape, Unbatched
+from .attention import Matmul, MultiheadAttention, ScaledDotProductAttention
 from .conv import Conv, ConvTranspose
 from .elementwise import kinds as elementwise_kinds
 from .linear import Flatten, Linear, Unflatten
-from .merge import Add, Concat
-from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LocalResponseNorm
+from .merge import Concat, arithmetic_kinds
+from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LayerNorm2d, LocalResponseNorm
 from .pool import AdaptivePool, GlobalPool, Pool, Subsampling
+from .reduce import kinds as reduce_kinds
 from .resize import CenterCrop, PixelShuffle, Upsample, ZeroPad
+from .shape import kinds as shape_kinds
 from .shuffle import ChannelShuffle
+from .source import Buffer, Parameter
+from .split import Chunk, Split
 
 KINDS: dict[str, LayerKind] = {
     kind.type: kind
@@ -26,6 +31,7 @@ KINDS: dict[str, LayerKind] = {
         *(InstanceNorm(n) for n in (1, 2, 3)),
         GroupNorm(),
         LayerNorm(),
+        LayerNorm2d(),
         LocalResponseNorm(),
         Linear(),
         Flatten(),
@@ -36,9 +42,18 @@ KINDS: dict[str, LayerKind] = {
         ChannelShuffle(),
         *(ZeroPad(n) for n in (1, 2, 3)),
         CenterCrop(),
-        Add(),
+        *arithmetic_kinds(),
         Concat(),
+        MultiheadAttention(),
+        Matmul(),
+        ScaledDotProductAttention(),
+        Parameter(),
+        Buffer(),
+        Split(),
+        Chunk(),
         *elementwise_kinds(),
+        *reduce_kinds(),
+        *shape_kinds(),
     )
 }
 
@@ -53,7 +68,6 @@ TYPE_ALIASES: dict[str, str] = {
     "batchnorm": "batchnorm2d",
     "deconv": "convtranspose2d",
     "cat": "concat",
-    "sum": "add",
 }
 
 
@@ -63,4 +77,4 @@ def lookup(type_name: str) -> LayerKind | None:
     return KINDS.get(TYPE_ALIASES.get(name, name))
 
 
-__all__ = ["KINDS", "TYPE_ALIASES", "Inference", "LayerError", "LayerKind", "Problem", "Shape", "lookup"]
+__all__ = ["KINDS", "TYPE_ALIASES", "Inference", "LayerError", "LayerKind", "Problem", "Shape", "Unbatched", "lookup"]

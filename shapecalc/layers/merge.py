@@ -38,8 +38,8 @@ class Merge(LayerKind):
         """The spatial dimension the inputs are joined along, side by side (None: none)."""
         return None
 
-    def merge_field(self, fields: list[Field | None], xs: list[Shape], y: Shape,
-                    a: dict[str, Any]) -> tuple[Field | None, list[int]]:
+    def union_field(self, fields: list[Field | None], y: Shape, a: dict[str, Any]) -> tuple[Field | None, list[int]]:
+        """The union of the inputs' fields, and the dimensions along which they are not on one grid."""
         if any(f is None for f in fields):
             return None, []
         nd = len(fields[0].axes)
@@ -116,9 +116,7 @@ class Arithmetic(Merge):
         whole input; every SE network would then have a global field, which says nothing)."""
         full = [(f, x) for f, x in zip(fields, xs)
                 if not isinstance(x, Unbatched) and len(x) == len(y) and tuple(x[1:]) == tuple(y[1:])]
-        if not full:
-            return None, []
-        return super().merge_field([f for f, _ in full], [x for _, x in full], y, a)
+        return self.union_field([f for f, _ in full], y, a) if full else (None, [])
 
     @cached_property
     def forward(self) -> Op:
@@ -169,6 +167,10 @@ class Concat(Merge):
     summary = "Concatenation along dim (torch.cat; dim 1, the channels, by default)"
     saves_input = False  # its backward only slices the gradient
     args = (Arg("dim", any_integer, 1, (), "dimension to join along, counting the batch as 0"),)
+
+    def merge_field(self, fields: list[Field | None], xs: list[Shape], y: Shape,
+                    a: dict[str, Any]) -> tuple[Field | None, list[int]]:
+        return self.union_field(fields, y, a)
 
     def joined_axis(self, y: Shape, a: dict[str, Any]) -> int | None:
         rank = len(y) + 1

@@ -100,23 +100,33 @@ def torchinfo_counts(spec: Spec) -> tuple[list[int], int]:
     return per_layer, stats.total_mult_adds
 
 
-def fvcore_counts(spec: Spec) -> tuple[list[int], int]:
-    """Per spec layer (merges: what the top-level forward counts, 0 unless fvcore learns add/cat),
-    and fvcore's total."""
+def _fvcore(model: nn.Module, inputs: tuple) -> FlopCountAnalysis:
     from fvcore.nn import FlopCountAnalysis
 
+    analysis = FlopCountAnalysis(model, inputs)
+    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+    return analysis
+
+
+def fvcore_counts(spec: Spec) -> tuple[list[int], int]:
+    """Per spec layer (a layer torch writes as a function (merges, matmul) is traced alone, as
+    for ptflops: by_module only knows modules), and fvcore's total."""
     model = _cpu_model(spec)
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")
-        analysis = FlopCountAnalysis(model, (_input(spec, "cpu"),))
-        analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+        analysis = _fvcore(model, (_input(spec, "cpu"),))
         by_module = analysis.by_module()
         total = analysis.total()
-    per_layer = [by_module[f"layers.{slot}"] if slot is not None else 0 for slot in model.slots]
-    glue = total - sum(per_layer)
-    merges = [i for i, slot in enumerate(model.slots) if slot is None]
-    if glue and merges:  # attribute the top-level forward's count to the merges only if there is one
-        per_layer[merges[0]] += glue
+        values = {"input": _input(spec, "cpu")}
+        per_layer = []
+        for i, (layer, slot) in enumerate(zip(spec.layers, model.slots)):
+            xs = [values[name] for name in layer.inputs]
+            alone = _Alone(spec, i, None if slot is None else model.layers[slot])
+            if slot is not None:
+                per_layer.append(by_module[f"layers.{slot}"])
+            else:  # a crop's traced sizes are tensors (see SpecModel.forward); its slicing counts 0
+                per_layer.append(0 if layer.type == "centercrop" else _fvcore(alone, (xs,)).total())
+            keep(values, layer, alone(xs))
     return per_layer, total
 
 

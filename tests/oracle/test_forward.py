@@ -43,7 +43,8 @@ def torch_outputs(analysis, setup):
         module = make(layer, xs)
         if module is not None:
             module = module.to("cpu").double()
-            load(module[-1] if isinstance(module, torch.nn.Sequential) else module, params)  # keras_same: pad, conv
+            target = module[-1] if isinstance(module, torch.nn.Sequential) else module  # keras_same: pad, conv
+            load(getattr(target, "wrapped", target), params)  # a model's call around a module (attention)
         with torch.no_grad():
             y = call(layer, module, xs)
         flag = unbatched(layer, [flags[name] for name in layer.inputs])
