@@ -3,7 +3,6 @@ broadcasting, and concat; and the tensors of a network's own (parameters, buffer
 
 from __future__ import annotations
 
-from math import prod
 from typing import Any, Callable
 
 from ..layers.base import Unbatched

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .args import Arg
+from .cost import FREE
 from .field import POINTWISE, Axis, AxisMap, Field, window
 
 if TYPE_CHECKING:  # the kernels are imported when a layer runs, not when a spec is checked
@@ -226,6 +227,28 @@ def check_declared(name: str, declared: int | None, actual: int) -> list[Problem
     return [Problem("F004", f"{name} is {declared} but the incoming shape has {actual}", name)]
 
 
+def batch_dim(dim: int, rank: int, arg: str, batch: str | None, of: str = "input") -> int:
+    """A dim on the batched rank wrapped as torch does (-rank..rank-1 -> 0..rank-1); F003 when out
+    of range (of the batched input, or `of` the output unsqueeze counts in), and when it is the
+    batch unless `batch` is None (else `batch` says why not)."""
+    if not -rank <= dim < rank:
+        raise LayerError("F003", f"{arg}={dim} is out of range for a {rank}-D batched {of} "
+                         f"(torch takes {-rank} to {rank - 1}: IndexError)", arg)
+    d = dim + rank if dim < 0 else dim
+    if d == 0 and batch is not None:
+        raise LayerError("F003", f"{arg}={dim} is the batch dimension: {batch}", arg)
+    return d
+
+
+def batch_dims(dims: tuple[int, ...], rank: int, arg: str, batch: str | None) -> list[int]:
+    """Several dims, each resolved; the same dim twice is refused as torch refuses it."""
+    resolved = [batch_dim(d, rank, arg, batch) for d in dims]
+    twice = next((d for i, d in enumerate(resolved) if d in resolved[:i]), None)
+    if twice is not None:
+        raise LayerError("F003", f"{arg} names dim {twice} twice (torch raises: it appears multiple times)", arg)
+    return resolved
+
+
 def window_field(dims: list[WindowDim]) -> list[AxisMap]:
     """The receptive-field map of sliding windows: output o reads o*s - p, then every d-th input."""
     return [lambda ax, w=w: window(ax, w.k_eff, w.s, w.pad_l, w.d) for w in dims]
@@ -247,3 +270,15 @@ class Pointwise(LayerKind):
 
     def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> str:
         return POINTWISE
+
+
+class Rearrange(LayerKind):
+    """A layer that moves values without arithmetic: free under every convention (the oracle
+    measures each tool at 0), nothing saved for backward, no batch counter, no windows."""
+
+    cost = FREE
+    saves_input = False
+    counts_batches = False
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None

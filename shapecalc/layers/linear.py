@@ -7,8 +7,9 @@ from math import prod
 from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, ArgError, any_integer, boolean, describe, int_schema, integer, json_schema, optional
-from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, check_declared, fmt, shape_str
-from .cost import FREE, Costs, View, params
+from .base import (Example, Inference, LayerError, LayerKind, Problem, Rearrange, Shape, check_declared, fmt,
+                   shape_str)
+from .cost import Costs, View, params
 from .field import POINTWISE, AxisMap
 
 if TYPE_CHECKING:
@@ -24,16 +25,9 @@ def weights(v: View) -> int:
     return v.params - bias(v)
 
 
-class Reshape(LayerKind):
-    """A layer that only rearranges values: free under every convention, nothing saved, and a
-    receptive field only when it leaves the shape as it was (flattening one dimension)."""
-
-    cost = FREE
-    saves_input = False
-    counts_batches = False
-
-    def windows(self, x: Shape, a: dict[str, Any]) -> None:
-        return None
+class Reshape(Rearrange):
+    """Flatten and unflatten: a receptive field only when the shape is left as it was
+    (flattening one dimension)."""
 
     def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap] | str | None:
         return POINTWISE if tuple(y) == tuple(x) else None

@@ -18,7 +18,8 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, Callable
 
 from .args import INT64_MAX, REQUIRED, Arg, ArgError, any_integer, boolean, int_schema, json_schema, number
-from .base import Example, FieldWindow, Inference, LayerError, LayerKind, Pointwise, Shape, shape_str
+from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Pointwise, Shape, batch_dim, batch_dims,
+                   shape_str)
 from .cost import FREE
 from .field import POINTWISE, AxisMap, window
 
@@ -53,29 +54,19 @@ def norm_order(value: Any) -> float:
         raise ArgError(err.code, "a number, .inf or -.inf", err.found) from None
 
 
+def mixes(type_: str) -> str:
+    return f"{type_} over it would mix the samples of a batch, which is not a per-sample shape"
+
+
 def batched_axis(type_: str, x: Shape, dim: int, arg: str = "dim") -> int:
     """The axis of the batch-less shape that torch's `dim` names (the batch is 0, negatives count
     from the end of the batched rank); F003 when out of range or the batch itself."""
-    rank = len(x) + 1
-    if not -rank <= dim < rank:
-        raise LayerError("F003", f"dim {dim} is out of range for a {rank}-D batched input {shape_str(x)} "
-                         f"(torch takes {-rank} to {rank - 1})", arg)
-    axis = dim % rank - 1
-    if axis < 0:
-        raise LayerError("F003", f"dim {dim} is the batch dimension: {type_} over it would mix the samples "
-                         "of a batch, which is not a per-sample shape", arg)
-    return axis
+    return batch_dim(dim, len(x) + 1, arg, mixes(type_)) - 1
 
 
 def reduced_axes(type_: str, x: Shape, a: dict[str, Any]) -> tuple[int, ...]:
     """The axes `dim` reduces, each checked; torch refuses a dim named twice (as 1 and -3, say)."""
-    axes = [batched_axis(type_, x, d) for d in a["dim"]]
-    for i, axis in enumerate(axes):
-        if axis in axes[:i]:
-            first = a["dim"][axes.index(axis)]
-            raise LayerError("F003", f"dim {a['dim'][i]} names dimension {axis + 1} again (as {first} does): "
-                             "torch refuses a dim that appears twice", "dim")
-    return tuple(sorted(axes))
+    return tuple(sorted(d - 1 for d in batch_dims(a["dim"], len(x) + 1, "dim", mixes(type_))))
 
 
 class Reduction(LayerKind):

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from .args import (REQUIRED, Arg, ArgError, Validator, any_integer, describe, int_schema, integer, json_schema,
                    optional, schema_of)
-from .base import Example, FieldWindow, Inference, LayerError, LayerKind, Shape, Unbatched, fmt, shape_str
-from .cost import FREE
+from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Rearrange, Shape, Unbatched, batch_dim,
+                   batch_dims,
+                   fmt, shape_str)
 from .field import POINTWISE, Axis, AxisMap, transform, window
 from .resize import one_or_list
 
@@ -71,28 +72,6 @@ def reshape_sizes(value: Any) -> tuple[int, ...]:
     return sizes
 
 
-def resolve_dim(dim: int, rank: int, arg: str, batch: str | None, of: str = "input") -> int:
-    """A dim on the batched rank wrapped as torch does (-rank..rank-1 -> 0..rank-1); F003 when out
-    of range (of the batched input, or `of` the output unsqueeze counts in), and when it is the
-    batch unless `batch` is None (else `batch` says why not)."""
-    if not -rank <= dim < rank:
-        raise LayerError("F003", f"{arg}={dim} is out of range for a {rank}-D batched {of} "
-                         f"(torch takes {-rank} to {rank - 1}: IndexError)", arg)
-    d = dim + rank if dim < 0 else dim
-    if d == 0 and batch is not None:
-        raise LayerError("F003", f"{arg}={dim} is the batch dimension: {batch}", arg)
-    return d
-
-
-def resolve_dims(dims: tuple[int, ...], rank: int, arg: str, batch: str | None) -> list[int]:
-    """Several dims, each resolved; the same dim twice is refused as torch refuses it."""
-    resolved = [resolve_dim(d, rank, arg, batch) for d in dims]
-    twice = next((d for i, d in enumerate(resolved) if d in resolved[:i]), None)
-    if twice is not None:
-        raise LayerError("F003", f"{arg} names dim {twice} twice (torch raises: it appears multiple times)", arg)
-    return resolved
-
-
 def batched(x: Shape) -> str:
     """The batched shape torch sees, for messages: (N, 196, 768)."""
     return "(N" + "".join(f", {n}" for n in x) + ")"
@@ -116,18 +95,6 @@ def constant(ax: Axis) -> Axis | None:
     return transform(ax, Fraction(0), 1, lambda o: (0, 1, 1))
 
 
-class Rearrange(LayerKind):
-    """A layer that moves values without arithmetic: free under every convention (the oracle
-    measures each tool at 0), nothing saved for backward, no batch counter, no windows."""
-
-    cost = FREE
-    saves_input = False
-    counts_batches = False
-
-    def windows(self, x: Shape, a: dict[str, Any]) -> None:
-        return None
-
-
 class Permute(Rearrange):
     type = "permute"
     summary = "Reorder the dimensions (torch.permute; dims lists every dim, the batch 0 first)"
@@ -143,7 +110,7 @@ class Permute(Rearrange):
         if len(dims) != rank:
             raise LayerError("F003", f"dims has {len(dims)} entries but the batched input {batched(x)} has {rank} "
                              "dimensions: permute needs every one of them (torch raises)", "dims")
-        order = resolve_dims(dims, rank, "dims", None)
+        order = batch_dims(dims, rank, "dims", None)
         if order[0] != 0:
             raise LayerError("F003", f"dims[0] is {dims[0]}: the batch must stay first (dims[0] = 0)", "dims")
         return order
@@ -176,7 +143,7 @@ class Transpose(Rearrange):
     @staticmethod
     def pair(x: Shape, a: dict[str, Any]) -> tuple[int, int]:
         rank, why = len(x) + 1, "transposing it would move the batch"
-        return resolve_dim(a["dim0"], rank, "dim0", why), resolve_dim(a["dim1"], rank, "dim1", why)
+        return batch_dim(a["dim0"], rank, "dim0", why), batch_dim(a["dim1"], rank, "dim1", why)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         d0, d1 = self.pair(x, a)
@@ -327,7 +294,7 @@ class Squeeze(Rearrange):
         rank, dim = len(x) + 1, a["dim"]
         if dim is None:
             return [d for d in range(1, rank) if x[d - 1] == 1]
-        dims = resolve_dims(dim if isinstance(dim, tuple) else (dim,), rank, "dim", "the batch is kept")
+        dims = batch_dims(dim if isinstance(dim, tuple) else (dim,), rank, "dim", "the batch is kept")
         return sorted(d for d in dims if x[d - 1] == 1)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -359,7 +326,7 @@ class Unsqueeze(Rearrange):
 
     @staticmethod
     def position(x: Shape, a: dict[str, Any]) -> int:
-        return resolve_dim(a["dim"], len(x) + 2, "dim", "the batch stays first (unsqueeze at 1 or after)", "output")
+        return batch_dim(a["dim"], len(x) + 2, "dim", "the batch stays first (unsqueeze at 1 or after)", "output")
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         d = self.position(x, a)
@@ -378,7 +345,7 @@ class Unsqueeze(Rearrange):
 
 def bounds(x: Shape, a: dict[str, Any]) -> tuple[int, int, int, int]:
     """Slice's batched dim and its start, stop, step clamped as Python's and torch's slicing do."""
-    d = resolve_dim(a["dim"], len(x) + 1, "dim", "slicing it would pick samples, not a per-sample shape")
+    d = batch_dim(a["dim"], len(x) + 1, "dim", "slicing it would pick samples, not a per-sample shape")
     return (d, *slice(a["start"], a["end"], a["step"]).indices(x[d - 1]))
 
 
@@ -436,7 +403,7 @@ class Select(Rearrange):
 
     @staticmethod
     def place(x: Shape, a: dict[str, Any]) -> tuple[int, int]:
-        d = resolve_dim(a["dim"], len(x) + 1, "dim", "selecting along it would pick a sample")
+        d = batch_dim(a["dim"], len(x) + 1, "dim", "selecting along it would pick a sample")
         n, index = x[d - 1], a["index"]
         if not -n <= index < n:
             raise LayerError("F003", f"index {index} is out of range for dim {d} of size {n} "
@@ -478,7 +445,7 @@ class Roll(Rearrange):
             raise LayerError("F010", f"{len(shifts)} shift{'s' * (len(shifts) != 1)} for {len(dims)} "
                              f"dim{'s' * (len(dims) != 1)}: torch needs one per dim (they must align)", "shifts")
         rank = len(x) + 1
-        return [(resolve_dim(d, rank, "dims", "rolling it would move samples"), s) for d, s in zip(dims, shifts)]
+        return [(batch_dim(d, rank, "dims", "rolling it would move samples"), s) for d, s in zip(dims, shifts)]
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         steps = [f"dim {d} by {s} (mod {x[d - 1]} = {s % x[d - 1]})" for d, s in self.pairs(x, a)]

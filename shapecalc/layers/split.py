@@ -9,8 +9,7 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, ArgError, any_integer, describe, int_schema, integer, json_schema
-from .base import Example, Inference, LayerError, LayerKind, Shape, shape_str
-from .cost import FREE
+from .base import Example, Inference, LayerError, Rearrange, Shape, batch_dim
 from .field import POINTWISE, AxisMap
 
 if TYPE_CHECKING:
@@ -34,27 +33,16 @@ def size_or_sections(value: Any) -> int | tuple[int, ...]:
     return integer()(value)
 
 
-class Cut(LayerKind):
-    """A layer that cuts its input along `dim` into pieces: free, nothing saved, and each piece
-    sees what the input saw when the cut is along the channels."""
-
-    cost = FREE
-    saves_input = False
-    counts_batches = False
-
-    def windows(self, x: Shape, a: dict[str, Any]) -> None:
-        return None
+class Cut(Rearrange):
+    """A layer that cuts its input along `dim` into pieces: each piece sees what the input saw
+    when the cut is along the channels."""
 
     def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap] | str | None:
         return POINTWISE if self.axis(x, a) == 0 else None
 
     def axis(self, x: Shape, a: dict[str, Any]) -> int:
         """The per-sample axis of `dim` (the batch refused)."""
-        rank = len(x) + 1
-        dim = a["dim"] + rank if a["dim"] < 0 else a["dim"]
-        if not 1 <= dim < rank:
-            raise LayerError("F003", f"dim={a['dim']} is out of range (or the batch) for a {rank}-D batched input", "dim")
-        return dim - 1
+        return batch_dim(a["dim"], len(x) + 1, "dim", f"{self.type} would cut the batch into pieces") - 1
 
     def sizes(self, n: int, a: dict[str, Any]) -> list[int]:
         raise NotImplementedError

@@ -6,7 +6,6 @@ timm's attention, `torch.roll(x, shifts, dims)` as in Swin), indexing for slices
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from shapecalc.spec import LayerSpec
 

@@ -100,7 +100,7 @@ def torchinfo_counts(spec: Spec) -> tuple[list[int], int]:
     return per_layer, stats.total_mult_adds
 
 
-def _fvcore(model: nn.Module, inputs: tuple) -> FlopCountAnalysis:
+def _fvcore(model: nn.Module, inputs: tuple) -> "FlopCountAnalysis":  # noqa: F821 (imported inside: fvcore is optional)
     from fvcore.nn import FlopCountAnalysis
 
     analysis = FlopCountAnalysis(model, inputs)
@@ -152,19 +152,25 @@ def _ptflops(model: nn.Module, constructor) -> int:
     return int(macs)
 
 
-def ptflops_counts(spec: Spec) -> tuple[list[int], int]:
-    """Per spec layer (each run alone), and ptflops' total for the whole model."""
+def _each_alone(spec: Spec, count) -> tuple[SpecModel, list[int]]:
+    """The CPU model, and `count(layer alone, its inputs)` for each spec layer run alone as a
+    whole model on the outputs of the layers before it."""
     model = _cpu_model(spec)
     values = {"input": _input(spec, "cpu")}
     per_layer = []
     for i, (layer, slot) in enumerate(zip(spec.layers, model.slots)):
         xs = [values[name] for name in layer.inputs]
         alone = _Alone(spec, i, None if slot is None else model.layers[slot])
-        per_layer.append(_ptflops(alone, lambda _res, xs=xs: {"xs": xs}))
+        per_layer.append(count(alone, xs))
         with torch.no_grad():
             keep(values, layer, alone(xs))
-    total = _ptflops(model, lambda _res: {"x": _input(spec, "cpu")})
-    return per_layer, total
+    return model, per_layer
+
+
+def ptflops_counts(spec: Spec) -> tuple[list[int], int]:
+    """Per spec layer (each run alone), and ptflops' total for the whole model."""
+    model, per_layer = _each_alone(spec, lambda alone, xs: _ptflops(alone, lambda _res: {"xs": xs}))
+    return per_layer, _ptflops(model, lambda _res: {"x": _input(spec, "cpu")})
 
 
 def _flop_counter(run) -> int:
@@ -182,17 +188,8 @@ def _flop_counter(run) -> int:
 
 def torch_counts(spec: Spec) -> tuple[list[int], int]:
     """Per spec layer (each run alone, as for ptflops), and the whole model's count."""
-    model = _cpu_model(spec)
-    values = {"input": _input(spec, "cpu")}
-    per_layer = []
-    for i, (layer, slot) in enumerate(zip(spec.layers, model.slots)):
-        xs = [values[name] for name in layer.inputs]
-        alone = _Alone(spec, i, None if slot is None else model.layers[slot])
-        out = []
-        per_layer.append(_flop_counter(lambda: out.append(alone(xs))))
-        keep(values, layer, out[0])
-    total = _flop_counter(lambda: model(_input(spec, "cpu")))
-    return per_layer, total
+    model, per_layer = _each_alone(spec, lambda alone, xs: _flop_counter(lambda: alone(xs)))
+    return per_layer, _flop_counter(lambda: model(_input(spec, "cpu")))
 
 
 TOOLS = {"torchinfo": torchinfo_counts, "fvcore": fvcore_counts, "ptflops": ptflops_counts, "torch": torch_counts}

@@ -17,7 +17,7 @@ from shapecalc.analysis.check import check_text  # noqa: E402
 from shapecalc.spec import parse  # noqa: E402
 
 from ..conftest import ARCH  # noqa: E402
-from .torch_bridge import apply, counts, run_layers  # noqa: E402
+from .torch_bridge import counts, run_layers  # noqa: E402
 
 SPECS = sorted(ARCH.rglob("*.yaml"))
 
