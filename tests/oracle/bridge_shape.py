@@ -6,6 +6,7 @@ timm's attention, `torch.roll(x, shifts, dims)` as in Swin), indexing for slices
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 from shapecalc.spec import LayerSpec
 
@@ -21,13 +22,13 @@ def index(x: torch.Tensor, dim: int, at: slice | int) -> torch.Tensor:
 
 
 def expand(layer: LayerSpec, xs: list[torch.Tensor]) -> torch.Tensor:
-    """A learned tensor (a parameter: it has no batch, its leading size is 1) as ViT expands its
-    class token, `class_token.expand(n, -1, -1)`, to the bridge's batch n (BATCH); a batched
-    tensor of that rank keeps its batch the same way; one of lower rank gets its new dims
-    inserted after the batch first."""
+    """A learned tensor (a parameter: it has no batch) as ViT expands its class token,
+    `class_token.expand(n, -1, -1)`, to the bridge's batch n (BATCH); a batched tensor of rank
+    len(size) + 1 keeps its batch the same way; one of lower rank gets its new dims inserted
+    after the batch first."""
     (x,) = xs
     size = layer.args["size"]
-    if x.dim() == len(size) + 1:
+    if isinstance(x, nn.Parameter) or x.dim() == len(size) + 1:
         return x.expand(BATCH.get(), *size)
     new = len(size) - (x.dim() - 1)
     return x[(slice(None),) + (None,) * new].expand(-1, *size)

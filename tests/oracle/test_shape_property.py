@@ -27,7 +27,7 @@ from shapecalc.analysis.forward import execute, prepare  # noqa: E402
 from shapecalc.spec import parse  # noqa: E402
 
 from .test_forward import assert_same, torch_outputs  # noqa: E402
-from .torch_bridge import apply  # noqa: E402
+from .torch_bridge import apply, batch  # noqa: E402
 
 EXAMPLES = int(os.environ.get("SHAPECALC_EXAMPLES", "500"))
 BATCH = 7  # larger than any drawn size, so a moved batch cannot pass for a per-sample size
@@ -145,7 +145,8 @@ def test_random_shape_layers_agree_with_torch(case):
     spec, analysis, errors = check(text)
     result = analysis.layers[0]
     try:
-        _, out = apply(spec.layers[0], [torch.zeros((BATCH, *shape))])
+        with batch(BATCH):
+            _, out = apply(spec.layers[0], [torch.zeros((BATCH, *shape))])
     except (RuntimeError, IndexError, ValueError):
         assert errors and result.output_shape is None, (text, errors, result.output_shape)
         return
@@ -213,4 +214,5 @@ REFUSED = [
 def test_what_shapecalc_refuses_though_torch_computes_it(input_shape, layer, code, why):
     spec, analysis, _ = check(f"input: {input_shape}\nlayers:\n  - {layer}\n")
     assert [d.code for d in analysis.diagnostics] == [code] and why in analysis.diagnostics[0].message
-    apply(spec.layers[0], [torch.zeros((BATCH, *input_shape))])  # torch computes something
+    with batch(BATCH):
+        apply(spec.layers[0], [torch.zeros((BATCH, *input_shape))])  # torch computes something
