@@ -162,8 +162,9 @@ def _each_alone(spec: Spec, count) -> tuple[SpecModel, list[int]]:
         xs = [values[name] for name in layer.inputs]
         alone = _Alone(spec, i, None if slot is None else model.layers[slot])
         per_layer.append(count(alone, xs))
-        with torch.no_grad():
-            keep(values, layer, alone(xs))
+        with torch.no_grad():  # plain tensors for the next layer (a parameter's output is itself)
+            out = alone(xs)
+        keep(values, layer, tuple(t.detach() for t in out) if isinstance(out, tuple) else out.detach())
     return model, per_layer
 
 
