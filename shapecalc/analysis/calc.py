@@ -168,7 +168,9 @@ def analyze(spec: Spec) -> Analysis:
         return xs
 
     for layer in spec.layers:
-        xs = incoming(layer) if layer.kind is not None and layer.complete else [shapes.get(n) for n in layer.inputs]
+        xs = [shapes.get(name) for name in layer.inputs]
+        if None in xs and layer.kind is not None and layer.complete:  # an unknown shape, or one of several outputs
+            xs = incoming(layer)
         result = LayerResult(layer, xs[0] if xs and len(xs) == 1 else None, input_shapes=xs or [])
         results.append(result)
         by_name[layer.name] = result
@@ -179,7 +181,7 @@ def analyze(spec: Spec) -> Analysis:
         try:
             if kind.source:
                 inference = kind.infer((), layer.args)
-            elif not kind.takes_unbatched and any(isinstance(x, Unbatched) for x in xs):
+            elif not kind.takes_unbatched and (xs[0].__class__ is Unbatched or kind.merge and Unbatched in map(type, xs)):
                 which = next(n for n, x in zip(layer.inputs, xs) if isinstance(x, Unbatched))
                 raise LayerError("F003", f"{which} is a tensor without a batch dimension ({shape_str(xs[0])}); "
                                  f"{layer.type} counts dimensions from the batch: expand it to the batch or "
@@ -195,14 +197,14 @@ def analyze(spec: Spec) -> Analysis:
             report(err.code, err.message, layer, err.arg)
             continue
         problems = inference.problems
-        if len(xs) == 1 and layer.inputs[0] in margins:
+        if margins and len(xs) == 1 and layer.inputs[0] in margins:
             result.input_zeros = margins[layer.inputs[0]]
             if any(p.code == "F001" for p in problems):
                 problems = padding_read(kind, xs[0], layer, result.input_zeros, problems, inference.notes)
         for problem in problems:
             report(problem.code, problem.message, layer, problem.arg)
-        outputs = inference.parts or [inference.output_shape]
-        if any(prod(y) > INT64_MAX for y in outputs) or inference.params > INT64_MAX:
+        big = prod(inference.output_shape) > INT64_MAX if inference.parts is None else max(map(prod, inference.parts)) > INT64_MAX
+        if big or inference.params > INT64_MAX:
             what = "output" if prod(inference.output_shape) > INT64_MAX else "parameter count"
             report("F009", f"the {what} is beyond int64 ({shape_str(inference.output_shape)}, "
                    f"{inference.params:.3g} parameters): torch cannot hold it", layer, None)
@@ -214,7 +216,7 @@ def analyze(spec: Spec) -> Analysis:
             shapes.update((part_name(layer.name, i), y) for i, y in enumerate(inference.parts))
         else:
             shapes[layer.name] = inference.output_shape
-        zeros = kind.zero_margins(xs[0], layer.args) if len(xs) == 1 else None
+        zeros = kind.zero_margins(xs[0], layer.args) if kind.zero_margins is not None else None
         if zeros is not None:  # explicit zero padding, on top of any the input already had
             before = margins.get(layer.inputs[0], [(0, 0)] * len(zeros))
             margins[layer.name] = [(lo + a, hi + b) for (lo, hi), (a, b) in zip(before, zeros)]

@@ -104,29 +104,36 @@ class Memory:
 def elements(shape: Shape, batch: int) -> int:
     """A tensor's elements for a batch: a batched shape times the batch, an Unbatched one (a
     parameter, or what only parameters make) once."""
-    return prod(shape) * (1 if isinstance(shape, Unbatched) else batch)
+    return prod(shape) * (1 if shape.__class__ is Unbatched else batch)
 
 
 def outputs(r: LayerResult) -> list[Shape]:
     """The tensors a layer makes (several for split and chunk); none for a parameter or buffer,
     whose tensor is counted with the parameters and buffers, not the activations."""
-    if r.output_shape is None or r.spec.kind is None or r.spec.kind.source:
+    if r.output_shape is None or r.spec.kind.source:
         return []
     return r.parts or [r.output_shape]
 
 
 def activation_elements(r: LayerResult, batch: int = 1) -> int | None:
     """The layer's output elements for a batch (None when unknown)."""
-    return None if r.output_shape is None else sum(elements(y, batch) for y in outputs(r))
+    y = r.output_shape
+    if y is None:
+        return None
+    if r.parts is None and y.__class__ is not Unbatched and not r.spec.kind.source:  # the common case, kept cheap
+        return prod(y) * batch
+    return sum([elements(y, batch) for y in outputs(r)])
 
 
 def memory(a: Analysis, dtype: str = "float32", batch: int = 1, optimizer: str = "sgd") -> Memory:
     size = DTYPES[dtype]
-    shapes = [a.spec.input_shape] if a.spec.input_shape is not None else []
-    forward = sum(elements(y, batch) for y in shapes + [y for r in a.layers for y in outputs(r)])
+    known = [r for r in a.layers if r.output_shape is not None]
+    forward = sum([activation_elements(r, batch) for r in known])
+    if a.spec.input_shape is not None:
+        forward += prod(a.spec.input_shape) * batch
     saved = {name for r in a.layers if r.spec.kind is not None and r.spec.kind.saves_input for name in r.spec.inputs}
     sources = {r.spec.name for r in a.layers if r.spec.kind is not None and r.spec.kind.source}
-    saved_elements = sum(elements(s, batch) for name in saved - sources if (s := a.shape_of(name)) is not None)
+    saved_elements = sum([elements(s, batch) for name in saved - sources if (s := a.shape_of(name)) is not None])
     counters = sum(1 for r in a.layers if r.buffers and r.spec.kind.counts_batches)
     params, trainable = a.total_params * size, a.trainable_params * size
     buffers = (a.buffers - counters) * size + counters * COUNTER_BYTES

@@ -22,7 +22,7 @@ type means writing one such class and registering it in `layers/__init__.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from .args import Arg
 from .cost import FREE
@@ -122,6 +122,10 @@ class LayerKind:
     #: A kind with no input (a learned tensor, a buffer): a source, like the network input; its
     #: `infer` is given the empty shape ().
     source: ClassVar[bool] = False
+    #: Explicit zero padding: a method (x, a) -> the zeros the output has before and after the
+    #: input along each spatial dimension, on kinds that pad with zeros; None on every other. A
+    #: window layer after it reads those zeros as padding: leaving them unread is no misfit (F001).
+    zero_margins: ClassVar[Callable[[Shape, dict[str, Any]], list[tuple[int, int]]] | None] = None
     #: The MAC and FLOP rule under every convention (layers/cost.py).
     cost: Costs
     #: Whether backward needs the layer's input (or a tensor of its size): weighted layers (the
@@ -184,12 +188,6 @@ class LayerKind:
     def answer_macs(self, v: View, count: int) -> str:
         """The arithmetic a wrong `macs:` answer is shown."""
         return f"{count:,} MACs"
-
-    def zero_margins(self, x: Shape, a: dict[str, Any]) -> list[tuple[int, int]] | None:
-        """Explicit zero padding: how many zeros the output has before and after the input along
-        each spatial dimension (None: the layer does not pad with zeros). A window layer after it
-        reads those zeros as padding: leaving them unread is no misfit (F001)."""
-        return None
 
     def arg(self, name: str) -> Arg | None:
         for arg in self.args:

@@ -134,6 +134,8 @@ class Arithmetic(Merge):
                              f"found {len(xs)}", "inputs")
         if other is not None:
             return Inference(xs[0], 0, 0, [f"{shape_str(xs[0])} {self.symbol} {other:g}"])
+        if xs.count(xs[0]) == len(xs) and xs[0].__class__ is not Unbatched:  # a residual sum: nothing to broadcast
+            return Inference(xs[0], 0, 0, [f" {self.symbol} ".join([shape_str(xs[0])] * len(xs))])
         y = broadcast(xs, sources, self.type)
         problems = []
         computed = [(x, name) for x, name in zip(xs, sources) if not isinstance(x, Unbatched)]

@@ -230,13 +230,7 @@ class Parser(BlockExpander):
                 depth = scope.depth + (repeat > 1)  # copies of a repeated block show under the group
                 out = self.use_block(block, e, copy_items, scope, scope.prefix + name, inputs[0], depth)
             else:
-                kind = lookup(e.type_name)
-                if kind is not None and kind.source:  # a learned tensor or buffer takes nothing
-                    if "inputs" in e.items and copy == 0:
-                        self.error("G003", f"{full}: {kind.type} takes no inputs: it is a tensor of its own "
-                                   "(name it in the inputs of the layer that uses it)", Loc.of(e.items["inputs"][1]), full)
-                    inputs = []
-                out = self.layer(e, copy_items, scope, scope.prefix + name, inputs)
+                out = self.layer(e, copy_items, scope, scope.prefix + name, inputs, copy)
             scope.names[name] = self.refs[scope.prefix + name] = scope.previous = out
         scope.names[local] = self.refs[full] = scope.previous
         if block is not None and repeat > 1:
@@ -249,11 +243,16 @@ class Parser(BlockExpander):
             self.error("G005", f"the network expands to more than {MAX_LAYERS:,} layers", loc)
         return not self.too_many
 
-    def layer(self, e: Entry, items: Items, scope: Scope, full: str, inputs: list[str]) -> str:
+    def layer(self, e: Entry, items: Items, scope: Scope, full: str, inputs: list[str], copy: int = 0) -> str:
         """Emit one layer; returns its full name."""
         if not self.budget(e.loc):
             return full
         kind = lookup(e.type_name)
+        if kind is not None and kind.source:  # a learned tensor or buffer takes nothing
+            if "inputs" in e.items and copy == 0:
+                self.error("G003", f"{full}: {kind.type} takes no inputs: it is a tensor of its own "
+                           "(name it in the inputs of the layer that uses it)", Loc.of(e.items["inputs"][1]), full)
+            inputs = []
         layer = LayerSpec(full, kind.type if kind else e.type_name, kind, {}, e.loc, inputs=inputs,
                           block=scope.block, depth=scope.depth)
         self.spec.layers.append(layer)

@@ -32,7 +32,7 @@ class GraphReader(ArgumentReader):
             return None
         refs = []
         for ref in names:
-            name, output = split_ref(ref)  # `parts[1]`: one output of a layer with several
+            name, output = split_ref(ref) if ref[-1:] == "]" else (ref, None)  # `parts[1]`: one output of several
             if output is not None and (ref in scope.names or ref in self.refs):
                 name, output = ref, None  # a name that itself ends in [i] (a when: false alias)
             if name in scope.names:
@@ -101,9 +101,10 @@ class GraphReader(ArgumentReader):
         elif self.spec.layers:
             outputs = [scope.previous]
         self.spec.outputs = outputs
-        used = {split_ref(ref)[0] for ref in outputs}
+        used = set(outputs)
         for layer in self.spec.layers:
-            used.update(split_ref(ref)[0] for ref in layer.inputs)
+            used.update(layer.inputs)
+        used.update([split_ref(ref)[0] for ref in used if ref[-1:] == "]"])  # `parts[1]` uses parts
         for layer in self.spec.layers:
             if layer.name not in used:
                 self.error("W002", f"{layer.name}: its output is never used (name it in `outputs` if the "
