@@ -65,3 +65,37 @@ def test_broadcast_agrees_with_torch(case):
         assert codes == [] and a.layers[-1].output_shape == five[1:], spec
     else:
         assert codes == ["F007"] and a.layers[-1].output_shape is None, spec
+
+
+@st.composite
+def cuts(draw):
+    """An input shape and a split or chunk of it, valid or not."""
+    x = draw(st.lists(st.integers(1, 6), min_size=1, max_size=3))
+    dim = draw(st.integers(-len(x) - 2, len(x) + 1))  # one out of range each side
+    if draw(st.booleans()):
+        given = draw(st.one_of(st.integers(1, 7), st.lists(st.integers(0, 4), min_size=1, max_size=4)))
+        return x, "split", {"split_size_or_sections": given, "dim": dim}
+    return x, "chunk", {"chunks": draw(st.integers(1, 8)), "dim": dim}
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cuts())
+def test_split_and_chunk_agree_with_torch(case):
+    """Every piece's shape where torch cuts (the batch refused, as it would cut the batch into
+    pieces); F003 or F004 where torch raises or the dim is the batch."""
+    x, type_, args = case
+    a = check_text(f"input: {x}\nlayers:\n  - {type_}: {args}\n")
+    t = torch.zeros((5, *x))
+    try:
+        if type_ == "split":
+            sizes = args["split_size_or_sections"]
+            pieces = torch.split(t, sizes, dim=args["dim"])
+        else:
+            pieces = torch.chunk(t, args["chunks"], dim=args["dim"])
+    except (RuntimeError, IndexError):
+        pieces = None
+    codes = [d.code for d in a.diagnostics if d.severity == "error"]
+    if pieces is None or args["dim"] % (len(x) + 1) == 0:
+        assert codes and codes[0] in ("F003", "F004") and a.layers[0].output_shape is None, (case, codes)
+    else:
+        assert codes == [] and a.layers[0].parts == [tuple(p.shape[1:]) for p in pieces], case
