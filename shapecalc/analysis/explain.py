@@ -15,7 +15,7 @@ from math import prod
 
 from .cost import layer_cost, view
 from .calc import Analysis, LayerResult
-from ..layers.base import shape_str
+from ..layers.base import Unbatched, shape_str
 from ..layers.window import DIM_LABELS, DIM_WORDS, WindowDim
 from .receptive import step_texts
 
@@ -109,6 +109,12 @@ def outputs(r: LayerResult) -> Item | None:
     y = r.output_shape
     if y is None:
         return None
+    if r.parts:  # split, chunk: each output, then all of them
+        total = sum(prod(part) for part in r.parts)
+        return Item("outputs", [f"{len(r.parts)} tensors, " + " + ".join(f"{prod(part):,}" for part in r.parts)
+                                + f" = {total:,} outputs"])
+    if y.__class__ is Unbatched:  # a parameter's tensor, or one made of parameters: no channels-first grid
+        return Item("outputs", [f"{shape_str(y)} = {prod(y):,} values, with no batch dimension"])
     order = (*y[1:], y[0]) if len(y) > 1 else y  # the slides write 55x55x96: channels last
     total = prod(y)
     text = f"{'*'.join(map(str, order))} = {total:,} outputs" if len(y) > 1 else f"{total:,} outputs"
@@ -153,7 +159,8 @@ def other_arithmetic(r: LayerResult) -> list[Item]:
 def explain_layer(a: Analysis, r: LayerResult) -> Explanation:
     multi = len(r.input_shapes) > 1
     into = " + ".join(shape_str(x) for x in r.input_shapes) if multi else shape_str(r.input_shape)
-    ex = Explanation(r.spec.name, r.spec.type, f"{into} -> {shape_str(r.output_shape)}")
+    out = f"[{', '.join(map(shape_str, r.parts))}]" if r.parts else shape_str(r.output_shape)
+    ex = Explanation(r.spec.name, r.spec.type, f"{into} -> {out}" if r.input_shapes else f"no input -> {out}")
     if r.output_shape is None:
         why = [d.message.split(": ", 1)[-1] for d in a.diagnostics if d.layer == r.spec.name and d.severity == "error"]
         ex.items.append(Item("output", ["unknown"] + (why or ["an earlier layer's output is unknown"]), False))

@@ -166,6 +166,8 @@ def step_texts(a: Analysis, r: LayerResult) -> list[tuple[str | None, str]]:
     if r.output_shape is None:
         return []
     f = r.receptive_field
+    if f is None and r.spec.kind.source:
+        return [(None, "none: a tensor of the network's own, it sees no input")]
     if f is None:
         shape = a.spec.input_shape
         if shape is None or len(shape) < 2:

@@ -158,6 +158,14 @@ class MultiheadAttention(Attention):
         torch=mha_projections,  # QK^T and AV run in the CPU's fused sdpa kernel, uncounted
     )
 
+    def explain_macs(self, v: View, count: int) -> str:
+        if count != mha_macs(v):
+            return f"{count:,}"
+        L, S, E, _, _ = mha_dims(v)
+        keys = S + v.a["add_bias_kv"] + v.a["add_zero_attn"]
+        return (f"projections {mha_projections(v):,} + QK^T {L}*{keys}*{E} + AV {L}*{keys}*{E} = {count:,} "
+                f"(QK^T and AV are what torch's FlopCounterMode leaves out)")
+
     def example(self) -> Example:
         return Example((5, 8), {"num_heads": 2, "batch_first": True})
 
