@@ -96,3 +96,22 @@ def test_cli(run_cli):
     assert run_cli("explain", "nosuch.yaml").returncode == 2
     proc = run_cli("explain", "architectures/lenet5.yaml")
     assert proc.returncode == 0 and proc.stdout.count(" (") >= 10
+
+
+def test_a_layer_with_several_outputs_shows_them_all():
+    out = text_of("input: [6, 4, 4]\nlayers:\n  - chunk: {name: halves, chunks: 2}\n"
+                  "  - concat: {inputs: [\"halves[1]\", \"halves[0]\"]}\n", "halves")
+    assert "6x4x4 -> [3x4x4, 3x4x4]" in out and "2 tensors, 48 + 48 = 96 outputs" in out
+
+
+def test_a_parameter_has_no_input_and_no_channel_order():
+    out = text_of("input: [768, 4]\nlayers:\n  - parameter: {name: token, shape: [1, 1, 768]}\n"
+                  "  - expand: {size: [-1, -1]}\n", "token")
+    assert "no input -> 1x1x768" in out and "1x1x768 = 768 values, with no batch dimension" in out
+    assert "it sees no input" in out
+
+
+def test_attention_macs_show_the_products_flopcounter_leaves_out():
+    out = text_of("input: [197, 768]\nlayers:\n  - multiheadattention: {num_heads: 12, batch_first: true}\n")
+    assert ("projections 464,781,312 + QK^T 197*197*768 + AV 197*197*768 = 524,391,936" in out)
+    assert 4 * 197 * 768 * 768 == 464_781_312 and 464_781_312 + 2 * 197 * 197 * 768 == 524_391_936
