@@ -12,7 +12,7 @@ from yaml.nodes import MappingNode, Node
 
 from ..layers import LayerKind
 from ..layers.args import ArgError, describe
-from .model import MAX_LAYERS, BlockDef, LayerSpec, Spec, did_you_mean
+from .model import MAX_LAYERS, BlockDef, Hints, LayerSpec, Spec, did_you_mean
 from .yamlsafe import Loc, NodeReader
 
 
@@ -24,6 +24,8 @@ class ParserState(NodeReader):
     refs: dict[str, str]  # every full name -> what it refers to
     suggested: set[tuple[str, str]]  # (layer, argument) a misspelt key was taken for
     too_many: bool
+    placed: int  # entries placed (layers, block copies, layers left out), against MAX_ENTRIES
+    hints: Hints  # "did you mean" and the like, within the document's budget
 
 
 class ArgumentReader(ParserState):

@@ -8,7 +8,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..layers import lookup
 from .graph import GraphReader
-from .model import BLOCK_KEYS, INPUT, PARAM, BlockDef, BlockUse, Entry, Items, Scope, did_you_mean
+from .model import BLOCK_KEYS, INPUT, MAX_BLOCK_DEPTH, PARAM, BlockDef, BlockUse, Entry, Items, Scope, did_you_mean
 from ..layers.args import describe
 from .expressions import ExpressionError, evaluate
 from .yamlsafe import INT_TAG, NULL_TAG, STR_TAG, Loc
@@ -46,37 +46,62 @@ class BlockExpander(GraphReader):
                                Loc.of(p_node))
                 else:
                     for p, (_, default) in self.items(p_node).items():
-                        params[p] = None if isinstance(default, ScalarNode) and default.tag == NULL_TAG else default
+                        required = isinstance(default, ScalarNode) and default.tag == NULL_TAG and self.value(default)[0]
+                        params[p] = None if required else default  # `!!null 3` stays, to be refused at each use
             self.blocks[name] = BlockDef(name, params, parts["layers"][1], Loc.of(key_node))
 
     def substitute(self, node: Node, scope: Scope) -> Node | None:
         """Replace `$param` values by the nodes that give them (keeping the use site's location).
 
-        None when a parameter is unknown (reported)."""
+        None when a parameter is unknown (reported). Lists and mappings are rebuilt bottom-up
+        with an explicit stack, not recursion: a value may nest as deep as YAML allows, and share
+        nodes through aliases (each is substituted once) or contain itself (left as written, for
+        the value reader to refuse)."""
         if isinstance(node, ScalarNode):
-            match = PARAM.match(node.value) if node.tag == STR_TAG else None
-            if not match and node.tag == STR_TAG and "$" in node.value:
-                return self.expression(node, scope)
-            if not match:
-                return node
-            if match[1] in scope.bindings:
-                return scope.bindings[match[1]]
-            where = f"block '{scope.stack[-1]}'" if scope.stack else "the top level (parameters exist only in blocks)"
-            self.error("G004", f"unknown parameter ${match[1]} in {where}"
-                       f"{did_you_mean(match[1], list(scope.bindings))}", Loc.of(node))
-            return None
-        if isinstance(node, (SequenceNode, MappingNode)) and scope.bindings:
-            if isinstance(node, SequenceNode):
-                children = [self.substitute(child, scope) for child in node.value]
-                if None in children:
-                    return None
-                changed = any(c is not o for c, o in zip(children, node.value))
-                return SequenceNode(node.tag, children, node.start_mark, node.end_mark, node.flow_style) if changed else node
-            pairs = [(k, self.substitute(v, scope)) for k, v in node.value]
-            if any(v is None for _, v in pairs):
-                return None
-            return MappingNode(node.tag, pairs, node.start_mark, node.end_mark, node.flow_style)
-        return node
+            return self.substitute_scalar(node, scope)
+        if not scope.bindings or not isinstance(node, (SequenceNode, MappingNode)):
+            return node
+        done: dict[int, Node | None] = {}
+        todo: list[tuple[Node, bool]] = [(node, False)]
+        while todo:
+            current, ready = todo.pop()
+            if id(current) in done and not ready:
+                continue
+            if isinstance(current, ScalarNode):
+                done[id(current)] = self.substitute_scalar(current, scope)
+                continue
+            values = current.value if isinstance(current, SequenceNode) else [v for _, v in current.value]
+            if not ready:
+                done[id(current)] = current  # while in progress: what a reference to itself finds
+                todo.append((current, True))
+                todo.extend((child, False) for child in reversed(values) if id(child) not in done)
+                continue
+            children = [done[id(child)] for child in values]
+            if None in children:
+                done[id(current)] = None
+            elif all(c is o for c, o in zip(children, values)):
+                done[id(current)] = current
+            elif isinstance(current, SequenceNode):
+                done[id(current)] = SequenceNode(current.tag, children, current.start_mark, current.end_mark,
+                                                 current.flow_style)
+            else:
+                done[id(current)] = MappingNode(current.tag, [(k, c) for (k, _), c in zip(current.value, children)],
+                                                current.start_mark, current.end_mark, current.flow_style)
+        return done[id(node)]
+
+    def substitute_scalar(self, node: ScalarNode, scope: Scope) -> Node | None:
+        """`$param` to the node that gives it, an expression to its value, anything else as is."""
+        match = PARAM.match(node.value) if node.tag == STR_TAG else None
+        if not match and node.tag == STR_TAG and "$" in node.value:
+            return self.expression(node, scope)
+        if not match:
+            return node
+        if match[1] in scope.bindings:
+            return scope.bindings[match[1]]
+        where = f"block '{scope.stack[-1]}'" if scope.stack else "the top level (parameters exist only in blocks)"
+        self.error("G004", f"unknown parameter ${match[1]} in {where}"
+                   f"{self.hints.did_you_mean(match[1], scope.bindings)}", Loc.of(node))
+        return None
 
     def expression(self, node: ScalarNode, scope: Scope) -> Node | None:
         """An integer expression over the block's parameters (`$c // 4`), as an int node at the
@@ -84,8 +109,8 @@ class BlockExpander(GraphReader):
         def value(name: str, column: int) -> int:
             if name not in scope.bindings:
                 where = f"block '{scope.stack[-1]}'" if scope.stack else "the top level (parameters exist only in blocks)"
-                raise ExpressionError(f"unknown parameter ${name} in {where}{did_you_mean(name, list(scope.bindings))}",
-                                      column)
+                hint = self.hints.did_you_mean(name, scope.bindings)
+                raise ExpressionError(f"unknown parameter ${name} in {where}{hint}", column)
             ok, v = self.value(scope.bindings[name])
             if not ok:
                 raise ExpressionError(f"${name} has no value", column)
@@ -109,6 +134,10 @@ class BlockExpander(GraphReader):
             self.error("G004", f"{full}: block '{block.name}' uses itself "
                        f"({' -> '.join((*scope.stack, block.name))})", e.loc, full)
             return source
+        if len(scope.stack) >= MAX_BLOCK_DEPTH:  # expanding a use recurses: bounded here, and said
+            self.error("G004", f"block '{block.name}': blocks may use blocks at most {MAX_BLOCK_DEPTH} levels deep "
+                       f"({scope.stack[0]} -> ... -> {scope.stack[-1]} -> {block.name})", e.loc, full)
+            return source
         bindings: dict[str, Node] = {}
         frozen = self.flag(items.get("trainable"), full, "trainable") is False
         for key, (key_node, value_node) in items.items():
@@ -116,7 +145,7 @@ class BlockExpander(GraphReader):
                 continue
             if key not in block.params:
                 self.error("G004", f"{full}: block '{block.name}' has no parameter '{key}'"
-                           f"{did_you_mean(key, list(block.params))}", Loc.of(key_node), full)
+                           f"{self.hints.did_you_mean(key, block.params)}", Loc.of(key_node), full)
                 continue
             bindings[key] = value_node
         for param, default in block.params.items():

@@ -8,6 +8,7 @@ Parsing never raises: every problem becomes a located diagnostic and the spec st
 from __future__ import annotations
 
 import difflib
+from itertools import chain
 from math import prod
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -16,9 +17,8 @@ from ..diagnostics import Diagnostic
 from ..layers import KINDS, TYPE_ALIASES, lookup
 from ..layers.args import INT64_MAX, describe
 from .blocks import BlockExpander
-from .model import (INPUT, LAYER_ANSWERS, MAX_LAYERS, TOP_ANSWERS, TOP_KEYS, BlockDef, BlockUse, Entry, Items,
-                    LayerSpec, Scope, Spec,
-                    did_you_mean)
+from .model import (INPUT, LAYER_ANSWERS, MAX_ENTRIES, MAX_LAYERS, TOP_ANSWERS, TOP_KEYS, BlockDef, BlockUse, Entry,
+                    Hints, Items, LayerSpec, Scope, Spec, did_you_mean)
 from .yamlsafe import MAP_TAG, NULL_TAG, SEQ_TAG, STR_TAG, Loc, compose
 
 
@@ -32,6 +32,8 @@ class Parser(BlockExpander):
         self.refs: dict[str, str] = {INPUT: INPUT}  # every full name -> what it refers to
         self.suggested: set[tuple[str, str]] = set()  # (layer, argument) a misspelt key was taken for
         self.too_many = False
+        self.placed = 0  # entries placed, against MAX_ENTRIES
+        self.hints = Hints()
 
     def document(self, root: Node | None) -> None:
         if root is None:
@@ -41,8 +43,10 @@ class Parser(BlockExpander):
             self.refuse_tag(root)
             return
         if not isinstance(root, MappingNode):
-            found = "a list" if isinstance(root, SequenceNode) else f"the scalar {describe(self.value(root)[1])}"
-            self.error("S001", f"expected a mapping with 'input' and 'layers', found {found}", Loc.of(root))
+            ok, value = (True, None) if isinstance(root, SequenceNode) else self.value(root)
+            found = "a list" if isinstance(root, SequenceNode) else f"the scalar {describe(value)}"
+            if ok:
+                self.error("S001", f"expected a mapping with 'input' and 'layers', found {found}", Loc.of(root))
             return
         top = self.items(root)
         for key, (key_node, _) in top.items():
@@ -107,12 +111,17 @@ class Parser(BlockExpander):
             return
         self.spec.input_shape = tuple(dims)
 
-    def entry(self, node: Node) -> Entry | None:
-        """One entry: `- relu`, `- {type: conv2d, ...}` or the one-key form `- conv2d: {...}`."""
+    def entry(self, node: Node, scope: Scope) -> Entry | None:
+        """One entry: `- relu`, `- {type: conv2d, ...}` or the one-key form `- conv2d: {...}`;
+        inside a block, the type may be a parameter (`- $act`, `type: $act`, `$act: {...}`)."""
         loc = Loc.of(node)
         form = "a layer: a type name (- relu), a mapping with 'type', or a one-key mapping (- conv2d: {...})"
         if isinstance(node, ScalarNode) and node.tag == STR_TAG:
-            return Entry(node.value, node, {}, loc)
+            type_node = self.type_node(node, scope)
+            return None if type_node is None else Entry(type_node.value, type_node, {}, loc)
+        if node.tag != (MAP_TAG if isinstance(node, MappingNode) else SEQ_TAG) and not isinstance(node, ScalarNode):
+            self.refuse_tag(node)  # `- !!set {...}`, `- !!str {...}`: one Y005, not also a wrong form
+            return None
         if not isinstance(node, MappingNode):
             if isinstance(node, SequenceNode):
                 self.error("S005", f"expected {form}, found a list", loc)
@@ -123,25 +132,40 @@ class Parser(BlockExpander):
             return None
         items = self.items(node)
         if "type" in items:
-            type_node = items.pop("type")[1]
-            if not (isinstance(type_node, ScalarNode) and type_node.tag == STR_TAG):
-                ok, value = self.value(type_node)
-                if ok:
-                    self.error("S009", f"type: expected a layer type name, found {describe(value)}", Loc.of(type_node))
-                return None
-            return Entry(type_node.value, type_node, items, loc)
+            type_node = self.type_node(items.pop("type")[1], scope)
+            return None if type_node is None else Entry(type_node.value, type_node, items, loc)
         if len(items) == 1:
-            (type_name, (key_node, value_node)), = items.items()
+            (_, (key_node, value_node)), = items.items()
+            key_node = self.type_node(key_node, scope)
+            if key_node is None:
+                return None
+            type_name = key_node.value
             if isinstance(value_node, MappingNode):
                 return Entry(type_name, key_node, self.items(value_node), loc)
             if isinstance(value_node, ScalarNode) and value_node.tag == NULL_TAG:
                 return Entry(type_name, key_node, {}, loc)
             if lookup(type_name) or type_name in self.blocks:
-                found = "a list" if isinstance(value_node, SequenceNode) else describe(self.value(value_node)[1])
-                self.error("S005", f"{type_name}: its arguments must be a mapping ({{kernel_size: 3, ...}}), "
-                           f"found {found}", Loc.of(value_node))
+                ok, value = (True, None) if isinstance(value_node, SequenceNode) else self.value(value_node)
+                if ok:
+                    found = "a list" if isinstance(value_node, SequenceNode) else describe(value)
+                    self.error("S005", f"{type_name}: its arguments must be a mapping ({{kernel_size: 3, ...}}), "
+                               f"found {found}", Loc.of(value_node))
                 return None
         self.error("S005", f"expected {form}, found a mapping without 'type'", loc)
+        return None
+
+    def type_node(self, node: Node, scope: Scope) -> ScalarNode | None:
+        """The string node that names an entry's type: as written, or what a `$param` gives (at
+        the use, so a wrong type is reported where the use writes it); None when reported."""
+        if isinstance(node, ScalarNode) and node.tag == STR_TAG and "$" in node.value:
+            node = self.substitute(node, scope)
+            if node is None:
+                return None
+        if isinstance(node, ScalarNode) and node.tag == STR_TAG:
+            return node
+        ok, value = self.value(node)
+        if ok:
+            self.error("S009", f"type: expected a layer type name, found {describe(value)}", Loc.of(node))
         return None
 
     def expand(self, seq: Node, scope: Scope) -> None:
@@ -149,25 +173,28 @@ class Parser(BlockExpander):
         if not isinstance(seq, SequenceNode) or seq.tag != SEQ_TAG:
             self.error("S005", "layers: expected a list of layers", Loc.of(seq))
             return
-        entries = [self.entry(node) for node in seq.value]
+        if self.placed + len(seq.value) > MAX_ENTRIES:  # each entry places at least one: refuse before reading
+            self.over(f"the network expands to more than {MAX_ENTRIES:,} entries: this list alone has "
+                      f"{len(seq.value):,}", Loc.of(seq))
+            return
+        entries = [self.entry(node, scope) for node in seq.value]
+        names = [self.explicit_name(e, scope) if e else None for e in entries]
         # Explicit names first, so numbered names avoid them and forward references are recognised.
         explicit: dict[str, int] = {}
-        for i, e in enumerate(entries):
-            name = self.explicit_name(e) if e else None
+        for i, (e, name) in enumerate(zip(entries, names)):
             if name is None:
                 continue
             if name in explicit:
                 first = entries[explicit[name]].loc
                 self.error("S011", f"duplicate layer name '{scope.prefix}{name}' (first used at line {first.line})",
-                           Loc.of(e.items["name"][1]), scope.prefix + name)
-                e.items.pop("name")
+                           Loc.of(e.items.pop("name")[1]), scope.prefix + name)
+                names[i] = None
             else:
                 explicit[name] = i
         counters: dict[str, int] = {}
-        for i, e in enumerate(entries):
+        for i, (e, name) in enumerate(zip(entries, names)):
             if e is None or self.too_many:
                 continue
-            name = self.explicit_name(e)
             if name is None:
                 base = self.canonical_type(e.type_name)
                 while name is None or name in explicit:
@@ -175,20 +202,23 @@ class Parser(BlockExpander):
                     name = f"{base}_{counters[base]}"
             self.place(e, name, scope, explicit, entries, i)
 
-    def explicit_name(self, e: Entry) -> str | None:
+    def explicit_name(self, e: Entry, scope: Scope) -> str | None:
+        """The entry's `name`, which inside a block may be a parameter (`name: $n`); a name that
+        is not one is reported and dropped, so the layer gets a numbered name."""
         if "name" not in e.items:
             return None
-        node = e.items["name"][1]
-        ok, value = self.value(node)
+        node = self.substitute(e.items["name"][1], scope)
+        ok, value = self.value(node) if node is not None else (False, None)
         if ok and (not isinstance(value, str) or not value.strip() or "." in value or value == INPUT):
             why = "'.' separates block levels" if isinstance(value, str) and "." in value else (
                 "'input' names the input" if value == INPUT else "")
             self.error("S010" if isinstance(value, str) else "S009",
                        f"name: expected a non-empty string without '.', found {describe(value)}"
                        + (f" ({why})" if why else ""), Loc.of(node))
+        if not ok or not isinstance(value, str) or not value.strip() or "." in value or value == INPUT:
             e.items.pop("name")
             return None
-        return value if ok else None
+        return value
 
     def canonical_type(self, type_name: str) -> str:
         kind = lookup(type_name)
@@ -207,11 +237,15 @@ class Parser(BlockExpander):
         items.pop("name", None)
         source = self.inputs(items.pop("inputs", None), scope, full, explicit, entries, index)
         when = self.flag(items.pop("when", None), full, "when")
-        repeat = self.count(items.pop("repeat", None), full)
+        repeat_pair = items.pop("repeat", None)
+        repeat = self.count(repeat_pair, full)
         first = items.pop("first", None)
         if source is None:
             source = [scope.previous]
         if when is False:  # the layer is left out: its name stands for its input
+            if not self.room(e.loc):
+                return
+            self.placed += 1
             scope.names[local] = self.refs[full] = source[0]
             scope.previous = source[0]
             return
@@ -220,9 +254,14 @@ class Parser(BlockExpander):
             self.error("S009", f"{full}: first: expected a mapping of arguments for the first copy", Loc.of(first[1]), full)
         block = self.blocks.get(e.type_name)
         group_start = len(self.spec.layers)
+        each: tuple[int, int] | None = None  # layers and entries of a copy like every later one
         for copy in range(repeat):
-            if self.too_many:
+            if each is not None and not self.room_for(each, repeat - copy, full, repeat, repeat_pair[1]):
                 return
+            if not self.room(e.loc):
+                return
+            before = len(self.spec.layers), self.placed
+            self.placed += 1
             name = f"{local}.{copy}" if repeat > 1 else local
             copy_items = {**items, **first_items} if copy == 0 else items
             inputs = source if copy == 0 else [scope.previous]
@@ -232,16 +271,46 @@ class Parser(BlockExpander):
             else:
                 out = self.layer(e, copy_items, scope, scope.prefix + name, inputs, copy)
             scope.names[name] = self.refs[scope.prefix + name] = scope.previous = out
+            if copy == (1 if first_items else 0):  # copies after the first differ only in their input
+                each = len(self.spec.layers) - before[0], self.placed - before[1]
         scope.names[local] = self.refs[full] = scope.previous
         if block is not None and repeat > 1:
             self.spec.blocks.append(BlockUse(full, block.name, group_start, len(self.spec.layers), scope.depth, e.loc,
                                              source[0], scope.previous, repeat))
 
-    def budget(self, loc: Loc) -> bool:
-        if len(self.spec.layers) >= MAX_LAYERS and not self.too_many:
-            self.too_many = True
-            self.error("G005", f"the network expands to more than {MAX_LAYERS:,} layers", loc)
+    def room_for(self, each: tuple[int, int], copies: int, full: str, repeat: int, node: Node) -> bool:
+        """Whether the copies still to make fit the limits, known before making them: each makes
+        as many layers and entries as the copy measured. So a repeat over the limits is refused
+        after one or two copies, not built up to the cap (or, when its copies make no layers,
+        without end)."""
+        layers, entries = each
+        loc = Loc.of(node)
+        if len(self.spec.layers) + layers * copies > MAX_LAYERS:
+            self.over(f"{full}: repeat: {repeat:,} copies of {layers:,} layers each make the network more than "
+                      f"{MAX_LAYERS:,} layers", loc)
+        elif self.placed + entries * copies > MAX_ENTRIES:
+            self.over(f"{full}: repeat: {repeat:,} copies of {entries:,} entries each (layers, copies of blocks and "
+                      f"layers left out) make the network more than {MAX_ENTRIES:,} entries", loc)
         return not self.too_many
+
+    def room(self, loc: Loc) -> bool:
+        """Whether one more entry may be placed (MAX_ENTRIES), and nothing has stopped the expansion."""
+        if self.placed >= MAX_ENTRIES:
+            self.over(f"the network expands to more than {MAX_ENTRIES:,} entries (layers, copies of blocks and "
+                      "layers left out)", loc)
+        return not self.too_many
+
+    def budget(self, loc: Loc) -> bool:
+        """Whether one more layer may be made (MAX_LAYERS)."""
+        if len(self.spec.layers) >= MAX_LAYERS:
+            self.over(f"the network expands to more than {MAX_LAYERS:,} layers", loc)
+        return not self.too_many
+
+    def over(self, message: str, loc: Loc) -> None:
+        """Stop expanding, with one G005: what is built so far stays, nothing more is."""
+        if not self.too_many:
+            self.too_many = True
+            self.error("G005", message, loc)
 
     def layer(self, e: Entry, items: Items, scope: Scope, full: str, inputs: list[str], copy: int = 0) -> str:
         """Emit one layer; returns its full name."""
@@ -265,8 +334,9 @@ class Parser(BlockExpander):
         if "expect" in items:
             layer.expect = self.answers(items.pop("expect")[1], LAYER_ANSWERS, f"{full}: expect", full)
         if kind is None:
-            options = sorted(KINDS) + sorted(TYPE_ALIASES) + sorted(self.blocks)
-            self.error("S006", f"{full}: unknown layer type '{e.type_name}'{did_you_mean(e.type_name, options)}",
+            options = chain(sorted(KINDS), sorted(TYPE_ALIASES), sorted(self.blocks))
+            hint = self.hints.did_you_mean(e.type_name, options)
+            self.error("S006", f"{full}: unknown layer type '{e.type_name}'{hint}",
                        Loc.of(e.type_node), full)
             layer.complete = False
             return full

@@ -4,11 +4,13 @@ network's `outputs`, with W002 for a layer whose output nothing takes.
 
 from __future__ import annotations
 
+from itertools import chain
+
 from yaml.nodes import Node
 
 from ..layers.args import describe
 from .arguments import ArgumentReader
-from .model import INPUT, Scope, did_you_mean, part_name, split_ref
+from .model import INPUT, Scope, part_name, split_ref
 from .yamlsafe import Loc
 
 
@@ -48,9 +50,9 @@ class GraphReader(ArgumentReader):
             elif name in self.refs:  # a full name from anywhere above, e.g. a skip connection passed to a block
                 target = self.refs[name]
             else:
-                known = [n for n in scope.names if n != INPUT or scope.stack] + [INPUT]
+                known = chain((n for n in scope.names if n != INPUT or scope.stack), [INPUT])
                 self.error("G001", f"{full}: inputs: no layer named '{name}' before this one"
-                           f"{did_you_mean(name, known)}", Loc.of(node), full)
+                           f"{self.hints.did_you_mean(name, known)}", Loc.of(node), full)
                 return None
             if output is not None and split_ref(target)[1] is not None:
                 self.error("G001", f"{full}: inputs: '{name}' is already one output ({target}); '{ref}' "
@@ -60,9 +62,10 @@ class GraphReader(ArgumentReader):
         return refs
 
     def depends_on(self, start: int, target: int, explicit: dict[str, int], entries: list) -> bool:
-        """Whether entry `start` reaches entry `target` through inputs (default: the one above)."""
+        """Whether entry `start` reaches entry `target` through inputs (default: the one above);
+        False, too, once the document's hint budget is spent (each call may walk the whole list)."""
         seen, todo = set(), [start]
-        while todo:
+        while todo and self.hints.spend():
             i = todo.pop()
             if i == target:
                 return True
@@ -94,13 +97,15 @@ class GraphReader(ArgumentReader):
                         ref = scope.names.get(base) or self.refs.get(base)
                         ref = None if ref is None else part_name(ref, output)
                     if ref is None:
-                        self.error("G001", f"outputs: no layer named '{name}'{did_you_mean(name, list(self.refs))}",
+                        self.error("G001", f"outputs: no layer named '{name}'{self.hints.did_you_mean(name, self.refs)}",
                                    Loc.of(pair[1]))
                     else:
                         outputs.append(ref)
         elif self.spec.layers:
             outputs = [scope.previous]
         self.spec.outputs = outputs
+        if self.too_many:  # the network was cut short (G005): its last layers' outputs are not unused
+            return
         used = set(outputs)
         for layer in self.spec.layers:
             used.update(layer.inputs)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from yaml.nodes import Node
@@ -30,6 +32,16 @@ BLOCK_KEYS = ("params", "layers", "description")
 INPUT = "input"
 #: A spec may expand (blocks times repeats) to at most this many layers.
 MAX_LAYERS = 200_000
+#: ... and to at most this many entries placed: every copy of every entry counts one, whether it
+#: becomes a layer, a copy of a block or a layer left out (`when: false`), so repeats of blocks
+#: that make no layers still cost bounded time.
+MAX_ENTRIES = 400_000
+#: Blocks may use blocks this many levels deep (expanding a use recurses; real networks use 2 to 4).
+MAX_BLOCK_DEPTH = 100
+#: Work the hints of one document's diagnostics may take in all: candidate names compared for
+#: "did you mean", steps followed to tell whether a forward reference is a cycle. A spec with
+#: thousands of unknown names gets its first hints and stays linear, not quadratic.
+MAX_HINT_WORK = 100_000
 PARAM = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
 #: One output of a layer with several (split, chunk): `parts[1]`.
 PART = re.compile(r"^(.+)\[(0|[1-9][0-9]{0,5})\]$")
@@ -135,3 +147,22 @@ class Entry:
 def did_you_mean(word: str, options: list[str]) -> str:
     close = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class Hints:
+    """The extras of diagnostics, within one document's budget (MAX_HINT_WORK): a suggestion
+    compares the word with every candidate, and a spec that names 10,000 unknown layers among
+    10,000 known ones would otherwise make 10^8 comparisons."""
+
+    def __init__(self) -> None:
+        self.left = MAX_HINT_WORK
+
+    def did_you_mean(self, word: str, options: Iterable[str]) -> str:
+        pool = list(islice(options, max(self.left, 0)))
+        self.left -= len(pool)
+        return did_you_mean(word, pool) if pool else ""
+
+    def spend(self) -> bool:
+        """Take one step of work; False once the budget is spent."""
+        self.left -= 1
+        return self.left >= 0

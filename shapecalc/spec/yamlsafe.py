@@ -29,11 +29,22 @@ MAX_MERGED_KEYS = 10_000
 MERGE_TAG = "tag:yaml.org,2002:merge"
 MAP_TAG, SEQ_TAG = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 STR_TAG, NULL_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null"
-INT_TAG = "tag:yaml.org,2002:int"
+INT_TAG, FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+CORE = "tag:yaml.org,2002:"
 _OCTAL = re.compile(r"^[-+]?0[0-9_]+$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 #: Distinct nodes one value may have (a kernel size needs 3; a connection table about 100).
 MAX_VALUE_NODES = 100_000
+#: Levels one value may nest (a connection table needs 2). Building a value recurses in PyYAML,
+#: so the depth is bounded before it is built, wherever in the spec the value is.
+MAX_VALUE_DEPTH = 100
+#: What each core tag needs, for the message when an explicit tag's value is not that (`!!bool maybe`).
+_NEEDS = {"bool": "true or false", "int": "an integer", "float": "a number", "null": "null (~, null or nothing)",
+          "timestamp": "a date (2001-12-14) or a date and time", "binary": "base64 data",
+          "map": "a mapping", "omap": "a list of one-key mappings", "pairs": "a list of one-key mappings",
+          "set": "a mapping of keys without values", "seq": "a list", "str": "text"}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,40 +66,83 @@ class NodeReader:
         self.diagnostics: list[Diagnostic] = []
         self.constructor = SafeConstructor()
         self.merged_keys = 0
-        self.merging: set[int] = set()  # mappings whose merges are being expanded (cycle guard)
 
     def error(self, code: str, message: str, loc: Loc, layer: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, loc.line, loc.column, layer))
 
     def value(self, node: Node) -> tuple[bool, Any]:
         """Construct a plain value; (False, None) after reporting when the node can't be built."""
-        if not isinstance(node, ScalarNode) and not self.plain(node):
+        if isinstance(node, ScalarNode):
+            if not self.acceptable(node):
+                return False, None
+        elif not self.plain(node):
             return False, None
-        if isinstance(node, ScalarNode) and not self.unsurprising(node):
-            return False, None
+        return self.construct(node)
+
+    def construct(self, node: Node) -> tuple[bool, Any]:
+        """The one place values are built. PyYAML's constructors do not all check what they are
+        given: `!!bool maybe` raises KeyError, `!!timestamp nope` AttributeError, `!!int ''`
+        IndexError, so any failure here is the value's, and becomes one located diagnostic."""
         try:
             return True, self.constructor.construct_object(node, deep=True)
-        except ConstructorError as err:
-            mark = err.problem_mark or node.start_mark
-            self.error("Y005", f"unsupported YAML tag {node.tag!r}: only plain values are allowed",
-                       Loc(mark.line + 1, mark.column + 1))
-        except RecursionError:
-            self.error("Y004", "value nested too deeply", Loc.of(node))
-        except (ValueError, OverflowError) as err:  # Python refuses ints of over 4,300 digits; bad dates
-            if "digits" in str(err):
+        except Exception as err:  # noqa: BLE001 -- whatever a constructor raises, the value is to blame
+            self.constructor = SafeConstructor()  # a failed build leaves its half-made state behind
+            if isinstance(err, ValueError) and "digits" in str(err):  # Python refuses ints of over 4,300 digits
                 self.error("Y004", "integer of more than 4,300 digits", Loc.of(node))
             else:
-                self.error("Y001", f"invalid value: {err}", Loc.of(node))
+                self.refused(self.culprit(node), err)
         return False, None
+
+    def culprit(self, node: Node) -> Node:
+        """The first scalar of a list or mapping that cannot be built alone (the one to point at),
+        or the node itself. Only runs after a failure; the walk is bounded by `plain`."""
+        todo, seen = [node], set()
+        while todo:
+            current = todo.pop()
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            if isinstance(current, ScalarNode):
+                try:
+                    SafeConstructor().construct_object(current)
+                except Exception:  # noqa: BLE001 -- found it
+                    return current
+            elif isinstance(current, SequenceNode):
+                todo.extend(reversed(current.value))
+            else:
+                todo.extend(reversed([n for pair in current.value for n in pair]))
+        return node
+
+    def refused(self, node: Node, err: Exception) -> None:
+        """Say why a node could not be built: an object tag (refused on purpose), a core tag given
+        a value it does not take (`!!int x`), or a date YAML recognises that the calendar does not."""
+        mark = (err.problem_mark if isinstance(err, ConstructorError) else None) or node.start_mark
+        loc = Loc(mark.line + 1, mark.column + 1)
+        if isinstance(err, ConstructorError) and "recursive" in (err.problem or ""):
+            self.error("Y004", "a value that contains itself (an alias inside its own anchor)", loc)
+            return
+        name = node.tag[len(CORE):] if node.tag.startswith(CORE) else None
+        if name not in _NEEDS:
+            self.error("Y005", f"unsupported YAML tag {node.tag!r}: only plain values are allowed", loc)
+            return
+        found = repr(node.value) if isinstance(node, ScalarNode) else (
+            "the list given" if isinstance(node, SequenceNode) else "the mapping given")
+        if isinstance(node, ScalarNode) and not node.style and _RESOLVER.resolve(
+                ScalarNode, node.value, (True, False)) == node.tag:  # no tag written: YAML read it so itself
+            self.error("Y001", f"invalid value: {found} reads as {_NEEDS[name]} but is not a valid one ({err}); "
+                       "quote it if it is text", loc)
+            return
+        self.error("Y005", f"{found} is not {_NEEDS[name]}, as its tag !!{name} requires", loc)
 
     def plain(self, node: Node) -> bool:
         """Check a list or mapping value before PyYAML builds it: its merges (`<<`) would be
         flattened by PyYAML with no budget, doubling at every level, so values may not merge;
-        and every distinct node is visited once (aliases and cycles included), within a budget."""
+        every distinct node is visited once (aliases and cycles included), within a budget; and
+        its depth is bounded, as building it recurses."""
         seen: set[int] = set()
-        todo = [node]
+        todo = [(node, 1)]
         while todo:
-            current = todo.pop()
+            current, depth = todo.pop()
             if id(current) in seen:
                 continue
             seen.add(id(current))
@@ -96,26 +150,34 @@ class NodeReader:
                 self.error("Y004", f"value of more than {MAX_VALUE_NODES:,} items", Loc.of(node))
                 return False
             if isinstance(current, ScalarNode):
-                if not self.unsurprising(current):
+                if not self.acceptable(current):
                     return False
-            elif isinstance(current, SequenceNode):
-                todo.extend(current.value)
+                continue
+            if depth > MAX_VALUE_DEPTH:
+                self.error("Y004", f"value nested more than {MAX_VALUE_DEPTH} levels deep", Loc.of(current))
+                return False
+            if isinstance(current, SequenceNode):
+                todo.extend((child, depth + 1) for child in current.value)
             else:
                 for key, value in current.value:
                     if key.tag == MERGE_TAG:
                         self.error("Y004", "merges (<<) are only for layer and block mappings, not inside values",
                                    Loc.of(key))
                         return False
-                    todo.extend((key, value))
+                    todo.extend(((key, depth + 1), (value, depth + 1)))
         return True
 
-    def unsurprising(self, node: ScalarNode) -> bool:
-        """YAML 1.1 reads `010` as 8 and `1:30` as 90: refuse such numbers rather than
-        change a size silently (S013)."""
-        if node.tag == INT_TAG and (_OCTAL.match(node.value) or ":" in node.value):
+    def acceptable(self, node: ScalarNode) -> bool:
+        """What a scalar's constructor would take without complaint but should not: YAML 1.1
+        reads `010` as 8 and `1:30` as 90, so such numbers are refused rather than change a size
+        silently (S013); and `!!null 3` would quietly become null (Y005)."""
+        if node.tag in (INT_TAG, FLOAT_TAG) and (":" in node.value or node.tag == INT_TAG and _OCTAL.match(node.value)):
             kind = "sexagesimal (base 60)" if ":" in node.value else "octal"
             self.error("S013", f"{node.value} is a YAML 1.1 {kind} number; write the plain decimal value "
                        f"(or quote it if it is text)", Loc.of(node))
+            return False
+        if node.tag == NULL_TAG and not _NULL.match(node.value):
+            self.error("Y005", f"{node.value!r} is not {_NEEDS['null']}, as its tag !!null requires", Loc.of(node))
             return False
         return True
 
@@ -130,39 +192,60 @@ class NodeReader:
     def items(self, node: MappingNode, layer: str | None = None) -> dict[str, tuple[Node, Node]]:
         """Keys to (key node, value node), reporting duplicate keys and expanding `<<` merges.
 
-        Merged keys come first and explicit keys override them, as YAML's merge rule says; a
-        merge is expanded one level at a time against a document-wide budget."""
-        out: dict[str, tuple[Node, Node]] = {}
-        merged: dict[str, tuple[Node, Node]] = {}
+        Merged keys come first and explicit keys override them, as YAML's merge rule says (and,
+        among merged mappings, the earlier one wins). Merges are followed with an explicit stack,
+        not recursion (a chain of merges is as long as the budget allows), against a
+        document-wide budget of keys; a mapping that merges one of its own merges is refused."""
         if node.tag != MAP_TAG:
             self.refuse_tag(node)
-            return out
+            return {}
+        own, sources = self.own_items(node, layer)
+        merged: dict[str, tuple[Node, Node]] = {}
+        active: set[int] = {id(node)}  # the mapping and the merges being expanded: a cycle guard
+        todo: list[tuple[Node, MappingNode | None]] = [(key, source) for key, source in reversed(sources)]
+        while todo:
+            key_node, source = todo.pop()
+            if source is None:  # done with every merge key_node brought in
+                active.discard(id(key_node))
+                continue
+            if not isinstance(source, MappingNode):
+                self.error("S005", "a merge (<<) takes a mapping or a list of mappings", Loc.of(source), layer)
+                continue
+            if id(source) in active:
+                self.error("Y004", "a merge (<<) that includes itself", Loc.of(key_node), layer)
+                continue
+            self.merged_keys += len(source.value)
+            if self.merged_keys > MAX_MERGED_KEYS:
+                if self.merged_keys - len(source.value) <= MAX_MERGED_KEYS:  # say it once
+                    self.error("Y004", f"merges (<<) bring in more than {MAX_MERGED_KEYS:,} keys", Loc.of(key_node), layer)
+                return own
+            if source.tag != MAP_TAG:
+                self.refuse_tag(source)
+                continue
+            pairs, nested = self.own_items(source, layer)
+            for key, pair in pairs.items():
+                merged.setdefault(key, pair)
+            active.add(id(source))
+            todo.append((source, None))
+            todo.extend(reversed(nested))
+        return {**merged, **own}
+
+    def own_items(self, node: MappingNode, layer: str | None) -> tuple[dict[str, tuple[Node, Node]],
+                                                                        list[tuple[Node, Node]]]:
+        """A mapping's own keys (duplicates and keys that are not plain text reported), and its
+        merges as (`<<` key, mapping merged) in the order written."""
+        out: dict[str, tuple[Node, Node]] = {}
+        sources: list[tuple[Node, Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
-                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                for source in sources:
-                    if not isinstance(source, MappingNode):
-                        self.error("S005", "a merge (<<) takes a mapping or a list of mappings", Loc.of(source), layer)
-                        continue
-                    if id(source) in self.merging or id(source) == id(node):
-                        self.error("Y004", "a merge (<<) that includes itself", Loc.of(key_node), layer)
-                        continue
-                    self.merged_keys += len(source.value)
-                    if self.merged_keys > MAX_MERGED_KEYS:
-                        if self.merged_keys - len(source.value) <= MAX_MERGED_KEYS:  # say it once
-                            self.error("Y004", f"merges (<<) bring in more than {MAX_MERGED_KEYS:,} keys",
-                                       Loc.of(key_node), layer)
-                        return out
-                    self.merging.add(id(node))
-                    try:
-                        for key, pair in self.items(source, layer).items():
-                            merged.setdefault(key, pair)
-                    finally:
-                        self.merging.discard(id(node))
+                merged = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                sources.extend((key_node, source) for source in merged)
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.error("S009", "expected a plain string key, found a " +
                            ("list" if isinstance(key_node, SequenceNode) else "mapping"), Loc.of(key_node), layer)
+                continue
+            if key_node.tag != STR_TAG and not self.value(key_node)[0]:  # `!!int x: 3`: the key is read as text
                 continue
             key = key_node.value
             if key in out:
@@ -171,7 +254,7 @@ class NodeReader:
                            "YAML loaders silently keep only the last one", Loc.of(key_node), layer)
                 continue
             out[key] = (key_node, value_node)
-        return {**merged, **out}
+        return out, sources
 
 
 def decode(data: bytes) -> tuple[str | None, Diagnostic | None]:
