@@ -187,9 +187,9 @@ def test_unreadable_files_exit_2(run_cli, tmp_path):
 def test_budget_refusal_names_the_estimate_and_the_option(run_cli):
     proc = run_cli("run", "architectures/alexnet.yaml", "--max-macs", "1000000000")
     assert proc.returncode == 2
-    assert proc.stderr == ("error: architectures/alexnet.yaml: the forward pass needs about 1,137,600,192 "
+    assert proc.stderr == ("error: architectures/alexnet.yaml: the forward pass needs about 1,499,429,140 "
                            "multiply-accumulates, more than the budget of 1,000,000,000; "
-                           "allow it with --max-macs 1137600192\n")
+                           "allow it with --max-macs 1499429140\n")
     assert run_cli("run", "architectures/lenet5.yaml", "--max-macs", "-1").returncode == 2
 
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from dataclasses import dataclass, field
+from math import prod
 from pathlib import Path
 from typing import Any, Callable
 
 from .calc import Analysis, LayerResult
 from ..spec import INPUT
-from ..spec.model import part_name
+from ..spec.model import part_name, split_ref
 from ..layers.base import shape_str
 from ..spec.tensors import DataError, read_input, read_weights
-from ..kernels.ops import Op
-from ..kernels.params import Params, Seeded, seeded
+from ..kernels.ops import VALUE_WORK, Op
+from ..kernels.params import ParamDecl, Params, Seeded, seeded
 from ..kernels.tensor import ForwardError, Shape, Tensor, concat
 
 #: Spec errors that still describe a network torch runs: a stride that does not fit (torch floors
@@ -62,6 +64,48 @@ def estimate(analysis: Analysis) -> list[int]:
                                      r.spec.args) for r in analysis.layers]
 
 
+def declared(r: LayerResult) -> dict[str, ParamDecl]:
+    """The parameters a layer takes; a merge's layout sees its first input."""
+    op = r.spec.kind.forward
+    return op.params(r.input_shapes[0] if r.input_shapes else r.input_shape, r.spec.args) if op.params else {}
+
+
+def _sizes(r: LayerResult) -> tuple[int, int, int]:
+    """The values a layer reads, writes, and the parameters it makes (seeded or given)."""
+    return (sum(map(prod, r.input_shapes)), sum(map(prod, r.parts or [r.output_shape])),
+            sum(prod(d.shape) for d in declared(r).values()))
+
+
+def work(analysis: Analysis) -> int:
+    """The budget's figure, an upper bound on the run's time in a convolution's multiply-
+    accumulates: each layer's MACs, or its Op's `value_work` per value it reads or writes when
+    that is more, plus one per parameter (drawing or reading it), plus building the input."""
+    total = VALUE_WORK * prod(analysis.spec.input_shape)
+    for r, macs in zip(analysis.layers, estimate(analysis)):
+        reads, writes, params = _sizes(r)
+        total += max(macs, r.spec.kind.forward.value_work * (reads + writes)) + params
+    return total
+
+
+def held(analysis: Analysis, keep: bool, weights: bool) -> int:
+    """An upper bound on the values `execute` holds at once, from the calculator's shapes: the
+    outputs still to be read, and while a layer runs, a copy of its inputs (padding), its output
+    twice (the slices of a split layer, then their join) and its parameters; every parameter,
+    all along, when a --weights file gives them; every output, and --save's copy, when kept."""
+    sizes = [_sizes(r) for r in analysis.layers]
+    last_use = {split_ref(ref)[0]: i for i, r in enumerate(analysis.layers) for ref in r.spec.inputs}
+    outputs = {split_ref(ref)[0] for ref in analysis.spec.outputs}
+    given = sum(p for _, _, p in sizes) if weights else 0
+    live = {INPUT: prod(analysis.spec.input_shape)}
+    peak = 0
+    for i, (r, (reads, writes, params)) in enumerate(zip(analysis.layers, sizes)):
+        peak = max(peak, sum(live.values()) + reads + 2 * writes + params + given)
+        live[r.spec.name] = writes
+        for name in [n for n in live if not keep and last_use.get(n) == i and n not in outputs]:
+            del live[name]
+    return max(peak, 2 * sum(live.values()) + given if keep else 0)
+
+
 @dataclass
 class Setup:
     """Everything a run needs besides the spec: the input and each layer's parameters."""
@@ -80,11 +124,7 @@ def prepare(analysis: Analysis, seed: int, input_path: Path | None = None,
     """Read or seed the input and parameters. Raises Unreadable, or DataError with the problems of
     both files."""
     shape = analysis.spec.input_shape
-    decls = {}
-    for r in analysis.layers:
-        op = r.spec.kind.forward
-        x = r.input_shapes[0] if r.input_shapes else r.input_shape  # a merge's layout sees its first input
-        decls[r.spec.name] = op.params(x, r.spec.args) if op.params else {}
+    decls = {r.spec.name: declared(r) for r in analysis.layers}
     problems = []
     x, given = Tensor(shape, Seeded(shape, f"{seed}/input", -1.0, 1.0).values()), {}
     try:
@@ -189,7 +229,7 @@ def execute(analysis: Analysis, setup: Setup, workers: int | None = None, keep: 
         if keep:
             layer.output = parts[0] if parts else y
         else:
-            for name in spec.inputs:
+            for name in dict.fromkeys(spec.inputs):  # once each: a layer may read a value twice
                 if last_use[name] == index and name not in analysis.spec.outputs:
                     del values[name]
     else:
@@ -208,6 +248,14 @@ def _compute(part: range) -> Tensor:
     return kernel(x, a, p, part=part)
 
 
+def _quiet() -> None:
+    """A worker's first step. Ctrl-C reaches every process of the terminal's group, and the
+    parent alone answers it (exit 130, terminating the pool): a worker that took it too would
+    print its own traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def apply(op: Op, x: Tensor | list[Tensor] | None, a: dict[str, Any], p: Params, planned: Shape, workers: int,
           done: Callable[[float], None]) -> Tensor | list[Tensor]:
     """One layer; with more than one worker (only splittable layers get them), computed in slices
@@ -219,8 +267,14 @@ def apply(op: Op, x: Tensor | list[Tensor] | None, a: dict[str, Any], p: Params,
     parts = [range(n * i // count, n * (i + 1) // count) for i in range(count)]
     global _JOB
     _JOB = (op.kernel, x, a, p)
+    # Blocked while the pool forks, so no worker sees a Ctrl-C before it ignores it (_quiet).
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    try:
+        with pool:  # on KeyboardInterrupt, leaving the block terminates the workers
             slices = []
             for part in pool.imap(_compute, parts):
                 slices.append(part)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from ..diagnostics import one_line
+from ..render.output import json_text
 from .check import read_spec
 from .status import Exit
 
 
 def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_macs: int, format: str,
-        save: Path | None, progress: bool) -> Exit:
+        save: Path | None, progress: bool, max_values: int) -> Exit:
     """0 when every layer matches; 1 for a mismatch, a bad --input/--weights file, or spec errors
-    that stop the run; 2 when a file cannot be read or written, or the work is over --max-macs."""
-    from ..analysis.forward import blockers, estimate, execute, prepare
+    that stop the run; 2 when a file cannot be read or written, or the work is over --max-macs or
+    the memory over --max-values (both bounds checked before anything is read or computed)."""
+    from ..analysis.forward import blockers, execute, held, prepare, work
     from ..spec.tensors import DataError, Unreadable
 
     analysis = read_spec(file)
@@ -28,10 +29,15 @@ def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_
             print(one_line(f"{analysis.spec.path}:{d.line}:{d.column}: {d.code} {d.message}"), file=sys.stderr)
         print("\n".join(f"error: {p}" for p in problems), file=sys.stderr)
         return Exit.PROBLEMS
-    macs = sum(estimate(analysis))
+    macs = work(analysis)
     if macs > max_macs:
         print(f"error: {file}: the forward pass needs about {macs:,} multiply-accumulates, more than the "
               f"budget of {max_macs:,}; allow it with --max-macs {macs}", file=sys.stderr)
+        return Exit.CANNOT_RUN
+    values = held(analysis, keep=save is not None, weights=weights is not None)
+    if values > max_values:
+        print(f"error: {file}: the forward pass holds up to {values:,} values at once (32 bytes or more each), "
+              f"more than the limit of {max_values:,}; allow it with --max-values {values}", file=sys.stderr)
         return Exit.CANNOT_RUN
     try:
         setup = prepare(analysis, seed, input, weights)
@@ -42,11 +48,10 @@ def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_
         print("\n".join(f"error: {p}" for p in err.problems), file=sys.stderr)
         return Exit.PROBLEMS
     if progress and sys.stdout.isatty():
-        from rich.console import Console
-
         from ..render.run import LayerProgress
+        from ..render.terminal import make_console
 
-        with LayerProgress([r.spec.name for r in analysis.layers], setup, Console(stderr=True)) as report:
+        with LayerProgress([r.spec.name for r in analysis.layers], setup, make_console(sys.stderr)) as report:
             result = execute(analysis, setup, keep=save is not None, progress=report)
     else:
         result = execute(analysis, setup, keep=save is not None)
@@ -54,14 +59,14 @@ def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_
         from ..render.run_report import saved_dict
 
         try:
-            save.write_text(json.dumps(saved_dict(result)))
+            save.write_text(json_text(saved_dict(result)))
         except OSError as err:
             print(f"error: {save}: cannot write: {err.strerror or err}", file=sys.stderr)
             return Exit.CANNOT_RUN
     if format == "json":
         from ..render.run_report import run_dict
 
-        sys.stdout.write(json.dumps(run_dict(result)) + "\n")
+        sys.stdout.write(json_text(run_dict(result)) + "\n")
     else:
         from ..render.terminal import make_console
         from ..render.run import render
