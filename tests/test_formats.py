@@ -17,7 +17,8 @@ import pytest
 
 from shapecalc import __version__
 from shapecalc.diagnostics import RULES, Diagnostic
-from shapecalc.render.formats import github, junit, one_line, sarif, summary, text, use_color
+from shapecalc.render.formats import github, junit, one_line, sarif, summary, text
+from shapecalc.render.output import use_color
 from shapecalc.analysis.lint import FileResult, LintResult, Unreadable
 
 from .conftest import ROOT

@@ -11,17 +11,19 @@ directories but not to files named on the command line (unless force-exclude), a
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import glob
 import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from .check import NotASpecFile, check_file
 from ..layers.cost import CONVENTIONS
-from ..diagnostics import RULES, Diagnostic
+from ..diagnostics import RULES, Diagnostic, one_line
+from ..spec.files import read_bounded
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +38,8 @@ DEFAULT_EXCLUDE = (".*", "__pycache__", "node_modules", "venv", "site-packages",
 CONFIG_KEYS = ("select", "ignore", "strict", "exclude", "extend-exclude", "force-exclude", "convention")
 #: A selector that matches every code (ruff's spelling).
 ALL = "ALL"
+#: A pyproject.toml holds settings, not data: a larger one is refused unread.
+MAX_CONFIG_BYTES = 1024 * 1024
 
 
 class ConfigError(Exception):
@@ -117,10 +121,24 @@ def _check_selector(selector: str) -> str:
     return selector
 
 
-def parse_selectors(values: Iterable[str]) -> tuple[str, ...]:
-    """`F,W001` and repeated options alike, upper-cased, each checked against RULES."""
-    return tuple(_check_selector(part.strip().upper()) for value in values for part in value.split(",")
-                 if part.strip())
+def parse_selectors(values: Iterable[str], where: str | None = None) -> tuple[str, ...]:
+    """`F,W001` and repeated options alike, upper-cased, each checked against RULES; `where` (an
+    option or a key) prefixes the messages.
+
+    An empty selector (`--select ''`, `F,`, `select = [""]`) is an error, not nothing: dropping
+    it would turn a `--select` into "select no code" and every check off without a word."""
+    prefix = f"{where}: " if where else ""
+    selectors = []
+    for value in values:
+        for part in value.split(","):
+            if not part.strip():
+                raise ConfigError(f"{prefix}empty rule code in {one_line(repr(value))} (give codes or prefixes, "
+                                  f"comma-separated: e.g. F001, or F for all of them, or {ALL})")
+            try:
+                selectors.append(_check_selector(part.strip().upper()))
+            except ConfigError as err:
+                raise ConfigError(f"{prefix}{err}") from None
+    return tuple(selectors)
 
 
 def _specificity(code: str, selectors: Sequence[str]) -> int:
@@ -146,63 +164,123 @@ def enabled_codes(selections: Iterable[Selection]) -> frozenset[str]:
 
 
 # -- configuration --------------------------------------------------------------------------------
-def find_config(start: Path) -> Path | None:
-    """The nearest pyproject.toml, from `start` upwards, that has a [tool.shapecalc] table.
+def _found(value: Any) -> str:
+    """What a configured value is, in a few words: never its repr, which for an array nested a
+    thousand deep raises RecursionError and for an integer of 5,000 digits ValueError."""
+    if isinstance(value, str):
+        return one_line(repr(value if len(value) <= 40 else value[:40] + "..."))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    kinds = ((int, "an integer"), (float, "a float"), (list, "an array"), (dict, "a table"))
+    return next((words for kind, words in kinds if isinstance(value, kind)), "a date or time")
 
-    Files without the table are skipped unparsed (a quick text search first), so an unrelated
-    or broken pyproject.toml further up never stops the linter."""
+
+def _parse(path: Path) -> dict[str, Any]:
+    """The parsed document of a pyproject.toml; ConfigError if it cannot be read or is not TOML.
+
+    Read with read_bounded, so a FIFO or /dev/zero named pyproject.toml is refused, not waited
+    on. tomllib gives up on arrays nested past Python's recursion limit with RecursionError,
+    and on a decimal integer longer than Python's digit limit with a bare ValueError."""
+    try:
+        data = read_bounded(path, MAX_CONFIG_BYTES, "the configuration")
+    except OSError as err:  # files.BadFile: the whole message, path first
+        raise ConfigError(str(err)) from None
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = len(data[data.rfind(b"\n", 0, err.start) + 1:err.start].decode("utf-8")) + 1
+        raise ConfigError(f"{path}:{line}:{column}: not UTF-8 (byte 0x{data[err.start]:02x}), "
+                          f"which TOML requires") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    except ValueError:
+        raise ConfigError(f"{path}: an integer of more than {sys.get_int_max_str_digits():,} digits, "
+                          f"more than Python reads") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: arrays or tables nested too deeply to read") from None
+
+
+def _shapecalc_table(document: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """`tool.shapecalc` of a parsed document, however the TOML spells it (`[tool.shapecalc]`,
+    `[tool]` with `shapecalc = {...}`, dotted keys, quoted keys), or None if it has none."""
+    tool = document.get("tool")
+    if tool is None:
+        return None
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: tool must be a table, found {_found(tool)}")
+    table = tool.get("shapecalc")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.shapecalc] must be a table, found {_found(table)}")
+    return table
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The nearest pyproject.toml, from `start` upwards, whose parsed document has a
+    tool.shapecalc table, and that table.
+
+    Every pyproject.toml on the way is parsed, never searched as text (TOML spells one table
+    many ways); one that cannot be read or parsed is an error, as in ruff: it may hold the
+    settings the user meant."""
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
-        try:
-            if b"[tool.shapecalc" in candidate.read_bytes():
-                return candidate
-        except OSError:
+        if not os.path.lexists(candidate):
             continue
+        table = _shapecalc_table(_parse(candidate), candidate)
+        if table is not None:
+            return candidate, table
     return None
 
 
 def _strings(key: str, value: Any, where: Path) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: [tool.shapecalc] {key}: expected a list of strings")
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: [tool.shapecalc] {key}: expected a list of strings, found {_found(value)}")
+    for item in value:
+        if not isinstance(item, str):
+            raise ConfigError(f"{where}: [tool.shapecalc] {key}: expected a list of strings, found "
+                              f"{_found(item)} in the list")
     return tuple(value)
 
 
-def read_config(path: Path) -> Settings:
-    """Settings from a pyproject.toml's [tool.shapecalc] table; every key optional."""
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("shapecalc", {})
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read: {getattr(err, 'strerror', None) or err}") from None
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: invalid TOML: {err}") from None
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.shapecalc] must be a table")
+def _unknown_key(key: str) -> str:
+    """The message for a key [tool.shapecalc] does not take, with the likely one meant."""
+    meant = difflib.get_close_matches(key.replace("_", "-").lower(), CONFIG_KEYS, n=1)
+    hint = f"; did you mean '{meant[0]}'?" if meant else f" (it takes {', '.join(CONFIG_KEYS)})"
+    return f"[tool.shapecalc] has no key {_found(key)}{hint}"
+
+
+def read_config(path: Path, table: dict[str, Any]) -> Settings:
+    """Settings from the [tool.shapecalc] table of the pyproject.toml at `path`; every key optional."""
     for key in table:
         if key not in CONFIG_KEYS:
-            raise ConfigError(f"{path}: [tool.shapecalc] has no key '{key}' (it takes {', '.join(CONFIG_KEYS)})")
+            raise ConfigError(f"{path}: {_unknown_key(key)}")
     for key in ("strict", "force-exclude"):
         if not isinstance(table.get(key, False), bool):
-            raise ConfigError(f"{path}: [tool.shapecalc] {key}: expected true or false")
-    if table.get("convention", "macs") not in CONVENTIONS:
+            raise ConfigError(f"{path}: [tool.shapecalc] {key}: expected true or false, found {_found(table[key])}")
+    convention = table.get("convention", "macs")
+    if not isinstance(convention, str) or convention not in CONVENTIONS:
         raise ConfigError(f"{path}: [tool.shapecalc] convention: expected one of {', '.join(CONVENTIONS)}, "
-                          f"found {table['convention']!r}")
+                          f"found {_found(convention)}")
+    where = f"{path}: [tool.shapecalc] "
     selected = _strings("select", table["select"], path) if "select" in table else None
     ignored = _strings("ignore", table.get("ignore", []), path)
-    try:
-        select = None if selected is None else parse_selectors(selected)
-        ignore = parse_selectors(ignored)
-    except ConfigError as err:
-        raise ConfigError(f"{path}: [tool.shapecalc] {err}") from None
     return Settings(
-        selections=(Selection(select, ignore),),
+        selections=(Selection(None if selected is None else parse_selectors(selected, where + "select"),
+                              parse_selectors(ignored, where + "ignore")),),
         strict=table.get("strict", False),
         exclude=_strings("exclude", table["exclude"], path) if "exclude" in table else DEFAULT_EXCLUDE,
         extend_exclude=_strings("extend-exclude", table.get("extend-exclude", []), path),
         force_exclude=table.get("force-exclude", False),
         root=path.parent,
         config_file=path,
-        convention=table.get("convention", "macs"),
+        convention=convention,
     )
+
+
+def load_config(cwd: Path) -> Settings:
+    """The settings of the nearest configuration, or the defaults (rooted at `cwd`) if none."""
+    config = find_config(cwd.resolve())
+    return read_config(*config) if config else Settings(root=cwd)
 
 
 def load_settings(cwd: Path, select: Sequence[str] | None = None, ignore: Sequence[str] = (),
@@ -211,9 +289,9 @@ def load_settings(cwd: Path, select: Sequence[str] | None = None, ignore: Sequen
     """The nearest configuration, then the command line's options over it (None: not given).
 
     `select` replaces the configured selection, `ignore` and `extend_exclude` add to it."""
-    config = find_config(cwd.resolve())
-    settings = read_config(config) if config else Settings(root=cwd)
-    override = Selection(parse_selectors(select) if select is not None else None, parse_selectors(ignore))
+    settings = load_config(cwd)
+    override = Selection(parse_selectors(select, "--select") if select is not None else None,
+                         parse_selectors(ignore, "--ignore"))
     return replace(
         settings,
         selections=settings.selections + (override,),
@@ -266,8 +344,47 @@ def _walk(top: Path, settings: Settings) -> Iterable[Path]:
                 yield path
 
 
+def _folders_below(base: str) -> Iterator[str]:
+    """`base` and every folder below it that `**` matches: not hidden (as in glob), and not
+    reached through a symlink, so a link to `.` or to a parent cannot make the walk endless."""
+    yield base
+    stack = [base]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder or os.curdir) as entries:
+                below = [os.path.join(folder, entry.name) for entry in entries
+                         if not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False)]
+        except OSError:  # unreadable or gone: glob skips it too
+            continue
+        yield from below
+        stack.extend(below)
+
+
+def expand_glob(pattern: str) -> list[str]:
+    """What glob.glob(pattern, recursive=True) matches, except that `**` never follows a
+    symlinked folder: glob's does, so one link `a -> .` yields every file 41 times (until the
+    system's symlink limit) and two such links never end. A name the pattern spells out is still
+    followed (`link/*.yaml`); a trailing `**` stands for its folder, which discover then searches."""
+    parts = pattern.replace(os.sep, "/").split("/")
+    if "**" not in parts:
+        return glob.glob(pattern)
+    at = parts.index("**")
+    prefix = "/".join(parts[:at]) or ("/" if at else "")
+    if glob.has_magic(prefix):
+        bases = [base for base in glob.glob(prefix) if os.path.isdir(base)]
+    else:
+        bases = [prefix] if not prefix or os.path.isdir(prefix) else []
+    rest = parts[at + 1:]
+    if not any(rest):  # `specs/**`: the folders themselves, which discover searches
+        return [base or os.curdir for base in bases]
+    return [match for base in bases for folder in _folders_below(base)
+            for match in expand_glob(os.path.join(glob.escape(folder), *rest))]
+
+
 def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[Unreadable]]:
-    """The files to lint, each once, in the order given; and the arguments that named nothing.
+    """The files to lint, each once (however many paths reach it), in the order given; and the
+    arguments that named nothing.
 
     A folder is searched for *.yaml and *.yml; a glob (quoted, so the shell leaves it alone;
     `**` recurses) is expanded like a folder's contents; a file named outright is linted
@@ -288,7 +405,7 @@ def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[U
         elif os.path.lexists(path):
             found.append(path)
         elif glob.has_magic(arg):
-            matches = [Path(m) for m in sorted(glob.glob(arg, recursive=True))]
+            matches = [Path(m) for m in sorted(expand_glob(arg))]
             if not matches:
                 missing.append(Unreadable(arg, "no files match this pattern"))
             for match in matches:
@@ -302,8 +419,8 @@ def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[U
             missing.append(Unreadable(arg, "no such file or directory"))
     seen: set[str] = set()
     unique = []
-    for path in found:
-        key = os.path.normcase(os.path.abspath(path))
+    for path in found:  # by the real path: `x.yaml` and `link/x.yaml` with link -> . are one file
+        key = os.path.normcase(os.path.realpath(path))
         if key not in seen:
             seen.add(key)
             unique.append(str(path))

@@ -16,7 +16,8 @@ def lint(paths: Sequence[str], *, select: Sequence[str] | None, ignore: Sequence
     """`shapecalc lint`: one report for every spec found; the exit code 0, 1 or 2.
 
     None means "not given": the configuration's value stands."""
-    from ..render.formats import FORMATS, text, use_color
+    from ..render.formats import FORMATS, printable, text
+    from ..render.output import is_terminal, use_color
     from ..analysis.lint import ConfigError, load_settings
     from ..analysis.lint import run as lint_files
 
@@ -24,13 +25,13 @@ def lint(paths: Sequence[str], *, select: Sequence[str] | None, ignore: Sequence
         settings = load_settings(Path.cwd(), select, ignore or (), strict, exclude, extend_exclude or (),
                                  force_exclude)
     except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {printable(str(err))}", file=sys.stderr)
         return Exit.CANNOT_RUN
     result = lint_files(paths, settings)
     for problem in result.unreadable:
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {printable(str(problem))}", file=sys.stderr)
     if format == "text":
-        sys.stdout.write(text(result, color=use_color(sys.stdout.isatty(), os.environ)))
+        sys.stdout.write(text(result, color=use_color(is_terminal(sys.stdout), os.environ)))
     else:
         sys.stdout.write(FORMATS[format](result))
     return Exit(result.exit_code)

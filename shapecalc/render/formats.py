@@ -5,32 +5,50 @@ columns outside a terminal), and a linter run over a thousand files should not p
 table library. User-supplied text (paths, layer names, unknown keys) can hold any character
 YAML allows, newlines and control characters included; every format escapes it so that a
 spec cannot forge a second diagnostic line, an annotation property or invalid XML.
+
+A file name need not be text at all: on POSIX it is bytes, and Python hands a byte that is not
+UTF-8 over as a lone surrogate (0xff as U+DCFF), which no UTF-8 stream can hold. Every format
+writes such a byte as `\\xff`, and a lone surrogate that stands for no byte (a YAML "\\ud800"
+escape) or a non-character XML refuses (U+FFFE, U+FFFF) as `\\ud800`; SARIF's artifact URIs
+percent-encode the name's real bytes instead (`bad%FF.yaml`), so they still name the file.
 """
 
 from __future__ import annotations
 
-import json
+import os
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable
 from urllib.parse import quote
 
 from .. import __version__
 from ..diagnostics import RULES, Diagnostic, one_line
 from ..analysis.lint import FileResult, LintResult
+from .output import json_text
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _ANSI = {"bold": "\x1b[1m", "error": "\x1b[1;31m", "warning": "\x1b[1;33m", "reset": "\x1b[0m"}
+#: What no format can write as is: lone surrogates (UTF-8 cannot encode them) and the two
+#: non-characters XML 1.0 forbids. _NOT_A_BYTE: the lone surrogates that stand for no byte.
+_UNWRITABLE = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
+_NOT_A_BYTE = re.compile(r"[\ud800-\udc7f\udd00-\udfff]")
 
 
-def use_color(is_terminal: bool, env: Mapping[str, str]) -> bool:
-    """Colour only for a person at a terminal: NO_COLOR (no-color.org) always wins, FORCE_COLOR
-    asks for it in CI logs that render ANSI, TERM=dumb and pipes get plain text."""
-    if env.get("NO_COLOR"):
-        return False
-    if env.get("FORCE_COLOR"):
-        return True
-    return is_terminal and env.get("TERM") != "dumb"
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def writable(text: str) -> str:
+    """`text` with what no UTF-8 stream or XML document can hold escaped: a file name's byte
+    that is not UTF-8 as `\\xff`, any other lone surrogate or U+FFFE/U+FFFF as `\\ud800`."""
+    return _UNWRITABLE.sub(_escape, text)
+
+
+def printable(text: str) -> str:
+    """User text for a line of output (a report line, an XML attribute, stderr): writable, on one line."""
+    return one_line(writable(text))
 
 
 def _plural(n: int, word: str) -> str:
@@ -51,31 +69,32 @@ def summary(result: LintResult) -> str:
 def text(result: LintResult, color: bool = False) -> str:
     """`path:line:col: CODE message`, one line each, then the summary line."""
     c = _ANSI if color else dict.fromkeys(_ANSI, "")
-    lines = [f"{c['bold']}{one_line(f.path)}:{d.line}:{d.column}:{c['reset']} "
-             f"{c[d.severity]}{d.code}{c['reset']} {one_line(d.message)}"
+    lines = [f"{c['bold']}{printable(f.path)}:{d.line}:{d.column}:{c['reset']} "
+             f"{c[d.severity]}{d.code}{c['reset']} {printable(d.message)}"
              for f in result.files for d in f.diagnostics]
     return "\n".join([*lines, summary(result)]) + "\n"
 
 
 def _record(f: FileResult, d: Diagnostic) -> dict[str, object]:
-    return {"file": f.path, **d.to_dict()}
+    return {key: writable(value) if isinstance(value, str) else value
+            for key, value in {"file": f.path, **d.to_dict()}.items()}
 
 
 def json_report(result: LintResult) -> str:
     """One JSON document: the counts, every diagnostic with its file, and what could not be read."""
-    return json.dumps({
+    return json_text({
         "shapecalc_version": __version__,
         "files": len(result.files),
         "errors": result.errors,
         "warnings": result.warnings,
         "strict": result.strict,
         "diagnostics": [_record(f, d) for f in result.files for d in f.diagnostics],
-        "unreadable": [{"file": u.path, "reason": u.reason} for u in result.unreadable],
+        "unreadable": [{"file": writable(u.path), "reason": writable(u.reason)} for u in result.unreadable],
     }, indent=2) + "\n"
 
 
 def _gh_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return writable(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _gh_property(value: str) -> str:
@@ -95,9 +114,10 @@ def github(result: LintResult) -> str:
 
 def _uri(path: str) -> str:
     """A SARIF artifact URI: relative paths stay relative (code scanning resolves them against
-    the checkout), percent-encoded; absolute ones become file:// URIs."""
-    p = Path(path)
-    return p.as_uri() if p.is_absolute() else quote(p.as_posix(), safe="/")
+    the checkout), percent-encoded; absolute ones become file:// URIs. The name's bytes are
+    encoded, a byte that is not UTF-8 too (`%FF`), so the URI names the very file."""
+    p = Path(_NOT_A_BYTE.sub(_escape, path))
+    return p.as_uri() if p.is_absolute() else quote(os.fsencode(p.as_posix()), safe="/")
 
 
 def _location(path: str, line: int = 1, column: int = 1) -> dict[str, object]:
@@ -112,9 +132,9 @@ def sarif(result: LintResult) -> str:
     rules = [{"id": code, "shortDescription": {"text": rule.title},
               "defaultConfiguration": {"level": rule.severity}} for code, rule in RULES.items()]
     results = [{"ruleId": d.code, "level": d.severity,
-                "message": {"text": d.message}, "locations": [_location(f.path, d.line, d.column)]}
+                "message": {"text": writable(d.message)}, "locations": [_location(f.path, d.line, d.column)]}
                for f in result.files for d in f.diagnostics]
-    notifications = [{"level": "error", "message": {"text": str(u)}, "locations": [_location(u.path)]}
+    notifications = [{"level": "error", "message": {"text": writable(str(u))}, "locations": [_location(u.path)]}
                      for u in result.unreadable]
     log = {
         "$schema": SARIF_SCHEMA,
@@ -128,7 +148,7 @@ def sarif(result: LintResult) -> str:
             "results": results,
         }],
     }
-    return json.dumps(log, indent=2) + "\n"
+    return json_text(log, indent=2) + "\n"
 
 
 def junit(result: LintResult) -> str:
@@ -138,17 +158,17 @@ def junit(result: LintResult) -> str:
     root = ET.Element("testsuites", name="shapecalc")
     total = failures = 0
     for f in result.files:
-        suite = ET.SubElement(root, "testsuite", name=one_line(f.path))
+        suite = ET.SubElement(root, "testsuite", name=printable(f.path))
         failed = 0
         if not f.diagnostics:
-            ET.SubElement(suite, "testcase", classname=one_line(f.path), name="spec")
+            ET.SubElement(suite, "testcase", classname=printable(f.path), name="spec")
         for d in f.diagnostics:
-            case = ET.SubElement(suite, "testcase", classname=one_line(f.path), name=d.code, line=str(d.line),
+            case = ET.SubElement(suite, "testcase", classname=printable(f.path), name=d.code, line=str(d.line),
                                  column=str(d.column))
-            report = f"{one_line(f.path)}:{d.line}:{d.column}: {d.code} {one_line(d.message)}"
+            report = f"{printable(f.path)}:{d.line}:{d.column}: {d.code} {printable(d.message)}"
             if d.severity == "error" or result.strict:
                 failed += 1
-                failure = ET.SubElement(case, "failure", message=one_line(d.message), type=d.code)
+                failure = ET.SubElement(case, "failure", message=printable(d.message), type=d.code)
                 failure.text = report
             else:
                 ET.SubElement(case, "system-out").text = report
@@ -158,9 +178,9 @@ def junit(result: LintResult) -> str:
         total += len(suite)
         failures += failed
     for u in result.unreadable:
-        suite = ET.SubElement(root, "testsuite", name=one_line(u.path), tests="1", failures="0", errors="1")
-        case = ET.SubElement(suite, "testcase", classname=one_line(u.path), name="read")
-        ET.SubElement(case, "error", message=one_line(u.reason)).text = one_line(str(u))
+        suite = ET.SubElement(root, "testsuite", name=printable(u.path), tests="1", failures="0", errors="1")
+        case = ET.SubElement(suite, "testcase", classname=printable(u.path), name="read")
+        ET.SubElement(case, "error", message=printable(u.reason)).text = printable(str(u))
     root.set("tests", str(total + len(result.unreadable)))
     root.set("failures", str(failures))
     root.set("errors", str(len(result.unreadable)))
