@@ -108,6 +108,8 @@ def run(script: str, args: list[str], cwd=ROOT) -> tuple[int, str, str]:
 LINES = [
     ["check", "architectures/lenet5.yaml"],
     ["check", "-f", "json", "architectures/lenet5.yaml"],
+    ["check", "-f", "markdown", "architectures/alexnet-224.yaml"],
+    ["check", "--format=html", "architectures/lenet5.yaml", "architectures/resnet18.yaml"],
     ["check", "architectures/lenet5.yaml", "--format=json", "architectures/resnet18.yaml"],
     ["check", "--connections", "--convention", "torchinfo", "--dtype", "float16", "--batch", "8", "--optimizer",
      "adam", "architectures/alexnet.yaml"],

@@ -25,20 +25,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from ..commands.status import Exit
+from ..render.output import write_escapes
 
 if TYPE_CHECKING:
     from ..commands.options import Option
 
 #: An integer option's value taken without typer: plain decimal digits, no sign, no leading zero.
-_DECIMAL = re.compile(r"0|[1-9][0-9]{0,17}")
+_DECIMAL = re.compile(r"0|[1-9][0-9]*")
 
 
 def _value(option: Option, text: str) -> Any:
-    """The value of option as shapecalc.commands takes it, or None when only typer should judge it."""
+    """The value of option as shapecalc.commands takes it, or None when only typer should judge it
+    (typer reads a number with the same whole_number, and says what is wrong with it)."""
     if option.choices is not None:
         return text if text in option.choices else None
     if option.type is int:
-        return int(text) if _DECIMAL.fullmatch(text) and int(text) >= (option.min or 0) else None
+        from ..commands.options import whole_number
+
+        try:
+            return whole_number(text, option.min) if _DECIMAL.fullmatch(text) else None
+        except ValueError:
+            return None
     return text
 
 
@@ -146,10 +153,12 @@ def plan(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Command, list[Any
 def main() -> None:
     """Run `shapecalc` with sys.argv, by the fast path or by typer, and exit the same way from
     both: quietly with code 1 when the reader of the output goes away (`| head`), as click
-    does, and with nothing written when an output was closed before the start (`>&-`)."""
+    does, with nothing written when an output was closed before the start (`>&-`), and with
+    what the output's encoding cannot hold written as escapes (render/output.py)."""
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:  # Python leaves a stream None when its descriptor is closed
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+    write_escapes(sys.stdout, sys.stderr)
     planned = plan(sys.argv[1:], os.environ)
     try:
         if planned is None:

@@ -16,7 +16,7 @@ from . import plain
 from . import report as json_report
 from ..analysis.calc import Analysis, gc_paused
 from ..analysis.cost import Cost, Options, human_bytes, layer_costs, memory, totals, whole
-from ..diagnostics import Diagnostic, one_line
+from ..diagnostics import Diagnostic, has_errors, one_line
 from ..layers.base import shape_str
 
 #: Width used when the output is not a terminal, so pipes and CI logs get unwrapped rows.
@@ -132,6 +132,15 @@ def cost_text(a: Analysis, o: Options, costs: list[Cost | None]) -> str:
             f"training with {o.optimizer} {human_bytes(m.training_bytes)}")
 
 
+def no_layers(a: Analysis) -> str | None:
+    """What to say of a network without layers (`layers: []`, or every one `when: false`), which
+    is no mistake: its output is its input. None when there are layers, or errors to say instead."""
+    if a.spec.layers or has_errors(a.diagnostics):
+        return None
+    return ("no layers (an empty list, or every layer `when: false`): the output is the input, "
+            f"{shape_str(a.output_shape)}")
+
+
 @gc_paused()  # a few objects per cell: see calc.gc_paused
 def report(a: Analysis, connections: bool = False, options: Options | None = None) -> Report:
     options = options or Options()
@@ -140,6 +149,8 @@ def report(a: Analysis, connections: bool = False, options: Options | None = Non
         costs = layer_costs(a, options.convention)  # once: a pass over 100,000 layers is felt
         out.columns, out.rows = layer_rows(a, connections, options, costs)
         out.lines.append(Line([(totals_text(a, connections, options, costs), "")]))
+    elif empty := no_layers(a):  # no table to carry the title: it heads the lines
+        out.lines += [Line(out.title), Line([(empty, "")]), Line([(totals_text(a, connections, options, []), "")])]
     for r in a.layers:
         for note in r.notes:
             out.lines.append(Line([("note", "bold blue"), (f" {one_line(r.spec.name)}: {note}", "")]))

@@ -6,7 +6,9 @@ without it (plain.py), the same characters.
 
 from __future__ import annotations
 
-from typing import Sequence, TextIO
+import os
+import sys
+from typing import Any, Sequence, TextIO
 
 from rich import box
 from rich.console import Console
@@ -15,7 +17,8 @@ from rich.text import Text
 
 from ..analysis.calc import Analysis, gc_paused
 from ..analysis.cost import Options
-from .table import PIPE_WIDTH, Report, Span, report, table_text
+from .output import is_terminal, use_color
+from .table import PIPE_WIDTH, Line, Report, Span, report, table_text
 
 #: Tables of more rows than this are drawn plainly (plain.table) even on a colour terminal:
 #: rich lays out about a thousand rows a second, plain.table tens of thousands.
@@ -23,9 +26,18 @@ PLAIN_ROWS = 1_000
 
 
 def make_console(file: TextIO | None = None) -> Console:
-    console = Console(file=file, highlight=False)
+    """A console on file (standard output) that colours by output.use_color, the rule of every
+    command: rich's own reading of the environment differs (NO_COLOR keeps bold, TERM=dumb
+    refuses what FORCE_COLOR asks for), so it is told. As wide as the terminal; PIPE_WIDTH for
+    anything else, so pipes get unwrapped rows."""
+    color = use_color(is_terminal(file or sys.stdout), os.environ)
+    options: dict[str, Any] = {"file": file, "highlight": False, "force_terminal": True if color else None,
+                               "color_system": "auto" if color else None}
+    console = Console(**options)
+    if color and console.color_system is None:  # rich detects no colours on a dumb terminal
+        console = Console(**options | {"color_system": "standard"})
     if not console.is_terminal:
-        console = Console(file=file, highlight=False, width=PIPE_WIDTH)
+        console = Console(**options, width=PIPE_WIDTH)
     return console
 
 
@@ -34,24 +46,43 @@ def text_of(spans: Sequence[Span]) -> Text:
     return Text.assemble(*((text, style or "") for text, style in spans))
 
 
-def rich_table(rep: Report) -> Table:
+def rich_table(rep: Report, ascii_only: bool = False) -> Table:
+    """The report's table for rich. On a console whose encoding is not UTF (ascii_only), where
+    rich draws the box in ASCII, a cell too long for its column folds onto more lines instead
+    of ending in rich's '\u2026', which the encoding cannot hold (output.write_escapes would
+    print six characters in a one-character cell)."""
     table = Table(title=text_of(rep.title), title_justify="left", box=box.SIMPLE_HEAD)
+    overflow = "fold" if ascii_only else "ellipsis"
     for column in rep.columns:
-        table.add_column(column.header, justify=column.justify, style=column.style or None)  # type: ignore[arg-type]
+        table.add_column(column.header, justify=column.justify, style=column.style or None,  # type: ignore[arg-type]
+                         overflow=overflow)
     for row in rep.rows:
         table.add_row(*(Text(text, style=style) for text, style in row))
     return table
 
 
+def escaped(rep: Report, encoding: str) -> Report:
+    """rep with every character the encoding cannot hold already escaped, as output.write_escapes
+    would write it ('conv\\xe9'), so that rich measures and aligns what is printed."""
+
+    def escape(spans: Sequence[Span]) -> list[Span]:
+        return [(text.encode(encoding, "backslashreplace").decode(encoding), style) for text, style in spans]
+
+    return Report(escape(rep.title), rep.columns, [escape(row) for row in rep.rows],
+                  [Line(escape(line.spans), line.soft) for line in rep.lines])
+
+
 @gc_paused()  # rich makes many objects per row: see calc.gc_paused
 def print_report(rep: Report, console: Console) -> None:
+    if console.options.ascii_only:
+        rep = escaped(rep, console.encoding)
     if rep.columns:
         plain = None
         if console.color_system is None or len(rep.rows) > PLAIN_ROWS:
             simple = not (console.options.ascii_only or console.legacy_windows)  # rich draws other boxes there
             plain = table_text(rep, console.width) if simple else None
         if plain is None:
-            console.print(rich_table(rep))
+            console.print(rich_table(rep, console.options.ascii_only))
         elif console.record or console.quiet or getattr(console, "_buffer_index", 1):
             console.out(plain, end="", highlight=False)
         else:  # rich writes every print at once outside `with console:`; this is the same, unparsed
