@@ -3,11 +3,13 @@
 Pure: a checked spec (check.check_text's Analysis) in, a FitReport out; render/fit.py writes it.
 Everything is found with the calculator itself: the spec is analysed again with the input (or one
 layer's padding, stride or ceil_mode) changed, and a size "fits" when the analysis has no error at
-all (no F001, nothing else; warnings are fine). One analysis is O(layers) and the range is bounded
-(MAX_SIZES), so a scan costs at most MAX_SIZES analyses per dimension. Each dimension is scanned
-with the others held; when the spec's own input does not fit, a square input is first scanned
-with every dimension equal, and a dimension whose own size does not fit is held at the nearest
-size that does while the others are scanned (else every scan of them would find nothing).
+all (no F001, nothing else; warnings are fine). One analysis is O(layers), and every analysis
+fit runs is charged its layers against one limit (MAX_WORK, see Work): the range is cut to what
+the scans can afford, and what the limit leaves out is said (FitReport.limits), never silently
+dropped. Each dimension is scanned with the others held; when the spec's own input does not fit,
+a square input is first scanned with every dimension equal, and a dimension whose own size does
+not fit is held at the nearest size that does while the others are scanned (else every scan of
+them would find nothing).
 
 The rule is read off the set of valid sizes: the smallest period T such that, from some size n0
 on, a size is valid exactly when its remainder mod T is one of a few offsets, seen over at least
@@ -27,6 +29,43 @@ from ..spec import LayerSpec, Spec
 
 #: The most sizes one scan may check (each is a full analysis).
 MAX_SIZES = 4096
+#: The most layers fit analyses in all: each analysis of the spec costs its layers, and fit runs
+#: one per size scanned and per change tried. It bounds a spec at the caps (200,000 layers, or a
+#: deep network over a long --range), not normal specs: the shipped networks at their default
+#: ranges use at most 290,000 (SE-ResNet-50: 319 layers x 897 analyses).
+MAX_WORK = 1_000_000
+
+
+class OutOfWork(Exception):
+    """The next analysis would take fit past MAX_WORK."""
+
+
+class Work:
+    """The layers fit may still analyse; every analysis it runs goes through `analyze`, so the
+    limit holds whatever the spec and the range (a count of layers analysed, not a clock)."""
+
+    def __init__(self, spec: Spec, limit: int) -> None:
+        self.cost = max(1, len(spec.layers))  # one analysis of the spec, in layers
+        self.limit = self.left = limit
+
+    def affords(self, analyses: int) -> bool:
+        return analyses * self.cost <= self.left
+
+    def analyze(self, spec: Spec) -> Analysis:
+        if not self.affords(1):
+            raise OutOfWork
+        self.left -= self.cost
+        return analyze(spec)
+
+    def verdict(self, spec: Spec) -> Analysis:
+        """The spec at its own input: always analysed, whatever the limit (fit's exit code is its
+        verdict), and charged like any other analysis."""
+        self.left = max(0, self.left - self.cost)
+        return analyze(spec)
+
+    def why(self) -> str:
+        """The limit, for what it left out."""
+        return f"fit analyses at most {self.limit:,} layers in all, and one run of this spec is {self.cost:,}"
 
 
 @dataclass
@@ -86,6 +125,7 @@ class FitReport:
     scans: list[Scan] = field(default_factory=list)
     nearest: list[Option] = field(default_factory=list)
     fixes: list[LayerFix] = field(default_factory=list)
+    limits: list[str] = field(default_factory=list)  # what the work limit cut or left out, and why
 
 
 # --- checking one spec -------------------------------------------------------------------------
@@ -112,14 +152,14 @@ def with_layer(spec: Spec, index: int, args: dict[str, Any]) -> Spec:
     return replace(spec, layers=layers)
 
 
-def fits(spec: Spec) -> bool:
-    return not errors(analyze(spec))
+def fits(spec: Spec, work: Work) -> bool:
+    return not errors(work.analyze(spec))
 
 
 # --- scanning sizes and finding the rule -------------------------------------------------------
 
 
-def scan(spec: Spec, dims: list[int], low: int, high: int, held: dict[int, int]) -> list[int]:
+def scan(spec: Spec, dims: list[int], low: int, high: int, held: dict[int, int], work: Work) -> list[int]:
     """The sizes in low..high that, put in every dimension of `dims` (spatial, 0-based), make
     every layer fit, the other spatial dimensions at `held`."""
     base = list(spec.input_shape)
@@ -130,7 +170,7 @@ def scan(spec: Spec, dims: list[int], low: int, high: int, held: dict[int, int])
         shape = list(base)
         for d in dims:
             shape[1 + d] = n
-        if fits(with_input(spec, tuple(shape))):
+        if fits(with_input(spec, tuple(shape)), work):
             valid.append(n)
     return valid
 
@@ -183,8 +223,8 @@ def _misfits(a: Analysis) -> list[tuple[int, str]]:
     return [(index[d.layer], d.message) for d in a.diagnostics if d.code == "F001" and d.layer in index]
 
 
-def _try(spec: Spec, index: int, change: str, args: dict[str, Any], layer: str) -> Option | None:
-    a = analyze(with_layer(spec, index, args))
+def _try(spec: Spec, index: int, change: str, args: dict[str, Any], layer: str, work: Work) -> Option | None:
+    a = work.analyze(with_layer(spec, index, args))
     r = a.layers[index]
     if r.output_shape is None:
         return None
@@ -196,7 +236,7 @@ def _try(spec: Spec, index: int, change: str, args: dict[str, Any], layer: str) 
     return Option(change, formula, layer not in bad, not bad, [name for name in bad if name != layer])
 
 
-def layer_options(spec: Spec, a: Analysis, index: int) -> list[Option]:
+def layer_options(spec: Spec, a: Analysis, index: int, work: Work) -> list[Option]:
     """Padding, stride and ceil_mode values for one layer: the nearest that make it fit, and the
     nearest that make the whole network fit when that is another one. What is tried follows from
     the kind's windows and the arguments it has, not from its type."""
@@ -212,7 +252,7 @@ def layer_options(spec: Spec, a: Analysis, index: int) -> list[Option]:
     def best(tries: list[tuple[str, dict[str, Any]]]) -> None:
         first_layer = first_network = None
         for change, new in tries:
-            option = _try(spec, index, change, new, name)
+            option = _try(spec, index, change, new, name, work)
             if option is None:
                 continue
             if option.layer_fits and first_layer is None:
@@ -250,7 +290,7 @@ def _one(values: tuple[int, ...]) -> str:
     return str(values[0]) if len(set(values)) == 1 else str(list(values))
 
 
-def nearest_inputs(spec: Spec, scans: list[Scan], misfit: list[int]) -> list[Option]:
+def nearest_inputs(spec: Spec, scans: list[Scan], misfit: list[int], work: Work) -> list[Option]:
     """The valid input sizes nearest the spec's own, below and above, each checked once more;
     with the arithmetic of the layers that did not fit (indices `misfit`) at the new size."""
     shape = spec.input_shape
@@ -274,7 +314,7 @@ def nearest_inputs(spec: Spec, scans: list[Scan], misfit: list[int]) -> list[Opt
     for new in candidates:
         if new == shape:
             continue
-        a = analyze(with_input(spec, new))
+        a = work.analyze(with_input(spec, new))
         bad = errors(a)
         chain = [f"{a.layers[i].spec.name} {a.layers[i].formulas[0]}" for i in misfit if a.layers[i].formulas]
         out.append(Option(f"input {shape_str(new)}", "", not bad, not bad, bad, chain))
@@ -321,9 +361,10 @@ def labels_of(shape: tuple[int, ...]) -> tuple[str, ...]:
 
 
 def fit(analysis: Analysis, low: int | None = None, high: int | None = None,
-        only: list[str] | None = None) -> FitReport:
+        only: list[str] | None = None, limit: int | None = None) -> FitReport:
     """Scan the input sizes of a checked spec (check.check_text's analysis) and suggest fixes.
-    `only`: the dimensions to scan, by label (H, W; D, H, W; L); default all."""
+    `only`: the dimensions to scan, by label (H, W; D, H, W; L); default all. `limit`: the layers
+    it may analyse in all, MAX_WORK by default (see Work)."""
     spec = analysis.spec
     shape = spec.input_shape
     report = FitReport(spec.path, shape, False)
@@ -331,22 +372,38 @@ def fit(analysis: Analysis, low: int | None = None, high: int | None = None,
     if parse_errors or shape is None:
         report.problem = "the spec has errors that do not depend on the input size (shapecalc check lists them)"
         return report
+    work = Work(spec, limit or MAX_WORK)
     if len(shape) < 2:
         report.problem = f"the input {shape_str(shape)} has no spatial dimensions: there is nothing to fit"
-        report.fits = fits(spec)
+        report.fits = not errors(work.verdict(spec))
         return report
     labels = labels_of(shape)
     nd = len(labels)
     wanted = [labels.index(d) for d in only] if only else list(range(nd))
     low = low or 1
     high = high or min(max(64, 2 * max(shape[1:])), low + MAX_SIZES - 1)
-    own = analyze(spec)
+    own = work.verdict(spec)
     report.fits = not errors(own)
     held = {d: shape[1 + d] for d in range(nd)}
     square = nd > 1 and len(set(shape[1:])) == 1
+    order = wanted if report.fits else list(range(nd))
+    # Each first scan gets an equal share of the work, and one share more is kept for the second
+    # passes and the fixes; a range longer than a share is cut to the sizes around the spec's own.
+    planned = len(order) + (not report.fits and square)
+    share = work.left // (work.cost * (planned + 1))
+    if share < 2:
+        verdict = "every layer fits" if report.fits else "does not fit"
+        report.problem = (f"{verdict}; no input sizes scanned: {work.why()}, too many to try two sizes per "
+                          "dimension (shapecalc check gives the shapes at this input)")
+        return report
+    if high - low + 1 > share:
+        own_size = max(shape[1:])
+        start = min(max(low, own_size - share // 2), high - share + 1)
+        report.limits.append(f"sizes {start} to {start + share - 1} only, of {low} to {high}: {work.why()}")
+        low, high = start, start + share - 1
     if not report.fits and square:  # all together first: the sizes of a square input
         together = list(range(nd))
-        valid = scan(spec, together, low, high, {})
+        valid = scan(spec, together, low, high, {}, work)
         report.scans.append(Scan(together, "x".join(labels), low, high, {}, valid, derive_rule(valid, low, high)))
         for d in range(nd):  # hold the others at the valid size nearest their own
             near = _closest(valid, shape[1 + d])
@@ -356,15 +413,18 @@ def fit(analysis: Analysis, low: int | None = None, high: int | None = None,
     # One dimension at a time, the others held. When the input does not fit, a dimension that
     # does not fit at its own size spoils every scan of the others: so each dimension whose scan
     # finds sizes is held at the nearest of them, and the others are scanned again (at most once
-    # more per dimension).
-    order = wanted if report.fits else list(range(nd))
+    # more per dimension), as far as the work allows.
     for _ in range(nd if not report.fits else 1):
         changed = False
         for d in order:
             others = {e: n for e, n in held.items() if e != d}
             if d in scans and scans[d].held == others:
                 continue
-            valid = scan(spec, [d], low, high, others)
+            if not work.affords(high - low + 1):
+                held_text = ", ".join(f"{labels[e]} = {n}" for e, n in sorted(others.items()))
+                report.limits.append(f"{labels[d]} not scanned again with {held_text}: {work.why()}")
+                continue
+            valid = scan(spec, [d], low, high, others, work)
             scans[d] = Scan([d], labels[d], low, high, others, valid, derive_rule(valid, low, high))
             near = _closest(valid, shape[1 + d])
             if near and shape[1 + d] not in valid and held[d] != near[0]:
@@ -381,11 +441,22 @@ def fit(analysis: Analysis, low: int | None = None, high: int | None = None,
             s.strides = path
     if report.fits:
         return report
-    report.nearest = nearest_inputs(spec, report.scans, [i for i, _ in _misfits(own)])
+    misfits = _misfits(own)
+    try:
+        report.nearest = nearest_inputs(spec, report.scans, [i for i, _ in misfits], work)
+    except OutOfWork:
+        report.limits.append(f"the nearest input sizes not checked: {work.why()}")
     network_fix = None
-    for index, message in _misfits(own):
+    for n, (index, message) in enumerate(misfits):
         name = spec.layers[index].name
-        fix = LayerFix(name, message.split(": ", 1)[-1], layer_options(spec, own, index))
+        try:
+            options = layer_options(spec, own, index, work)
+        except OutOfWork:
+            left = [spec.layers[i].name for i, _ in misfits[n:]]
+            shown = ", ".join(left[:3]) + (f" and {len(left) - 3:,} more" if len(left) > 3 else "")
+            report.limits.append(f"no fixes tried for {shown}: {work.why()}")
+            break
+        fix = LayerFix(name, message.split(": ", 1)[-1], options)
         if network_fix is not None:
             fix.follows = f"fits once {network_fix[0]} is fixed ({network_fix[1]})"
         else:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..analysis.fit import MAX_SIZES
 from .check import read_spec
+from .options import quoted, whole_number
 from .status import Exit
 
 
@@ -39,16 +40,27 @@ def fit(file: Path, range_: str | None, dims: list[str] | None) -> Exit:
         dims = [d.upper() for d in dims]
     report = fit_sizes(analysis, low, high, dims or None)
     sys.stdout.write(render(report))
+    if report.problem:  # nothing scanned: the errors that stopped it, as check prints them
+        from ..render.table import diagnostic_line
+
+        sys.stdout.write("".join(f"{diagnostic_line(analysis.spec.path, d).text}\n"
+                                 for d in analysis.diagnostics if d.severity == "error"))
     return Exit.of(not report.fits)
 
 
 def parse_range(text: str) -> tuple[int, int]:
-    """'MIN:MAX' -> (MIN, MAX); raises ValueError with the reason."""
-    try:
-        low_text, high_text = text.split(":")
-        low, high = int(low_text), int(high_text)
-    except ValueError:
-        raise ValueError(f"--range: expected MIN:MAX (two whole numbers), found '{text}'") from None
+    """'MIN:MAX' -> (MIN, MAX); raises ValueError with the reason. Each is read as every
+    whole-number option is (options.whole_number: 5,000 digits are one error, not a traceback)."""
+    parts = text.split(":")
+    if len(parts) != 2:
+        raise ValueError(f"--range: expected MIN:MAX (two whole numbers), found {quoted(text)}")
+    bounds = []
+    for name, part in zip(("MIN", "MAX"), parts):
+        try:
+            bounds.append(whole_number(part))
+        except ValueError as err:
+            raise ValueError(f"--range: {name} of MIN:MAX: {err}") from None
+    low, high = bounds
     if not 1 <= low <= high:
         raise ValueError(f"--range: expected 1 <= MIN <= MAX, found {low}:{high}")
     if high - low + 1 > MAX_SIZES:

@@ -43,6 +43,10 @@ def flatten(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
 
 
 def unflatten(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
-    """Split dimension `dim` (counting the batch as 0) into `unflattened_size`; values stay put."""
+    """Split dimension `dim` (counting the batch as 0) into `unflattened_size`, a -1 in it what
+    the others leave; values stay put."""
     axis = a["dim"] % (len(x.shape) + 1) - 1
-    return Tensor((*x.shape[:axis], *a["unflattened_size"], *x.shape[axis + 1:]), x.data)
+    sizes = a["unflattened_size"]
+    known = prod(s for s in sizes if s != -1)
+    sizes = tuple(x.shape[axis] // known if s == -1 else s for s in sizes)
+    return Tensor((*x.shape[:axis], *sizes, *x.shape[axis + 1:]), x.data)

@@ -42,18 +42,24 @@ def centercrop(xs: list[Tensor], a: dict[str, Any], p: Params) -> Tensor:
 
 
 def pixelshuffle(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
-    """(C*r*r, H, W) -> (C, H*r, W*r): out[c, h*r + i, w*r + j] = x[c*r*r + i*r + j, h, w]."""
+    """(C*r*r, H, W) -> (C, H*r, W*r): out[c, h*r + i, w*r + j] = x[c*r*r + i*r + j, h, w], for
+    each index of the dimensions before the last three (torch's (*, C*r*r, H, W))."""
     r = a["upscale_factor"]
-    c, h, w = x.shape
-    out = [x.data[((ci * r + i) * r + j) * h * w + hi * w + wi]
-           for ci in range(c // (r * r)) for hi in range(h) for i in range(r) for wi in range(w) for j in range(r)]
-    return Tensor((c // (r * r), h * r, w * r), out)
+    *lead, c, h, w = x.shape
+    order = [((ci * r + i) * r + j) * h * w + hi * w + wi
+             for ci in range(c // (r * r)) for hi in range(h) for i in range(r) for wi in range(w) for j in range(r)]
+    return Tensor((*lead, c // (r * r), h * r, w * r), blockwise(x.data, c * h * w, order))
 
 
 def pixelunshuffle(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
     """The inverse: (C, H*r, W*r) -> (C*r*r, H, W), out[c*r*r + i*r + j, h, w] = x[c, h*r + i, w*r + j]."""
     r = a["downscale_factor"]
-    c, h, w = x.shape
-    out = [x.data[(ci * h + hi * r + i) * w + wi * r + j]
-           for ci in range(c) for i in range(r) for j in range(r) for hi in range(h // r) for wi in range(w // r)]
-    return Tensor((c * r * r, h // r, w // r), out)
+    *lead, c, h, w = x.shape
+    order = [(ci * h + hi * r + i) * w + wi * r + j
+             for ci in range(c) for i in range(r) for j in range(r) for hi in range(h // r) for wi in range(w // r)]
+    return Tensor((*lead, c * r * r, h // r, w // r), blockwise(x.data, c * h * w, order))
+
+
+def blockwise(data: list[float], block: int, order: list[int]) -> list[float]:
+    """Each consecutive block of the flat values read in `order` (offsets within the block)."""
+    return [data[base + q] for base in range(0, len(data), block) for q in order]

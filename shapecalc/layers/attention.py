@@ -45,6 +45,7 @@ class Attention(LayerKind):
     """A merge whose every output position reads every position of its inputs: no windows, no
     receptive field, and its inputs saved for backward (the products' gradients need them)."""
 
+    family = "attention"
     merge = True
     saves_input = True
     counts_batches = False

@@ -113,6 +113,9 @@ class LayerKind:
 
     type: ClassVar[str]
     summary: ClassVar[str] = ""
+    #: What the kind is, in a word a drawing colours and labels it by (render/draw.py's legend,
+    #: `draw --hide`): a family of types, so no renderer ever switches on a type name.
+    family: ClassVar[str] = "other"
     #: The arguments, each with its validator (a kind without any says `args = ()`).
     args: tuple[Arg, ...]
     #: Merge kinds take every input (`infer_many`); the others exactly one (`infer`).
@@ -274,6 +277,7 @@ class Rearrange(LayerKind):
     """A layer that moves values without arithmetic: free under every convention (the oracle
     measures each tool at 0), nothing saved for backward, no batch counter, no windows."""
 
+    family = "shape"
     cost = FREE
     saves_input = False
     counts_batches = False

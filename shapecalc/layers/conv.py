@@ -112,6 +112,7 @@ def fvcore_conv(v: View) -> int:
 
 
 class Conv(Windowed):
+    family = "convolution"
     summary = "Convolution (torch.nn.Conv{n}d)"
     cost = Costs(
         macs=lambda v: weights(v) * v.positions,  # connection tables: their links only
@@ -192,6 +193,7 @@ class Conv(Windowed):
 
 
 class ConvTranspose(LayerKind):
+    family = "convolution"
     summary = "Transposed convolution (torch.nn.ConvTranspose{n}d)"
     cost = Costs(
         macs=lambda v: weights(v) * v.in_positions,  # every input value times every tap

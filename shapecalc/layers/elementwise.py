@@ -117,6 +117,7 @@ class Elementwise(Pointwise):
     """A shape-preserving layer without parameters: a scalar function of each value. Backward
     needs its input (or, for dropout, a mask of its size), the identity's aside."""
 
+    family = "activation"
     counts_batches = False
 
     def __init__(self, type_: str, summary: str, scalar: Scalar, *args: Arg, ptflops: Rule,
@@ -144,6 +145,7 @@ class Softmax(Pointwise):
     kernel normalises along the axis. Pointwise in space for the receptive field, as every
     receptive-field calculator treats it."""
 
+    family = "activation"
     saves_input = True  # its output, which backward needs, is the size of its input
     counts_batches = False
 
@@ -195,6 +197,7 @@ class ChannelDropout(Elementwise):
 
 class PReLU(Pointwise):
     type = "prelu"
+    family = "activation"
     summary = "Parametric ReLU (torch.nn.PReLU): one learned slope, or one per channel"
     args = (
         Arg("num_parameters", integer(), 1, (), "1, or the number of channels"),

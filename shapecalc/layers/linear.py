@@ -11,6 +11,7 @@ from .base import (Example, Inference, LayerError, LayerKind, Problem, Rearrange
                    shape_str)
 from .cost import Costs, View, params
 from .field import POINTWISE, AxisMap
+from .shape import infer_minus_one, reshape_sizes
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -35,6 +36,7 @@ class Reshape(Rearrange):
 
 class Linear(LayerKind):
     type = "linear"
+    family = "fully-connected"
     summary = "Fully connected layer (torch.nn.Linear), applied to the last dimension"
     args = (
         Arg("out_features", integer(), REQUIRED, ("units",), "number of outputs"),
@@ -139,7 +141,8 @@ class Unflatten(Reshape):
     summary = "Split one dimension into several (torch.nn.Unflatten; dim counts the batch as 0)"
     args = (
         Arg("dim", any_integer, REQUIRED, (), "the dimension to split, counting the batch dimension as 0"),
-        Arg("unflattened_size", sizes, REQUIRED, (), "the sizes it splits into; their product must equal it"),
+        Arg("unflattened_size", reshape_sizes, REQUIRED, (),
+            "the sizes it splits into; their product must equal it; one may be -1 (inferred)"),
     )
 
     def example(self) -> Example:
@@ -156,9 +159,13 @@ class Unflatten(Reshape):
         dim = a["dim"] + rank if a["dim"] < 0 else a["dim"]
         if not 1 <= dim < rank:
             raise LayerError("F003", f"dim={a['dim']} is out of range (or the batch) for a {rank}-D batched input", "dim")
-        sizes_ = a["unflattened_size"]
-        if prod(sizes_) != x[dim - 1]:
+        sizes_, n = a["unflattened_size"], x[dim - 1]
+        if -1 in sizes_:  # torch infers it as reshape does
+            sizes_, formula = infer_minus_one(sizes_, n, "unflattened_size", f"the {fmt(n)} of dimension {a['dim']}")
+        elif prod(sizes_) != n:
             raise LayerError("F004", f"unflattened_size {shape_str(sizes_)} has {fmt(prod(sizes_))} elements, "
-                             f"dimension {a['dim']} has {fmt(x[dim - 1])}", "unflattened_size")
-        return Inference((*x[:dim - 1], *sizes_, *x[dim:]), 0, 0, [f"{x[dim - 1]} = {'*'.join(map(str, sizes_))}"])
+                             f"dimension {a['dim']} has {fmt(n)}", "unflattened_size")
+        else:
+            formula = f"{n} = {'*'.join(map(str, sizes_))}"
+        return Inference((*x[:dim - 1], *sizes_, *x[dim:]), 0, 0, [formula])
 

@@ -23,6 +23,7 @@ class Merge(LayerKind):
     """A layer whose output position sees what each input sees there: its receptive field is the
     union of its inputs' (exact when their jumps agree), and W006 flags inputs not on one grid."""
 
+    family = "merge"
     merge = True
     field_union = True
     cost = FREE

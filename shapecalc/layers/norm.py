@@ -10,6 +10,7 @@ from .args import REQUIRED, Arg, boolean, int_schema, integer, json_schema, numb
 from .base import (Example, Inference, LayerError, Pointwise, Problem, Shape, check_declared, expect_rank, fmt,
                    shape_str)
 from .cost import ZERO, Costs, View, params
+from .resize import need_spatial
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -37,6 +38,7 @@ def fvcore_batchnorm(v: View) -> int:
 class Norm(Pointwise):
     """A normalisation: pointwise for the receptive field, its input saved for backward."""
 
+    family = "normalization"
     saves_input = True
 
     @cached_property
@@ -77,6 +79,10 @@ def norm_args(affine: bool, track: bool) -> tuple[Arg, ...]:
 
 
 class BatchNorm(Norm):
+    """Its statistics run over the batch and the positions: one value per channel per sample
+    (a [C] input, or every spatial size 1) is fine at a batch of two or more, which is what
+    shapecalc checks (torch raises only at batch 1, when training or without running statistics)."""
+
     summary = "Batch normalisation (torch.nn.BatchNorm{n}d)"
     cost = Costs(ZERO, params, fvcore_batchnorm, ptflops_norm, ZERO, ZERO)
     counts_batches = True
@@ -120,7 +126,7 @@ class LocalResponseNorm(Norm):
         return norm.localresponsenorm, None, norm.localresponsenorm_macs
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
-        expect_rank(self, x, (2, 3, 4), "[C, L], [C, H, W] or [C, D, H, W]")
+        need_spatial(self, x)  # torch takes any rank from 3-D batched: the channels, then any positions
         return Inference(x)
 
 
@@ -147,6 +153,10 @@ class GroupNorm(Norm):
         c, g = x[0], a["num_groups"]
         if c % g:
             raise LayerError("F005", f"num_groups={g} does not divide the {c} channels", "num_groups")
+        if c // g * prod(x[1:]) == 1:  # per-sample statistics, as instance norm's (F008 there too)
+            raise LayerError("F008", f"group norm over a single value per group ({c} channels in {g} groups, "
+                             f"input {shape_str(x)}): torch raises at batch 1, and at larger batches each value "
+                             "minus its own mean leaves only the bias", "num_groups")
         params = 2 * c if a["affine"] else 0
         formulas = [f"2*{c} = {fmt(params)} params (weight, bias)"] if params else []
         return Inference(x, params, 0, formulas, check_declared("num_channels", a["num_channels"], c))

@@ -25,6 +25,7 @@ def twice_in(v: View) -> int:
 
 
 class Pool(Windowed):
+    family = "pooling"
     summary = "Pooling (torch.nn.MaxPool{n}d / AvgPool{n}d / LPPool{n}d)"
     counts_batches = False
 
@@ -73,7 +74,7 @@ class Pool(Windowed):
     def forward(self) -> Op:
         from ..kernels.ops import Op
         from ..kernels.pool import lppool, pool, pool_macs
-        return Op(lppool if self.op == "lp" else partial(pool, op=self.op), macs=pool_macs)
+        return Op(lppool if self.op == "lp" else partial(pool, op=self.op), macs=pool_macs, value_work=200)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
@@ -82,9 +83,10 @@ class Pool(Windowed):
         for ki, pi, di in zip(k, p, d):
             if pi > ki // 2 or pi > (di * (ki - 1) + 1) // 2:
                 raise LayerError("F006", f"padding {pi} is more than half the kernel {ki} (torch raises)", "padding")
-        if self.op == "avg" and self.ndim == 3 and any(n < ki for n, ki in zip(x[1:], k)):
+        if self.op != "max" and self.ndim == 3 and any(n < ki for n, ki in zip(x[1:], k)):
             # aten's avg_pool3d checks the unpadded input against the kernel, whatever the padding
-            raise LayerError("F002", f"avgpool3d needs every input dimension at least the kernel "
+            # or ceil_mode; torch's LPPool3d is avg_pool3d of x**p, so it refuses the same inputs
+            raise LayerError("F002", f"{self.type} needs every input dimension at least the kernel "
                              f"{'x'.join(map(str, k))}, found {'x'.join(map(str, x[1:]))} (torch raises)", "kernel_size")
         dims = self.windows(x, a)
         out, formulas, problems, notes = window_output(dims)
@@ -98,6 +100,7 @@ class Subsampling(Windowed):
     Its torch module holds an AvgPool2d, so it is not a leaf and torchinfo counts 0."""
 
     type = "subsampling"
+    family = "pooling"
     cost = Costs(
         macs=lambda v: v.n_out,  # one coefficient multiply per output
         torchinfo=ZERO,
@@ -125,7 +128,7 @@ class Subsampling(Windowed):
     def forward(self) -> Op:
         from ..kernels.ops import Op
         from ..kernels.pool import pool_macs, subsampling, subsampling_params
-        return Op(subsampling, subsampling_params, pool_macs)
+        return Op(subsampling, subsampling_params, pool_macs, value_work=200)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (3,), "[C, H, W]")
@@ -141,6 +144,7 @@ class AdaptivePool(LayerKind):
     """Adaptive pooling: the output size is asked for; torch derives the windows
     (window i spans floor(i*n/o) to ceil((i+1)*n/o)), so it always fits."""
 
+    family = "pooling"
     summary = "Adaptive pooling (torch.nn.AdaptiveAvgPool{n}d / AdaptiveMaxPool{n}d)"
     counts_batches = False
 
@@ -172,7 +176,7 @@ class AdaptivePool(LayerKind):
     def forward(self) -> Op:
         from ..kernels.ops import Op, input_elements
         from ..kernels.pool import adaptive_pool
-        return Op(partial(adaptive_pool, op=self.op), macs=input_elements)
+        return Op(partial(adaptive_pool, op=self.op), macs=input_elements, value_work=400)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
@@ -185,6 +189,7 @@ class GlobalPool(LayerKind):
     Not a torch class: torch writes AdaptiveAvgPool2d(1) (and flatten); Keras's
     GlobalAveragePooling2D gives [C], which `keepdim: false` (the default) matches."""
 
+    family = "pooling"
     summary = "Global pooling over all spatial dimensions"
     cost = FREE
     counts_batches = False

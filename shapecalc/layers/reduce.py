@@ -77,6 +77,7 @@ class Reduction(LayerKind):
     keepdim is pointwise. Without keepdim the rank drops, so what follows no longer reads the
     same grid (the channels-first layout moves): no field, as after global pooling without keepdim."""
 
+    family = "reduction"
     cost = FREE
     counts_batches = False
 
@@ -132,6 +133,7 @@ class Normalize(Pointwise):
     other normalisations and softmax are (their statistics over the map are not counted)."""
 
     type = "normalize"
+    family = "normalization"
     summary = "Divide by the p-norm along dim (torch.nn.functional.normalize)"
     args = (
         Arg("p", norm_order, 2.0, (), "the p of the norm (.inf: the largest absolute value)"),

@@ -67,6 +67,7 @@ def ptflops_upsample(v: View) -> float:
 class Resize(LayerKind):
     """A layer that moves values without computing on them: nothing saved, no windows."""
 
+    family = "resize"
     saves_input = False
     counts_batches = False
 
@@ -115,7 +116,7 @@ class Upsample(Resize):
     def forward(self) -> Op:
         from ..kernels.interpolate import upsample
         from ..kernels.ops import Op
-        return Op(upsample)
+        return Op(upsample, value_work=600)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         need_spatial(self, x)
@@ -145,7 +146,9 @@ class Upsample(Resize):
 
 
 class PixelShuffle(Resize):
-    """(C*r*r, H, W) -> (C, H*r, W*r), or back with pixelunshuffle: channels traded for space."""
+    """(C*r*r, H, W) -> (C, H*r, W*r), or back with pixelunshuffle: channels traded for space.
+    Like torch, on the last three dimensions of any input that has them, the ones before left as
+    they are; a [C, L] input is refused, since torch would take the batch for the channels."""
 
     summary = "Sub-pixel shuffle (torch.nn.PixelShuffle / PixelUnshuffle)"
 
@@ -160,7 +163,9 @@ class PixelShuffle(Resize):
     def example(self) -> Example:
         return Example((2, 4, 6), {"downscale_factor": 2}) if self.unshuffle else Example((8, 2, 3), {"upscale_factor": 2})
 
-    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap]:
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> list[AxisMap] | None:
+        if len(x) != 3:  # the channels it trades are not the first dimension: no spatial grid known
+            return None
         if self.unshuffle:  # each output reads an r x r block: a window
             r = a["downscale_factor"]
             return [lambda ax: window(ax, r, r, 0)] * (len(x) - 1)
@@ -168,7 +173,7 @@ class PixelShuffle(Resize):
         return [lambda ax: transform(ax, Fraction(1, r), r, lambda o: (o // r, 1, 1))] * (len(x) - 1)
 
     def field_window(self, x: Shape, a: dict[str, Any], i: int) -> FieldWindow | None:
-        if not self.unshuffle:
+        if not self.unshuffle or len(x) != 3:
             return None
         r = a["downscale_factor"]
         return FieldWindow(r, r, 0)
@@ -180,19 +185,22 @@ class PixelShuffle(Resize):
         return Op(pixelunshuffle if self.unshuffle else pixelshuffle)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
-        if len(x) != 3:
-            raise LayerError("F003", f"{self.type} expects a [C, H, W] input, found {shape_str(x)}")
-        c, h, w = x
+        if len(x) < 3:
+            raise LayerError("F003", f"{self.type} expects a [C, H, W] input (or more dimensions before them), "
+                             f"found {shape_str(x)}: torch would take the batch for the channels")
+        *lead, c, h, w = x
         if self.unshuffle:
             r = a["downscale_factor"]
             if h % r or w % r:
                 raise LayerError("F004", f"height {h} and width {w} must be divisible by downscale_factor {r}",
                                  "downscale_factor")
-            return Inference((c * r * r, h // r, w // r), 0, 0, [f"{c}*{r}*{r} = {c * r * r} channels, {h}/{r} x {w}/{r}"])
+            return Inference((*lead, c * r * r, h // r, w // r), 0, 0,
+                             [f"{c}*{r}*{r} = {c * r * r} channels, {h}/{r} x {w}/{r}"])
         r = a["upscale_factor"]
         if c % (r * r):
             raise LayerError("F004", f"channels {c} must be divisible by upscale_factor^2 = {r * r}", "upscale_factor")
-        return Inference((c // (r * r), h * r, w * r), 0, 0, [f"{c}/{r}^2 = {c // (r * r)} channels, {h}*{r} x {w}*{r}"])
+        return Inference((*lead, c // (r * r), h * r, w * r), 0, 0,
+                         [f"{c}/{r}^2 = {c // (r * r)} channels, {h}*{r} x {w}*{r}"])
 
 
 class ZeroPad(Resize):

@@ -72,6 +72,20 @@ def reshape_sizes(value: Any) -> tuple[int, ...]:
     return sizes
 
 
+def infer_minus_one(sizes: tuple[int, ...], n: int, arg: str, whole: str) -> tuple[Shape, str]:
+    """`sizes` with its -1 worked out, as torch infers it, from the n elements they must hold
+    (`whole` names them in messages: "the 12 of 3x4"), and the formula; F004 when the other sizes
+    do not divide n (torch raises). Reshape's `shape` and unflatten's `unflattened_size` share it."""
+    known = [s for s in sizes if s != -1]
+    count = prod(known)
+    if n % count:
+        raise LayerError("F004", f"{arg} {list(sizes)} has {fmt(count)} elements besides its -1, which do not "
+                         f"divide {whole} (torch raises)", arg)
+    inferred = n // count
+    of = f" / ({'*'.join(map(str, known))})" if len(known) > 1 else f" / {known[0]}" if known else ""
+    return tuple(inferred if s == -1 else s for s in sizes), f"-1 = {n}{of} = {inferred}"
+
+
 def batched(x: Shape) -> str:
     """The batched shape torch sees, for messages: (N, 196, 768)."""
     return "(N" + "".join(f", {n}" for n in x) + ")"
@@ -183,16 +197,10 @@ class NewShape(Rearrange):
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         n, sizes = prod(x), a["shape"]
-        known = [s for s in sizes if s != -1]
-        count = prod(known)
         if -1 in sizes:
-            if n % count:
-                raise LayerError("F004", f"shape {list(sizes)} has {fmt(count)} elements besides its -1, which do not "
-                                 f"divide the {fmt(n)} of {shape_str(x)} (torch raises)", "shape")
-            inferred = n // count
-            y = tuple(inferred if s == -1 else s for s in sizes)
-            of = f" / ({'*'.join(map(str, known))})" if len(known) > 1 else f" / {known[0]}" if known else ""
-            return Inference(y, 0, 0, [f"-1 = {n}{of} = {inferred}"])
+            y, formula = infer_minus_one(sizes, n, "shape", f"the {fmt(n)} of {shape_str(x)}")
+            return Inference(y, 0, 0, [formula])
+        count = prod(sizes)
         if count != n:
             raise LayerError("F004", f"shape {list(sizes)} has {fmt(count)} elements, the input {shape_str(x)} has "
                              f"{fmt(n)} (torch raises)", "shape")

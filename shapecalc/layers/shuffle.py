@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 class ChannelShuffle(Pointwise):
     type = "channelshuffle"
+    family = "shape"
     summary = "Channel shuffle across groups (torch.nn.ChannelShuffle, ShuffleNet)"
     args = (Arg("groups", integer(), REQUIRED, (), "the channels are split into this many groups, then interleaved"),)
     cost = FREE

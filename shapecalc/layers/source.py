@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 class Source(LayerKind):
     """A tensor with no input: its elements are parameters (learned) or buffer elements (fixed)."""
 
+    family = "tensor"
     source = True
     cost = FREE
     saves_input = False

@@ -20,6 +20,7 @@ def render(report: FitReport) -> str:
     if report.problem:
         return f"{title}: {report.problem}\n"
     out.append(f"{title}: " + ("every layer fits" if report.fits else "does not fit"))
+    out += [f"  cut by the work limit: {text}" for text in report.limits]
     if report.scans:
         s0 = report.scans[0]
         out.append("")
