@@ -3,7 +3,7 @@
     python benchmarks/run.py              # everything, about three minutes on 2 cores
     python benchmarks/run.py --quick      # fewer repetitions, about a minute
     python benchmarks/run.py --markdown   # and the table as Markdown too, for the README
-    python benchmarks/run.py --skip forward   # leave a part out: startup, scaling, lint, forward
+    python benchmarks/run.py --skip forward   # leave a part out: startup, scaling, draw, lint, forward
 
 What it measures, each side by side in the same run:
 
@@ -367,6 +367,42 @@ def scaling(table: Table, quick: bool) -> None:
                   met=max(growth) <= 10.5)
 
 
+def drawing(table: Table, quick: bool) -> None:
+    """`shapecalc draw`'s SVG (issue 14): ResNet-50 collapsed and expanded, and the sequential spec
+    up to 100,000 layers, compute only; the growth per tenfold and the work, as for check."""
+    from shapecalc.analysis.check import check_file, check_text
+    from shapecalc.render.draw import DrawOptions, svg
+
+    resnet = check_file(RESNET)
+    table.section("Drawing: shapecalc draw's SVG, compute only, in one process")
+    for label, options in (("collapsed", DrawOptions()), ("--expand", DrawOptions(expand=True))):
+        times = []
+        for _ in range(5 if quick else 15):
+            t0 = time.perf_counter()
+            svg(resnet, options)
+            times.append(time.perf_counter() - t0)
+        table.add(f"draw {RESNET} ({label})", seconds(statistics.median(times)), f"{len(times)} runs")
+    sizes = (1_000, 10_000, 100_000) if not quick else (1_000, 10_000)
+    analyses = {n: check_text(sequential_spec(n)) for n in sizes}
+    medians = {}
+    for n in sizes:
+        times = []
+        for _ in range(1 if n == 100_000 else 3):
+            t0 = time.perf_counter()
+            svg(analyses[n], DrawOptions())
+            times.append(time.perf_counter() - t0)
+            gc.collect()
+        medians[n] = statistics.median(times)
+        growth = f"{medians[n] / medians[n // 10]:.1f}x" if n // 10 in medians else ""
+        table.add(f"draw sequential, {n:,} layers", seconds(medians[n]), f"{len(times)} run{'s' * (len(times) > 1)}",
+                  growth, f"~10x (<= {GROWTH:g}x)" if growth else "",
+                  met=medians[n] / medians[n // 10] <= GROWTH if growth else None)
+    counts = [function_calls(partial(svg, analyses[n], DrawOptions())) for n in sizes[-2:]]
+    table.add(f"draw: work, {sizes[-2]:,} / {sizes[-1]:,} layers", " / ".join(f"{c:,}" for c in counts),
+              "function calls (cProfile)", f"{counts[1] / counts[0]:.2f}x", "10x (<= 10.5x)",
+              met=counts[1] / counts[0] <= 10.5)
+
+
 def function_calls(work: Callable[[], object]) -> int:
     """Python function calls (and calls of builtins) that `work` makes: a count of work that the
     machine's load and memory hierarchy do not change, unlike time."""
@@ -485,7 +521,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (about a minute)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
-    parser.add_argument("--skip", action="append", default=[], choices=("startup", "scaling", "lint", "forward"),
+    parser.add_argument("--skip", action="append", default=[], choices=("startup", "scaling", "draw", "lint", "forward"),
                         help="leave a section out (repeatable)")
     args = parser.parse_args()
     os.chdir(ROOT)  # the commands name architectures/... as a user in the repository does
@@ -498,6 +534,7 @@ def main() -> None:
         runs = {}
         for name, step in (("startup", lambda: runs.update(startup(table, args.quick, scratch / "startup"))),
                            ("scaling", lambda: scaling(table, args.quick)),
+                           ("draw", lambda: drawing(table, args.quick)),
                            ("lint", lambda: lint_many(table, args.quick, scratch / "lint", runs.get("json"))),
                            ("forward", lambda: forward_or_why(table, args.quick))):
             if name in args.skip:
