@@ -24,6 +24,7 @@ import typer
 from .. import __version__
 from ..commands import options as table
 from ..commands.check import check as check_files
+from ..commands.draw import draw as draw_file
 from ..commands.explain import explain as explain_file
 from ..commands.fit import fit as fit_file
 from ..commands.lint import lint as lint_paths
@@ -35,6 +36,7 @@ EXAMPLES = """Examples:
 \b
   shapecalc check architectures/alexnet.yaml
   shapecalc check --format json architectures/*.yaml
+  shapecalc check architectures/resnet50.yaml --format html -o report.html
   python -m shapecalc check my-net.yaml
   shapecalc explain architectures/alexnet.yaml --layer conv1
   shapecalc fit architectures/alexnet-224.yaml
@@ -62,9 +64,24 @@ def _choices(option: table.Option) -> type[enum.Enum]:
 
 
 _CHECK = {option.name: option for option in table.CHECK_OPTIONS}
-#: `check`'s --format (`run` has the same) and its cost options' choices, as typer's types.
-Format, Convention, DType, Optimizer = (_choices(_CHECK[name])
-                                        for name in ("format", "convention", "dtype", "optimizer"))
+#: `check`'s cost options' choices, as typer's types (its --format is built from the same record).
+Convention, DType, Optimizer = (_choices(_CHECK[name]) for name in ("convention", "dtype", "optimizer"))
+
+
+def _whole(low: int | None) -> Callable[[Any], int]:
+    """typer's parser of a whole-number option: commands/options.py's whole_number, the fast
+    path's too, so a value means the same on both paths and a wrong one (a word, 5,000 digits)
+    gets its one error, exit code 2. typer passes the default through it as well, an int."""
+
+    def parse(value: Any) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return table.whole_number(value, low)
+        except ValueError as err:
+            raise typer.BadParameter(str(err)) from None
+
+    return parse
 
 
 def _parameter(option: table.Option) -> inspect.Parameter:
@@ -77,7 +94,7 @@ def _parameter(option: table.Option) -> inspect.Parameter:
         default = None if default is None else kind(default)
     names = (f"{option.flags[0]}/{option.off}", *option.flags[1:]) if option.off else option.flags
     info = typer.Option(default, *names, help=option.help, metavar=option.metavar, show_default=option.show_default,
-                        min=option.min)
+                        parser=_whole(option.min) if option.type is int else None)
     return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=info,
                              annotation=kind if option.default is not None else Optional[kind])
 
@@ -151,6 +168,13 @@ def schema() -> None:
     raise typer.Exit(print_schema())
 
 
+class RunFormat(str, enum.Enum):
+    """`run --format`: its own, since check's markdown and html have no run report to show."""
+
+    text = "text"
+    json = "json"
+
+
 class ExplainFormat(str, enum.Enum):
     text = "text"
     markdown = "markdown"
@@ -188,6 +212,33 @@ def fit(
     raise typer.Exit(fit_file(file, range_, dim))
 
 
+class DrawFormat(str, enum.Enum):
+    svg = "svg"
+    dot = "dot"
+
+
+@app.command()
+def draw(
+    file: Path = typer.Argument(..., help="Spec file (YAML) to draw.", show_default=False),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the drawing here (default: stdout)."),
+    format: DrawFormat = typer.Option(DrawFormat.svg, "--format", "-f", help="svg (volumes) or dot (Graphviz source)."),
+    vertical: bool = typer.Option(False, "--vertical", help="Flow from top to bottom (default: left to right)."),
+    expand: bool = typer.Option(False, "--expand", help="Draw every copy of a repeated block (default: one, marked x3)."),
+    flat: bool = typer.Option(False, "--flat", help="Flat boxes instead of 3-D volumes."),
+    hide: Optional[List[str]] = typer.Option(None, "--hide", metavar="TYPES", help="Leave out these layer types or "
+                                             "families (comma-separated or repeated: relu,normalization)."),
+    scale: float = typer.Option(1.0, "--scale", help="Scale the volumes (0.1 to 10; labels keep their size)."),
+    fold: bool = typer.Option(True, "--fold/--no-fold", help="Fold activations, norms and dropout into the layer "
+                              "before them (default), or give every layer its own volume."),
+) -> None:
+    """Draw the network as 3-D volumes sized by their shapes (SVG), with branches, merges and skip
+    connections, repeated blocks collapsed, errors in red; or as Graphviz source.
+
+    Exit code 0: no errors; 1: the spec has errors (drawn in red); 2: unreadable file, bad options.
+    """
+    raise typer.Exit(draw_file(file, output, format.value, vertical, expand, flat, hide or [], scale, fold))
+
+
 def main() -> None:
     """Everything through typer (entry.main is the console script; this is its fallback)."""
     app(prog_name="shapecalc")
@@ -196,18 +247,23 @@ def main() -> None:
 @app.command()
 def run(
     file: Path = typer.Argument(..., help="Spec file (YAML) to execute.", show_default=False),
-    seed: int = typer.Option(0, "--seed", help="Seed for the input and every parameter not given in --weights."),
+    seed: int = typer.Option(0, "--seed", parser=_whole(None),
+                             help="Seed for the input and every parameter not given in --weights."),
     input: Optional[Path] = typer.Option(None, "--input", help="Input tensor as JSON nested lists, channels first, no batch dimension."),
     weights: Optional[Path] = typer.Option(None, "--weights", help='JSON {layer: {"weight": ..., "bias": ...}} in PyTorch\'s layouts.'),
-    max_macs: int = typer.Option(2_000_000_000, "--max-macs", min=0, help="Refuse networks estimated above this many multiply-accumulates."),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="text (a table) or json (one document)."),
+    max_macs: int = typer.Option(2_000_000_000, "--max-macs", parser=_whole(0),
+                                 help="Refuse networks estimated above this many multiply-accumulates."),
+    max_values: int = typer.Option(50_000_000, "--max-values", parser=_whole(0),
+                                   help="Refuse runs that would hold more values at once (32 bytes or more each)."),
+    format: RunFormat = typer.Option(RunFormat.text, "--format", "-f", help="text (a table) or json (one document)."),
     save: Optional[Path] = typer.Option(None, "--save", help="Write every layer's output to this JSON file."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars while running (only on a terminal)."),
 ) -> None:
     """Execute the network in pure Python and check every layer's output shape against the calculator's.
 
     Exit code 0: every layer matches; 1: a mismatch, a bad --input/--weights file, or spec errors
-    that stop the run; 2: a file could not be read or written, bad options, or over --max-macs.
+    that stop the run; 2: a file could not be read or written, bad options, or over --max-macs
+    or --max-values.
     """
     raise typer.Exit(run_file(file, seed=seed, input=input, weights=weights, max_macs=max_macs,
-                             format=format.value, save=save, progress=progress))
+                             max_values=max_values, format=format.value, save=save, progress=progress))

@@ -1,8 +1,9 @@
-"""`shapecalc check`: every file's table (or JSON document); and reading one spec for any command."""
+"""`shapecalc check`: every file's table (or JSON document, Markdown, one HTML page); and reading one
+spec for any command."""
 
 from __future__ import annotations
 
-import json
+import io
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -29,23 +30,28 @@ def read_spec(path: Path) -> Analysis | str:
         return f"{path}: cannot read: {err.strerror or err}"
 
 
-def check(files: Sequence[Path], *, format: str, connections: bool, convention: str | None, dtype: str, batch: int,
-          optimizer: str) -> Exit:
-    """`shapecalc check`: a table (or a JSON line) per file; the exit code 0, 1 or 2.
+def check(files: Sequence[Path], *, format: str, output: str | None, connections: bool, convention: str | None,
+          dtype: str, batch: int, optimizer: str) -> Exit:
+    """`shapecalc check`: a table (a JSON line, a Markdown section) per file, or one HTML page for
+    them all; the exit code 0, 1 or 2.
 
     Without --convention, the convention comes from [tool.shapecalc] in the nearest
-    pyproject.toml, as lint's settings do."""
+    pyproject.toml, as lint's settings do. With --output the report is built in memory and the
+    file written once at the end: opened first, `check net.yaml -o net.yaml` would empty the
+    spec before reading it, and a run that fails halfway leaves no half-written page."""
     if convention is None:
-        from ..analysis.lint import ConfigError, find_config, read_config
+        from ..analysis.lint import ConfigError, load_config
 
-        config = find_config(Path.cwd().resolve())
         try:
-            convention = read_config(config).convention if config else "macs"
+            convention = load_config(Path.cwd()).convention
         except ConfigError as err:
             print(f"error: {err}", file=sys.stderr)
             return Exit.CANNOT_RUN
     options = Options(convention, dtype, batch, optimizer)
+    buffer = io.StringIO()
+    out = sys.stdout if output is None else buffer
     status = Exit.OK
+    pages: list[Analysis] = []  # --format html: one page for every file, written after the last
     for path in files:
         result = read_spec(path)
         if isinstance(result, str):
@@ -55,11 +61,28 @@ def check(files: Sequence[Path], *, format: str, connections: bool, convention: 
         if has_errors(result.diagnostics):
             status = max(status, Exit.PROBLEMS)
         if format == "json":
+            from ..render.output import json_text
             from ..render.report import analysis_dict
 
-            sys.stdout.write(json.dumps(analysis_dict(result, options)) + "\n")
+            out.write(json_text(analysis_dict(result, options)) + "\n")
+        elif format == "markdown":
+            from ..render.markdown import markdown
+
+            out.write(markdown(result, connections, options))
+        elif format == "html":
+            pages.append(result)
         else:
             from ..render.show import show
 
-            show(result, connections, options)
+            show(result, connections, options, file=out)
+    if pages:
+        from ..render.html import page
+
+        out.write(page(pages, options, connections))
+    if output is not None:
+        try:
+            Path(output).write_text(buffer.getvalue(), encoding="utf-8")
+        except OSError as err:
+            print(f"error: {output}: cannot write: {err.strerror or err}", file=sys.stderr)
+            return Exit.CANNOT_RUN
     return status

@@ -10,11 +10,44 @@ default is what a front end passes when the option is not given). Free of typer 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..analysis.cost import DTYPES, OPTIMIZERS
+from ..diagnostics import one_line
 from ..layers.cost import CONVENTIONS
+
+#: The largest value of every whole-number option (--batch, --seed, --max-macs, --range's sizes):
+#: 18 digits, beyond any real use, and small enough that everything computed from it (a batch's
+#: bytes, a scanned input's MACs) stays far below the 4,300 digits Python refuses to print.
+LARGEST = 10**18 - 1
+_WHOLE = re.compile(r"\s*[+-]?[0-9]+\s*", re.ASCII)
+
+
+def whole_number(text: str, low: int | None = None) -> int:
+    """An option's value as a whole number from `low` (None: no lower bound but LARGEST's) to
+    LARGEST; raises ValueError saying what was expected and what was found, which both front
+    ends print after the option's name. Digits are counted before int() converts them, so a
+    value of a million digits costs nothing and says how long it is."""
+    if not _WHOLE.fullmatch(text):
+        raise ValueError(f"expected a whole number, found {quoted(text)}")
+    text = text.strip()
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > len(str(LARGEST)):
+        raise ValueError(f"expected a whole number of at most {len(str(LARGEST))} digits (up to {LARGEST:,}), "
+                         f"found a {len(digits):,}-digit number")
+    value = int(digits or "0") * (-1 if text.startswith("-") else 1)
+    if low is not None and value < low:
+        raise ValueError(f"expected at least {low:,}, found {value:,}")
+    return value
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """text in quotes, on one line, cut after `limit` characters with its length said."""
+    if len(text) <= limit:
+        return f"'{one_line(text)}'"
+    return f"'{one_line(text[:limit])}...' ({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -22,9 +55,10 @@ class Option:
     """One option of `check` or `lint`: `name` is its keyword in the function below, `flags` its
     names on the command line (the first is the long one), `default` its value when not given.
 
-    `type` is str, int (at least `min` when that is set) or bool: a flag, which `off` (such as
-    --no-strict) turns off. A str takes one of `choices` when they are set; `many` collects a
-    repeated option's values in a list. `metavar` and `show_default` only shape typer's --help."""
+    `type` is str, int (read by whole_number: at least `min` when that is set) or bool: a flag,
+    which `off` (such as --no-strict) turns off. A str takes one of `choices` when they are set;
+    `many` collects a repeated option's values in a list. `metavar` and `show_default` only shape
+    typer's --help."""
 
     name: str
     flags: tuple[str, ...]
@@ -43,8 +77,11 @@ class Option:
 #: tables that say what each means: layers/cost.py's CONVENTIONS, analysis/cost.py's DTYPES and
 #: OPTIMIZERS.
 CHECK_OPTIONS = (
-    Option("format", ("--format", "-f"), "text", "text (a table) or json (one document per line).",
-           choices=("text", "json")),
+    Option("format", ("--format", "-f"), "text", "text (a table), json (one document per line), markdown "
+           "(GitHub tables) or html (one self-contained page for all the files).",
+           choices=("text", "json", "markdown", "html")),
+    Option("output", ("--output", "-o"), None, "Write the report to this file (UTF-8) instead of standard output.",
+           metavar="FILE", show_default=False),
     Option("connections", ("--connections",), False, "Add LeCun's connections column (weight uses + biases).",
            type=bool),
     Option("convention", ("--convention",), None, "How MACs are counted: macs (conv and linear, no bias; the "
