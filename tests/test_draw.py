@@ -163,3 +163,13 @@ def test_drawing_work_is_linear_in_the_layers():
     for make, options in cases:
         counts = [function_calls(lambda a=check_text(make(n)): svg(a, options)) for n in (1_000, 10_000)]
         assert counts[1] / counts[0] <= 10.5, (counts, options)
+
+
+@pytest.mark.parametrize("args, label", [("split_size_or_sections: 3", "2 x 3x4x4"),
+                                         ("split_size_or_sections: [2, 4]", "[2x4x4, 4x4x4]")])
+def test_a_layer_of_several_outputs_labels_them_all(args, label):
+    """A split is drawn as its first output, and its label says what all of them are."""
+    a = check_text(f"input: [6, 4, 4]\nlayers:\n  - split: {{name: s, {args}, dim: 1}}\n"
+                   "  - concat: {inputs: ['s[1]', 's[0]']}\n")
+    assert not a.diagnostics
+    assert label in texts(svg(a, DrawOptions()))

@@ -108,6 +108,7 @@ class Node:
     kernel: tuple[int, ...] | None = None  # this layer's windows (drawn on its input's volume)
     stride: tuple[int, ...] | None = None
     patch: tuple[int, ...] | None = None  # the kernel a consumer slides over this volume
+    parts: list[Shape] | None = None  # every output of a layer that has several (split, chunk)
     rank: int = -1
     slot: int = 0
     # geometry, set by place(): the volume's box (front face w x h, depth offsets dx, dy) and its centre
@@ -170,7 +171,7 @@ def graph(a: Analysis, o: DrawOptions) -> list[Node]:
             of[name] = sources[0]
             continue
         node = Node(name, spec.type, family, r.output_shape, tip=layer_tip(r),
-                    errors=[f"{name}: {e}" for e in errors or ()])
+                    errors=[f"{name}: {e}" for e in errors or ()], parts=r.parts)
         link(node, sources)
         if kind is not None and r.input_shape is not None and r.output_shape is not None and not kind.merge:
             dims = kind.windows(r.input_shape, spec.args)
@@ -238,9 +239,17 @@ def label(node: Node) -> None:
     lines = [(one_line(node.name), True)] + ([(one_line(kind), False)] if kind else [])
     if node.folded:
         lines.append(("+ " + ", ".join(node.folded), False))
-    lines.append((shape_str(node.shape), False))
+    lines.append((parts_text(node.parts) if node.parts else shape_str(node.shape), False))
     node.lines = lines
     node.label_w = max(text_width(t, bold=b) for t, b in lines)
+
+
+def parts_text(parts: list[Shape]) -> str:
+    """A split's outputs in its label: `2 x 3x4x4` when they are alike, else `[2x4x4, 4x4x4]`.
+    The volume is drawn as the first output, the label says there are more."""
+    if len(set(parts)) == 1:
+        return f"{len(parts)} x {shape_str(parts[0])}"
+    return f"[{', '.join(map(shape_str, parts))}]"
 
 
 GAP = 26.0  # between columns along the flow
