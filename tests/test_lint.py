@@ -13,8 +13,9 @@ import pytest
 
 from shapecalc import __version__
 from shapecalc.diagnostics import RULES
+from shapecalc.analysis.check import check_file
 from shapecalc.analysis.lint import (CONFIG_KEYS, DEFAULT_EXCLUDE, ConfigError, Selection, Settings, discover, enabled_codes,
-                            lint_file, load_settings, parse_selectors, run)
+                            load_settings, parse_selectors, run)
 from shapecalc.spec.yamlsafe import MAX_BYTES
 
 from .conftest import ROOT
@@ -185,7 +186,7 @@ def test_a_file_too_large_is_refused_without_reading_it_all(tmp_path):
     big = tmp_path / "big.yaml"
     with open(big, "wb") as f:
         f.truncate(MAX_BYTES * 4)  # sparse: 64 MiB on paper
-    (d,) = lint_file(str(big))
+    (d,) = check_file(str(big)).diagnostics
     assert (d.code, d.line, d.column) == ("Y004", 1, 1)
     assert f"{MAX_BYTES * 4:,} bytes" in d.message
 

@@ -49,19 +49,29 @@ class NotASpecFile(OSError):
     """A path that is not a regular file (a FIFO would block, /dev/zero never ends)."""
 
 
-def check_file(path: str) -> Analysis:
-    """Check one spec file, reading at most the size limit plus one byte, so a huge file costs
-    bounded time and memory. Raises OSError when it cannot be read."""
+def read_file(path: str) -> tuple[bytes, int]:
+    """A spec file's first MAX_BYTES + 1 bytes and its size on disk, so a huge file costs bounded
+    time and memory; lint looks at the bytes before it decides to check them. Raises OSError
+    when it cannot be read (NotASpecFile when it is no regular file)."""
     if not stat.S_ISREG(os.stat(path).st_mode):  # before open(): opening a FIFO blocks
         raise NotASpecFile(f"{path}: not a regular file")
     with open(path, "rb") as stream:
         info = os.fstat(stream.fileno())
         data = stream.read(MAX_BYTES + 1)
+    return data, info.st_size
+
+
+def check_read(data: bytes, size: int, path: str) -> Analysis:
+    """Check what read_file read: a file over the size limit is one Y004, unparsed."""
     if len(data) > MAX_BYTES:
-        size = max(info.st_size, len(data))
-        return Analysis(Spec(path), [], [Diagnostic("Y004", f"file is {size:,} bytes or more, over the limit of "
-                                                               f"{MAX_BYTES:,}", 1, 1)])
+        return Analysis(Spec(path), [], [Diagnostic("Y004", f"file is {max(size, len(data)):,} bytes or more, "
+                                                             f"over the limit of {MAX_BYTES:,}", 1, 1)])
     return check_bytes(data, path)
+
+
+def check_file(path: str) -> Analysis:
+    """Check one spec file, read with read_file. Raises OSError when it cannot be read."""
+    return check_read(*read_file(path), path)
 
 
 def check_bytes(data: bytes, path: str = "<spec>") -> Analysis:

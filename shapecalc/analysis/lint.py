@@ -15,12 +15,13 @@ import difflib
 import fnmatch
 import glob
 import os
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from .check import NotASpecFile, check_file
+from .check import NotASpecFile, check_read, read_file
 from ..layers.cost import CONVENTIONS
 from ..diagnostics import RULES, Diagnostic, one_line
 from ..spec.files import read_bounded
@@ -35,7 +36,8 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 #: replaces this list, `extend-exclude` adds to it. Hidden entries hold tool settings, not specs.
 DEFAULT_EXCLUDE = (".*", "__pycache__", "node_modules", "venv", "site-packages", "build", "dist")
 #: `[tool.shapecalc]` keys, as written in pyproject.toml.
-CONFIG_KEYS = ("select", "ignore", "strict", "exclude", "extend-exclude", "force-exclude", "convention")
+CONFIG_KEYS = ("select", "ignore", "per-file-ignores", "strict", "exclude", "extend-exclude", "force-exclude",
+               "convention")
 #: A selector that matches every code (ruff's spelling).
 ALL = "ALL"
 #: A pyproject.toml holds settings, not data: a larger one is refused unread.
@@ -56,10 +58,12 @@ class Selection:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything `run` needs. `root` anchors exclude patterns that contain a slash: the folder of
-    the pyproject.toml they were read from, or the working directory."""
+    """Everything `run` needs for one file. `root` anchors the patterns that contain a slash
+    (exclude, per-file-ignores): the folder of the pyproject.toml they were read from, or the
+    working directory."""
 
     selections: tuple[Selection, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (pattern, selectors)
     strict: bool = False
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
@@ -71,6 +75,13 @@ class Settings:
     @property
     def codes(self) -> frozenset[str]:
         return enabled_codes(self.selections)
+
+    def codes_for(self, path: Path) -> frozenset[str]:
+        """The codes reported in one file: the selection, less what per-file-ignores drop for it
+        (after the selection, as in ruff: `--select` does not bring an ignored code back)."""
+        dropped = [selector for pattern, selectors in self.per_file_ignores
+                   if matches(path, (pattern,), self.root) for selector in selectors]
+        return frozenset(code for code in self.codes if _specificity(code, dropped) < 0)
 
 
 @dataclass(frozen=True)
@@ -92,9 +103,18 @@ class FileResult:
 
 @dataclass
 class LintResult:
+    """What one run found. `skipped`: YAML files met in folders or by globs that are not specs;
+    `notes`: what the user should hear without failing the run (a `# noqa` naming no code).
+    `root` and `cwd` (absolute; empty: paths stay as given) place each path in the project, for
+    the formats whose readers resolve paths from the repository's root (github, sarif, junit)."""
+
     files: list[FileResult] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
     strict: bool = False
+    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    root: str = ""
+    cwd: str = ""
 
     @property
     def errors(self) -> int:
@@ -110,6 +130,19 @@ class LintResult:
         if self.unreadable:
             return 2
         return 1 if self.errors or (self.strict and self.warnings) else 0
+
+    def fails(self, d: Diagnostic) -> bool:
+        """Whether the diagnostic fails the run: an error, or a warning under --strict."""
+        return d.severity == "error" or self.strict
+
+    def from_root(self, path: str) -> str:
+        """`path` (as given, from `cwd`) from the project root, with `/`; absolute when it lies
+        outside the root. Both ends are absolute, so no working directory is read here."""
+        if not self.root:
+            return path
+        full = os.path.normpath(os.path.join(self.cwd, path))
+        relative = os.path.relpath(full, self.root)
+        return full if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
 
 
 # -- rule selection -------------------------------------------------------------------------------
@@ -223,13 +256,19 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     many ways); one that cannot be read or parsed is an error, as in ruff: it may hold the
     settings the user meant."""
     for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if not os.path.lexists(candidate):
-            continue
-        table = _shapecalc_table(_parse(candidate), candidate)
-        if table is not None:
-            return candidate, table
+        config = _config_in(folder)
+        if config is not None:
+            return config
     return None
+
+
+def _config_in(folder: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The pyproject.toml of this very folder and its tool.shapecalc table, if it has one."""
+    candidate = folder / "pyproject.toml"
+    if not os.path.lexists(candidate):
+        return None
+    table = _shapecalc_table(_parse(candidate), candidate)
+    return None if table is None else (candidate, table)
 
 
 def _strings(key: str, value: Any, where: Path) -> tuple[str, ...]:
@@ -240,6 +279,20 @@ def _strings(key: str, value: Any, where: Path) -> tuple[str, ...]:
             raise ConfigError(f"{where}: [tool.shapecalc] {key}: expected a list of strings, found "
                               f"{_found(item)} in the list")
     return tuple(value)
+
+
+def _per_file_ignores(value: Any, where: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`per-file-ignores = {"legacy/*.yaml" = ["W001"]}`: a table of patterns, each with a list
+    of codes or prefixes, checked as `ignore` is (an unknown code is an error, not a no-op)."""
+    key = "per-file-ignores"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [tool.shapecalc] {key}: expected a table of patterns, each with a list of "
+                          f"codes (\"legacy/*.yaml\" = [\"W001\"]), found {_found(value)}")
+    pairs = []
+    for pattern, codes in value.items():
+        prefix = f"{where}: [tool.shapecalc] {key} {_found(pattern)}"
+        pairs.append((pattern, parse_selectors(_strings(f"{key} {_found(pattern)}", codes, where), prefix)))
+    return tuple(pairs)
 
 
 def _unknown_key(key: str) -> str:
@@ -267,6 +320,7 @@ def read_config(path: Path, table: dict[str, Any]) -> Settings:
     return Settings(
         selections=(Selection(None if selected is None else parse_selectors(selected, where + "select"),
                               parse_selectors(ignored, where + "ignore")),),
+        per_file_ignores=_per_file_ignores(table.get("per-file-ignores", {}), path),
         strict=table.get("strict", False),
         exclude=_strings("exclude", table["exclude"], path) if "exclude" in table else DEFAULT_EXCLUDE,
         extend_exclude=_strings("extend-exclude", table.get("extend-exclude", []), path),
@@ -283,32 +337,106 @@ def load_config(cwd: Path) -> Settings:
     return read_config(*config) if config else Settings(root=cwd)
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """The command line's options, laid over every configuration read (None: not given).
+
+    `select` replaces the configured selection, `ignore` and `extend_exclude` add to it."""
+
+    selection: Selection = Selection()
+    strict: bool | None = None
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    force_exclude: bool | None = None
+
+    @classmethod
+    def parse(cls, select: Sequence[str] | None = None, ignore: Sequence[str] = (), strict: bool | None = None,
+              exclude: Sequence[str] | None = None, extend_exclude: Sequence[str] = (),
+              force_exclude: bool | None = None) -> Overrides:
+        """The options as given; ConfigError for an unknown or empty rule code."""
+        return cls(Selection(parse_selectors(select, "--select") if select is not None else None,
+                             parse_selectors(ignore, "--ignore")),
+                   strict, None if exclude is None else tuple(exclude), tuple(extend_exclude), force_exclude)
+
+    def apply(self, settings: Settings) -> Settings:
+        return replace(
+            settings,
+            selections=settings.selections + (self.selection,),
+            strict=settings.strict if self.strict is None else self.strict,
+            exclude=settings.exclude if self.exclude is None else self.exclude,
+            extend_exclude=settings.extend_exclude + self.extend_exclude,
+            force_exclude=settings.force_exclude if self.force_exclude is None else self.force_exclude,
+        )
+
+
 def load_settings(cwd: Path, select: Sequence[str] | None = None, ignore: Sequence[str] = (),
                   strict: bool | None = None, exclude: Sequence[str] | None = None,
                   extend_exclude: Sequence[str] = (), force_exclude: bool | None = None) -> Settings:
-    """The nearest configuration, then the command line's options over it (None: not given).
+    """The nearest configuration from `cwd`, then the command line's options over it."""
+    return Overrides.parse(select, ignore, strict, exclude, extend_exclude, force_exclude).apply(load_config(cwd))
 
-    `select` replaces the configured selection, `ignore` and `extend_exclude` add to it."""
-    settings = load_config(cwd)
-    override = Selection(parse_selectors(select, "--select") if select is not None else None,
-                         parse_selectors(ignore, "--ignore"))
-    return replace(
-        settings,
-        selections=settings.selections + (override,),
-        strict=settings.strict if strict is None else strict,
-        exclude=settings.exclude if exclude is None else tuple(exclude),
-        extend_exclude=settings.extend_exclude + tuple(extend_exclude),
-        force_exclude=settings.force_exclude if force_exclude is None else force_exclude,
-    )
+
+class Configs:
+    """The settings of each file, looked up as ruff does: the nearest pyproject.toml with a
+    [tool.shapecalc] table above the file's folder, the command line's options over it; where
+    none is found, the working folder's (`default`). What holds for the whole run, `strict`,
+    is the default's: one run has one verdict. Each folder is looked up once.
+
+    Without overrides every file gets `default` as it is (a caller that built its Settings)."""
+
+    def __init__(self, default: Settings, overrides: Overrides | None = None) -> None:
+        self.default = default
+        self.overrides = overrides
+        self._by_folder: dict[str, Settings] = {}
+
+    @classmethod
+    def load(cls, cwd: Path, overrides: Overrides) -> Configs:
+        """The configurations seen from `cwd`; ConfigError if its own cannot be read."""
+        return cls(overrides.apply(load_config(cwd)), overrides)
+
+    def settings_for(self, folder: Path) -> Settings:
+        """The settings of the files in `folder`; ConfigError for a configuration that cannot be read."""
+        if self.overrides is None:
+            return self.default
+        start = Path(os.path.abspath(folder))
+        walked: list[str] = []
+        found = self.default
+        for candidate in (start, *start.parents):
+            key = str(candidate)
+            if key in self._by_folder:
+                found = self._by_folder[key]
+                break
+            walked.append(key)
+            config = _config_in(candidate)
+            if config is not None:
+                found = self.overrides.apply(read_config(*config))
+                break
+        for key in walked:
+            self._by_folder[key] = found
+        return found
+
+
+def project_root(cwd: Path) -> Path:
+    """Where the paths of the github, sarif and junit reports start: the repository's root (the
+    nearest folder above `cwd` holding `.git`, a folder or a worktree's file), since that is
+    what GitHub resolves annotations and code scanning results against; without git the
+    folder of the nearest pyproject.toml; else `cwd` itself."""
+    start = Path(os.path.abspath(cwd))
+    for marker in (".git", "pyproject.toml"):
+        for folder in (start, *start.parents):
+            if os.path.lexists(folder / marker):
+                return folder
+    return start
 
 
 # -- finding the files ----------------------------------------------------------------------------
-def is_excluded(path: Path, settings: Settings) -> bool:
-    """Patterns without a slash match a file or folder name anywhere (`.venv`, `*-draft.yaml`);
-    patterns with one match the path from the settings' root (`architectures/old/*`)."""
-    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(settings.root)).replace(os.sep, "/")
+def matches(path: Path, patterns: Iterable[str], root: Path) -> bool:
+    """Whether any pattern matches `path` (excludes and per-file-ignores alike): one without a
+    slash matches a file or folder name anywhere (`.venv`, `*-draft.yaml`); one with a slash
+    the path from `root` (`architectures/old/*`; `*` matches across `/`)."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root)).replace(os.sep, "/")
     inside = relative != ".." and not relative.startswith("../")  # outside the root only names match
-    for pattern in settings.exclude + settings.extend_exclude:
+    for pattern in patterns:
         pattern = pattern.rstrip("/")
         if "/" not in pattern:
             if fnmatch.fnmatchcase(path.name, pattern):
@@ -316,6 +444,11 @@ def is_excluded(path: Path, settings: Settings) -> bool:
         elif inside and fnmatch.fnmatchcase(relative, pattern.removeprefix("./")):
             return True
     return False
+
+
+def is_excluded(path: Path, settings: Settings) -> bool:
+    """Whether the settings' exclude or extend-exclude patterns match `path` (see matches)."""
+    return matches(path, settings.exclude + settings.extend_exclude, settings.root)
 
 
 def _excluded_here_or_above(path: Path, settings: Settings) -> bool:
@@ -333,15 +466,30 @@ def _excluded_here_or_above(path: Path, settings: Settings) -> bool:
     return False
 
 
-def _walk(top: Path, settings: Settings) -> Iterable[Path]:
-    """Spec files below a folder, in sorted order, pruning excluded folders as it goes."""
+@dataclass(frozen=True)
+class Target:
+    """A file to lint: `named` when the command line named it outright (then it is linted as a
+    spec whatever it holds), with the settings of its folder. A path-like, so `Path(target)` works."""
+
+    path: str
+    named: bool
+    settings: Settings
+
+    def __fspath__(self) -> str:
+        return self.path
+
+
+def _walk(top: Path, configs: Configs) -> Iterable[Target]:
+    """YAML files below a folder, in sorted order, pruning excluded folders as it goes; each
+    folder's entries judged by that folder's settings."""
     for folder, dirs, files in os.walk(top):
         base = Path(folder)
+        settings = configs.settings_for(base)
         dirs[:] = sorted(d for d in dirs if not is_excluded(base / d, settings))
         for name in sorted(files):
             path = base / name
             if name.endswith(SPEC_SUFFIXES) and not is_excluded(path, settings):
-                yield path
+                yield Target(str(path), False, settings)
 
 
 def _folders_below(base: str) -> Iterator[str]:
@@ -382,18 +530,21 @@ def expand_glob(pattern: str) -> list[str]:
             for match in expand_glob(os.path.join(glob.escape(folder), *rest))]
 
 
-def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[Unreadable]]:
+def discover(args: Sequence[str], settings: Settings | Configs) -> tuple[list[Target], list[Unreadable]]:
     """The files to lint, each once (however many paths reach it), in the order given; and the
-    arguments that named nothing.
+    arguments that named nothing. `settings`: a Configs to look each folder's settings up, or
+    one Settings for every file.
 
     A folder is searched for *.yaml and *.yml; a glob (quoted, so the shell leaves it alone;
     `**` recurses) is expanded like a folder's contents; a file named outright is linted
     whatever its name, even when excluded, unless force-exclude is set."""
-    found: list[Path] = []
+    configs = settings if isinstance(settings, Configs) else Configs(settings)
+    found: list[Target] = []
     missing: list[Unreadable] = []
     for arg in args:
         path = Path(arg)
-        if settings.force_exclude and _excluded_here_or_above(path, settings):
+        own = configs.settings_for(path.parent)
+        if own.force_exclude and _excluded_here_or_above(path, own):
             continue
         try:
             is_dir = path.is_dir()
@@ -401,52 +552,109 @@ def discover(args: Sequence[str], settings: Settings) -> tuple[list[str], list[U
             missing.append(Unreadable(arg, f"cannot read: {err.strerror or err}"))
             continue
         if is_dir:
-            found.extend(_walk(path, settings))
+            found.extend(_walk(path, configs))
         elif os.path.lexists(path):
-            found.append(path)
+            found.append(Target(str(path), True, own))
         elif glob.has_magic(arg):
             matches = [Path(m) for m in sorted(expand_glob(arg))]
             if not matches:
                 missing.append(Unreadable(arg, "no files match this pattern"))
             for match in matches:
-                if _excluded_here_or_above(match, settings):
+                near = configs.settings_for(match.parent)
+                if _excluded_here_or_above(match, near):
                     continue
                 if match.is_dir():
-                    found.extend(_walk(match, settings))
+                    found.extend(_walk(match, configs))
                 elif match.name.endswith(SPEC_SUFFIXES):
-                    found.append(match)
+                    found.append(Target(str(match), False, near))
         else:
             missing.append(Unreadable(arg, "no such file or directory"))
     seen: set[str] = set()
     unique = []
-    for path in found:  # by the real path: `x.yaml` and `link/x.yaml` with link -> . are one file
-        key = os.path.normcase(os.path.realpath(path))
+    for target in found:  # by the real path: `x.yaml` and `link/x.yaml` with link -> . are one file
+        key = os.path.normcase(os.path.realpath(target.path))
         if key not in seen:
             seen.add(key)
-            unique.append(str(path))
+            unique.append(target)
     return unique, missing
 
 
+# -- recognising specs, and `# noqa` -------------------------------------------------------------
+#: A spec's own top-level keys, at the start of a line (quoted or not; `{` for a flow mapping):
+#: found in the bytes, so a spec that does not parse (a tab, a missing bracket, not UTF-8) is
+#: still a spec, and docker-compose.yml or mkdocs.yml, which have neither key, are not.
+_SPEC_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?(?:---[ \t]+)?\{?[ \t]*[\"']?(?:input|layers)[\"']?[ \t]*:", re.M)
+#: `# noqa` (bare: every code) or `# noqa: F001, W002` ending a line (a comment may follow), as
+#: ruff writes it; only at the end, so a `#` inside a quoted value that goes on is not one.
+_NOQA = re.compile(r"(?:^|[ \t])#[ \t]*noqa(?P<colon>[ \t]*:(?P<codes>[^#]*))?[ \t]*(?:#.*)?$", re.I)
+#: The line breaks PyYAML counts lines by, so a `# noqa` and a diagnostic's line agree.
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+
+
+def looks_like_spec(data: bytes) -> bool:
+    """Whether a YAML file met in a folder or by a glob is a spec: a line starting with the key
+    `input:` or `layers:`, the two every spec has (a file named outright is always linted)."""
+    return _SPEC_KEY.search(data) is not None
+
+
+def noqa_lines(data: bytes, path: str) -> tuple[dict[int, frozenset[str] | None], list[str]]:
+    """The codes each line's `# noqa` suppresses (1-based line; None: every code), and a note
+    for each code that is none of shapecalc's (ruff warns the same way): it suppresses nothing,
+    and the run goes on, since the diagnostic it meant to silence is still reported."""
+    lines: dict[int, frozenset[str] | None] = {}
+    notes: list[str] = []
+    if re.search(rb"(?i)noqa", data) is None:  # the usual case: no line to look at
+        return lines, notes
+    for line, text in enumerate(_LINE_BREAK.split(data.decode("utf-8", "surrogateescape")), 1):
+        match = _NOQA.search(text)
+        if match is None:
+            continue
+        if match["colon"] is None:
+            lines[line] = None
+            continue
+        given = [code.upper() for code in re.split(r"[\s,]+", match["codes"]) if code]
+        for code in given:
+            if code not in RULES:
+                meant = difflib.get_close_matches(code, list(RULES), n=1)
+                hint = f"; did you mean {meant[0]}?" if meant else ""
+                notes.append(f"{path}:{line}: '# noqa' names {_found(code)}, which is no shapecalc code{hint}")
+        if not given:
+            notes.append(f"{path}:{line}: '# noqa:' without codes suppresses nothing (write '# noqa' for every code)")
+        lines[line] = frozenset(code for code in given if code in RULES)
+    return lines, notes
+
+
+def _suppressed(d: Diagnostic, noqa: dict[int, frozenset[str] | None]) -> bool:
+    codes = noqa.get(d.line, frozenset())
+    return codes is None or d.code in codes
+
+
 # -- checking -------------------------------------------------------------------------------------
-def lint_file(path: str) -> list[Diagnostic]:
-    """Every diagnostic of one file (read with check.check_file: bounded, regular files only).
-    Raises OSError."""
-    return check_file(path).diagnostics
-
-
-def run(args: Sequence[str], settings: Settings) -> LintResult:
-    """Lint every file the arguments name, in one process; keep the selected diagnostics."""
-    paths, missing = discover(args, settings)
-    codes = settings.codes
-    result = LintResult(unreadable=missing, strict=settings.strict)
-    for path in paths:
+def run(args: Sequence[str], settings: Settings | Configs, root: Path | None = None) -> LintResult:
+    """Lint every spec the arguments name, in one process; keep the diagnostics each file's
+    settings select and its `# noqa` comments leave. `root`: the project root the CI formats'
+    paths start from (project_root; None: paths as given)."""
+    targets, missing = discover(args, settings)
+    default = settings.default if isinstance(settings, Configs) else settings
+    result = LintResult(unreadable=missing, strict=default.strict)
+    if root is not None:
+        result.root, result.cwd = os.path.abspath(root), os.getcwd()
+    for target in targets:
         try:
-            diagnostics = lint_file(path)
+            data, size = read_file(target.path)
         except NotASpecFile:
-            result.unreadable.append(Unreadable(path, "cannot read: not a regular file"))
+            result.unreadable.append(Unreadable(target.path, "cannot read: not a regular file"))
             continue
         except OSError as err:
-            result.unreadable.append(Unreadable(path, f"cannot read: {err.strerror or err}"))
+            result.unreadable.append(Unreadable(target.path, f"cannot read: {err.strerror or err}"))
             continue
-        result.files.append(FileResult(path, [d for d in diagnostics if d.code in codes]))
+        if not target.named and not looks_like_spec(data):
+            result.skipped.append(target.path)
+            continue
+        codes = target.settings.codes_for(Path(target.path))
+        noqa, notes = noqa_lines(data, target.path)
+        result.notes += notes
+        diagnostics = check_read(data, size, target.path).diagnostics
+        result.files.append(FileResult(target.path, [d for d in diagnostics
+                                                     if d.code in codes and not _suppressed(d, noqa)]))
     return result

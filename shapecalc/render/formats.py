@@ -56,14 +56,17 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary(result: LintResult) -> str:
-    """One line: how many files, errors and warnings; what --strict does to the warnings."""
+    """One line: how many files, errors and warnings; what --strict does to the warnings; how
+    many YAML files were passed over as not specs (so none is skipped without a word)."""
     checked = f"Checked {_plural(len(result.files), 'file')}"
+    skipped = (f" Skipped {_plural(len(result.skipped), 'YAML file')} without a top-level input or layers "
+               f"(not specs).") if result.skipped else ""
     if not result.errors and not result.warnings:
-        return f"{checked}: no problems."
+        return f"{checked}: no problems.{skipped}"
     bad = sum(1 for f in result.files if f.diagnostics)
     strict = " (--strict: warnings fail the run)" if result.strict and result.warnings else ""
     return (f"{checked}: {_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')} "
-            f"in {_plural(bad, 'file')}{strict}.")
+            f"in {_plural(bad, 'file')}{strict}.{skipped}")
 
 
 def text(result: LintResult, color: bool = False) -> str:
@@ -90,6 +93,7 @@ def json_report(result: LintResult) -> str:
         "strict": result.strict,
         "diagnostics": [_record(f, d) for f in result.files for d in f.diagnostics],
         "unreadable": [{"file": writable(u.path), "reason": writable(u.reason)} for u in result.unreadable],
+        "skipped": [writable(path) for path in result.skipped],
     }, indent=2) + "\n"
 
 
@@ -101,41 +105,66 @@ def _gh_property(value: str) -> str:
     return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
+def _level(result: LintResult, d: Diagnostic) -> str:
+    """"error" for what fails the run (a warning too under --strict), else "warning": a pull
+    request then shows as errors exactly the lines that made its check fail."""
+    return "error" if result.fails(d) else "warning"
+
+
 def github(result: LintResult) -> str:
-    """GitHub Actions workflow commands: each diagnostic becomes an annotation on the file's line.
+    """GitHub Actions workflow commands: each diagnostic becomes an annotation on the file's line,
+    the path from the project root (GitHub resolves it from the repository's root).
 
     The job still fails only by the exit code; an annotation is a marker, not a verdict."""
-    lines = [f"::{d.severity} title={_gh_property(d.code)},file={_gh_property(f.path)},"
+    lines = [f"::{_level(result, d)} title={_gh_property(d.code)},file={_gh_property(result.from_root(f.path))},"
              f"line={d.line},col={d.column}::{_gh_data(d.message)}"
              for f in result.files for d in f.diagnostics]
-    lines += [f"::error file={_gh_property(u.path)}::{_gh_data(u.reason)}" for u in result.unreadable]
+    lines += [f"::error file={_gh_property(result.from_root(u.path))}::{_gh_data(u.reason)}"
+              for u in result.unreadable]
     return "".join(line + "\n" for line in lines)
 
 
-def _uri(path: str) -> str:
-    """A SARIF artifact URI: relative paths stay relative (code scanning resolves them against
-    the checkout), percent-encoded; absolute ones become file:// URIs. The name's bytes are
-    encoded, a byte that is not UTF-8 too (`%FF`), so the URI names the very file."""
+#: The base of every relative artifact URI, as SARIF 2.1.0 names the source root (3.14.14).
+SRCROOT = "%SRCROOT%"
+
+
+def _artifact(path: str) -> dict[str, str]:
+    """A SARIF artifactLocation: a path from the project root is a relative URI on SRCROOT
+    (code scanning resolves it against the checkout), percent-encoded; an absolute one (outside
+    the root) a file:// URI. The name's bytes are encoded, a byte that is not UTF-8 too
+    (`%FF`), so the URI names the very file."""
     p = Path(_NOT_A_BYTE.sub(_escape, path))
-    return p.as_uri() if p.is_absolute() else quote(os.fsencode(p.as_posix()), safe="/")
+    if p.is_absolute():
+        return {"uri": p.as_uri()}
+    return {"uri": quote(os.fsencode(p.as_posix()), safe="/"), "uriBaseId": SRCROOT}
 
 
-def _location(path: str, line: int = 1, column: int = 1) -> dict[str, object]:
-    return {"physicalLocation": {"artifactLocation": {"uri": _uri(path)},
+def _location(result: LintResult, path: str, line: int = 1, column: int = 1) -> dict[str, object]:
+    return {"physicalLocation": {"artifactLocation": _artifact(result.from_root(path)),
                                  "region": {"startLine": line, "startColumn": column}}}
+
+
+def _base_ids(result: LintResult) -> dict[str, object]:
+    """originalUriBaseIds: where SRCROOT was on this machine (an absolute URI ending in `/`, as
+    3.14.14 asks); nothing when the result was made without a root."""
+    if not result.root:
+        return {}
+    uri = Path(_NOT_A_BYTE.sub(_escape, result.root)).as_uri()
+    return {"originalUriBaseIds": {SRCROOT: {"uri": uri if uri.endswith("/") else uri + "/"}}}
 
 
 def sarif(result: LintResult) -> str:
     """SARIF 2.1.0 for code scanning: every rule of RULES, whatever the selection, so a result's
     ruleId (the code) always resolves and a run's rule list does not depend on its options; one
-    result per diagnostic. Columns count code points, as PyYAML's marks do."""
+    result per diagnostic, at its level in this run (a warning under --strict is an error).
+    Columns count code points, as PyYAML's marks do."""
     rules = [{"id": code, "shortDescription": {"text": rule.title},
               "defaultConfiguration": {"level": rule.severity}} for code, rule in RULES.items()]
-    results = [{"ruleId": d.code, "level": d.severity,
-                "message": {"text": writable(d.message)}, "locations": [_location(f.path, d.line, d.column)]}
+    results = [{"ruleId": d.code, "level": _level(result, d), "message": {"text": writable(d.message)},
+                "locations": [_location(result, f.path, d.line, d.column)]}
                for f in result.files for d in f.diagnostics]
-    notifications = [{"level": "error", "message": {"text": writable(str(u))}, "locations": [_location(u.path)]}
-                     for u in result.unreadable]
+    notifications = [{"level": "error", "message": {"text": writable(str(u))},
+                      "locations": [_location(result, u.path)]} for u in result.unreadable]
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -144,6 +173,7 @@ def sarif(result: LintResult) -> str:
                                 "rules": rules}},
             "invocations": [{"executionSuccessful": not result.unreadable,
                              "toolExecutionNotifications": notifications}],
+            **_base_ids(result),
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
@@ -154,19 +184,21 @@ def sarif(result: LintResult) -> str:
 def junit(result: LintResult) -> str:
     """JUnit XML: a test suite per file and a test case per diagnostic. Errors (and warnings
     under --strict) are failures; other warnings pass with their text in system-out; a clean file
-    is one passing case, so every file shows up; an unreadable file is an error."""
+    is one passing case, so every file shows up; an unreadable file is an error. Paths are from
+    the project root, as in the github and sarif formats."""
     root = ET.Element("testsuites", name="shapecalc")
     total = failures = 0
     for f in result.files:
-        suite = ET.SubElement(root, "testsuite", name=printable(f.path))
+        path = printable(result.from_root(f.path))
+        suite = ET.SubElement(root, "testsuite", name=path)
         failed = 0
         if not f.diagnostics:
-            ET.SubElement(suite, "testcase", classname=printable(f.path), name="spec")
+            ET.SubElement(suite, "testcase", classname=path, name="spec")
         for d in f.diagnostics:
-            case = ET.SubElement(suite, "testcase", classname=printable(f.path), name=d.code, line=str(d.line),
+            case = ET.SubElement(suite, "testcase", classname=path, name=d.code, line=str(d.line),
                                  column=str(d.column))
-            report = f"{printable(f.path)}:{d.line}:{d.column}: {d.code} {printable(d.message)}"
-            if d.severity == "error" or result.strict:
+            report = f"{path}:{d.line}:{d.column}: {d.code} {printable(d.message)}"
+            if result.fails(d):
                 failed += 1
                 failure = ET.SubElement(case, "failure", message=printable(d.message), type=d.code)
                 failure.text = report
@@ -178,9 +210,10 @@ def junit(result: LintResult) -> str:
         total += len(suite)
         failures += failed
     for u in result.unreadable:
-        suite = ET.SubElement(root, "testsuite", name=printable(u.path), tests="1", failures="0", errors="1")
-        case = ET.SubElement(suite, "testcase", classname=printable(u.path), name="read")
-        ET.SubElement(case, "error", message=printable(u.reason)).text = printable(str(u))
+        path = printable(result.from_root(u.path))
+        suite = ET.SubElement(root, "testsuite", name=path, tests="1", failures="0", errors="1")
+        case = ET.SubElement(suite, "testcase", classname=path, name="read")
+        ET.SubElement(case, "error", message=printable(u.reason)).text = f"{path}: {printable(u.reason)}"
     root.set("tests", str(total + len(result.unreadable)))
     root.set("failures", str(failures))
     root.set("errors", str(len(result.unreadable)))
