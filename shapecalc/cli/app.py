@@ -168,8 +168,9 @@ def schema() -> None:
     raise typer.Exit(print_schema())
 
 
-class RunFormat(str, enum.Enum):
-    """`run --format`: its own, since check's markdown and html have no run report to show."""
+class ReportFormat(str, enum.Enum):
+    """`run --format` and `fit --format`: their own, since check's markdown and html have no
+    run or fit report to show."""
 
     text = "text"
     json = "json"
@@ -199,9 +200,11 @@ def explain(
 def fit(
     file: Path = typer.Argument(..., help="Spec file (YAML) to fit.", show_default=False),
     range_: Optional[str] = typer.Option(None, "--range", metavar="MIN:MAX", help="Input sizes to try, per "
-                                         "dimension (default 1 to twice the spec's size, at most 4,096 sizes)."),
+                                         "dimension (default 1 to twice the spec's largest size, at least 1 to 64; "
+                                         "at most 4,096 sizes)."),
     dim: Optional[List[str]] = typer.Option(None, "--dim", metavar="H|W|...", help="Scan only this spatial "
                                             "dimension (L; H, W; D, H, W); repeat for more."),
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text or json (one document)."),
 ) -> None:
     """Find the input sizes for which every layer fits and the rule they follow (\"H = 32k + 3\"),
     and for each layer that does not fit, the nearest input sizes, paddings, strides that do.
@@ -209,7 +212,7 @@ def fit(
     Exit code 0: the spec's own input fits; 1: it does not (fixes are printed); 2: unreadable file,
     bad options.
     """
-    raise typer.Exit(fit_file(file, range_, dim))
+    raise typer.Exit(fit_file(file, range_, dim, format.value))
 
 
 class DrawFormat(str, enum.Enum):
@@ -255,7 +258,7 @@ def run(
                                  help="Refuse networks estimated above this many multiply-accumulates."),
     max_values: int = typer.Option(50_000_000, "--max-values", parser=_whole(0),
                                    help="Refuse runs that would hold more values at once (32 bytes or more each)."),
-    format: RunFormat = typer.Option(RunFormat.text, "--format", "-f", help="text (a table) or json (one document)."),
+    format: ReportFormat = typer.Option(ReportFormat.text, "--format", "-f", help="text (a table) or json (one document)."),
     save: Optional[Path] = typer.Option(None, "--save", help="Write every layer's output to this JSON file."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars while running (only on a terminal)."),
 ) -> None:

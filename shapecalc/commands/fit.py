@@ -11,12 +11,12 @@ from .options import quoted, whole_number
 from .status import Exit
 
 
-def fit(file: Path, range_: str | None, dims: list[str] | None) -> Exit:
-    """The report; 0 when the spec's own input fits, 1 when it does not, 2 for an unreadable
-    file or a bad --range or --dim."""
+def fit(file: Path, range_: str | None, dims: list[str] | None, format: str = "text") -> Exit:
+    """The report, as text or JSON; 0 when the spec's own input fits, 1 when it does not, 2 for
+    an unreadable file or a bad --range or --dim."""
     from ..analysis.fit import fit as fit_sizes
     from ..analysis.fit import labels_of
-    from ..render.fit import render
+    from ..render.fit import json_report, render
 
     analysis = read_spec(file)
     if isinstance(analysis, str):
@@ -39,6 +39,9 @@ def fit(file: Path, range_: str | None, dims: list[str] | None) -> Exit:
             return Exit.CANNOT_RUN
         dims = [d.upper() for d in dims]
     report = fit_sizes(analysis, low, high, dims or None)
+    if format == "json":
+        sys.stdout.write(json_report(report, analysis.diagnostics))
+        return Exit.of(not report.fits)
     sys.stdout.write(render(report))
     if report.problem:  # nothing scanned: the errors that stopped it, as check prints them
         from ..render.table import diagnostic_line

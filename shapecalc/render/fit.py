@@ -1,9 +1,15 @@
-"""`shapecalc fit`'s report as text: the valid sizes and their rule, then each fix with its verdict."""
+"""`shapecalc fit`'s report as text (the valid sizes and their rule, then each fix with its
+verdict) or as one JSON document, whose keys the README lists: a public contract."""
 
 from __future__ import annotations
 
-from ..analysis.fit import FitReport, labels_of
+from typing import Any, Sequence
+
+from .. import __version__
+from ..analysis.fit import FitReport, Option, Scan, labels_of
+from ..diagnostics import Diagnostic
 from ..layers.base import shape_str
+from .output import json_text
 
 
 def _sizes(valid: list[int], limit: int = 12) -> str:
@@ -67,3 +73,38 @@ def render(report: FitReport) -> str:
         if not fix.options and not fix.follows:
             out.append("    no padding, stride or ceil_mode change of this layer alone fits")
     return "\n".join(out) + "\n"
+
+
+def _option(option: Option) -> dict[str, Any]:
+    return {"change": option.change, "arithmetic": option.formula or None, "layer_fits": option.layer_fits,
+            "network_fits": option.network_fits, "still_wrong": option.still_wrong, "chain": option.chain}
+
+
+def _scan(s: Scan, labels: tuple[str, ...]) -> dict[str, Any]:
+    rule = None
+    if s.rule is not None and s.valid and s.rule.terms:  # the text shows a rule on the same terms
+        label = s.label if len(s.dims) == 1 else " = ".join(labels[d] for d in s.dims)
+        rule = {"text": s.rule.text(label), "period": s.rule.period,
+                "terms": [{"offset": r, "from_k": k} for r, k in s.rule.terms],
+                "exceptions": s.rule.exceptions, "strides": [{"layer": name, "stride": v} for name, v in s.strides]}
+    return {"dims": [labels[d] for d in s.dims], "held": {labels[d]: n for d, n in sorted(s.held.items())},
+            "low": s.low, "high": s.high, "valid": s.valid, "rule": rule}
+
+
+def json_report(report: FitReport, diagnostics: Sequence[Diagnostic]) -> str:
+    """The report as one JSON document on one line, as `check --format json` writes each file's;
+    `diagnostics`: the spec's at its own input size."""
+    labels = labels_of(report.input_shape) if report.input_shape else ()
+    return json_text({
+        "shapecalc_version": __version__,
+        "file": report.path,
+        "input_shape": list(report.input_shape) if report.input_shape is not None else None,
+        "fits": report.fits,
+        "problem": report.problem,
+        "limits": report.limits,
+        "scans": [_scan(s, labels) for s in report.scans],
+        "nearest_inputs": [_option(o) for o in report.nearest],
+        "layer_fixes": [{"layer": fix.name, "problem": fix.problem, "follows": fix.follows,
+                         "options": [_option(o) for o in fix.options]} for fix in report.fixes],
+        "diagnostics": [d.to_dict() for d in diagnostics],
+    }) + "\n"
