@@ -15,7 +15,7 @@ from shapecalc import __version__
 from shapecalc.diagnostics import RULES
 from shapecalc.analysis.check import check_file
 from shapecalc.analysis.lint import (CONFIG_KEYS, DEFAULT_EXCLUDE, ConfigError, Selection, Settings, discover, enabled_codes,
-                            load_settings, parse_selectors, run)
+                            load_settings, parse_selectors, read_config, run, tomllib)
 from shapecalc.spec.yamlsafe import MAX_BYTES
 
 from .conftest import ROOT
@@ -323,8 +323,11 @@ def test_readme_format_examples_are_real():
 
 
 def test_readme_configuration_is_this_repository_s():
-    (toml,) = blocks("toml")
-    assert toml in (ROOT / "pyproject.toml").read_text()
+    """The first TOML block is this repository's own settings; every one is a valid configuration."""
+    tomls = blocks("toml")
+    assert tomls[0] in (ROOT / "pyproject.toml").read_text()
+    for toml in tomls:
+        read_config(ROOT / "pyproject.toml", tomllib.loads(toml)["tool"]["shapecalc"])
     assert set(re.findall(r"^\| `([a-z-]+)` \|", SECTION, re.M)) == set(CONFIG_KEYS)
 
 
