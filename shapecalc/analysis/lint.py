@@ -583,7 +583,7 @@ def discover(args: Sequence[str], settings: Settings | Configs) -> tuple[list[Ta
 #: A spec's own top-level keys, at the start of a line (quoted or not; `{` for a flow mapping):
 #: found in the bytes, so a spec that does not parse (a tab, a missing bracket, not UTF-8) is
 #: still a spec, and docker-compose.yml or mkdocs.yml, which have neither key, are not.
-_SPEC_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?(?:---[ \t]+)?\{?[ \t]*[\"']?(?:input|layers)[\"']?[ \t]*:", re.M)
+_SPEC_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?(?:---[ \t]+)?(?:\{[ \t]*)?[\"']?(?:input|layers)[\"']?[ \t]*:", re.M)
 #: `# noqa` (bare: every code) or `# noqa: F001, W002` ending a line (a comment may follow), as
 #: ruff writes it; only at the end, so a `#` inside a quoted value that goes on is not one.
 _NOQA = re.compile(r"(?:^|[ \t])#[ \t]*noqa(?P<colon>[ \t]*:(?P<codes>[^#]*))?[ \t]*(?:#.*)?$", re.I)
