@@ -218,7 +218,7 @@ def looped(tmp_path, monkeypatch):
 def found(*args: str) -> list[str]:
     files, missing = discover(args, Settings(root=Path.cwd()))
     assert missing == []
-    return [Path(f).as_posix() for f in files]
+    return [Path(f.path).as_posix() for f in files]
 
 
 def test_one_link_to_dot_lints_each_file_once(looped):

@@ -123,7 +123,7 @@ def tree(tmp_path, monkeypatch):
 def found(args, **settings) -> list[str]:
     files, missing = discover(args, Settings(root=Path.cwd(), **settings))
     assert missing == []
-    return [Path(f).as_posix() for f in files]
+    return [Path(f.path).as_posix() for f in files]
 
 
 def test_folders_are_searched_for_yaml_skipping_default_excludes(tree):

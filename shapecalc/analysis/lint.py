@@ -3,10 +3,12 @@
 This is the pure core of the linter, as yamllint's linter.run() is of yamllint: it prints nothing
 and never exits; commands/lint.py turns options into Settings, calls `run`, and writes what formats.py
 makes of the result. Everything follows ruff, the linter CI pipelines already know: codes
-selected by prefix (the most specific selector wins), `[tool.shapecalc]` in the nearest
-pyproject.toml, command-line options over the file, excludes that apply to files found in
-directories but not to files named on the command line (unless force-exclude), and exit codes
-0 clean, 1 errors, 2 the command could not run.
+selected by prefix (the most specific selector wins), `[tool.shapecalc]` in the pyproject.toml
+nearest each file, command-line options over it, `# noqa` comments and per-file-ignores,
+excludes that apply to files found in directories but not to files named on the command line
+(unless force-exclude), and exit codes 0 clean, 1 errors, 2 the command could not run. A
+repository holds other YAML than specs: what folders and globs find is linted only if it
+looks like a spec (looks_like_spec), and the CI formats give paths from the project root.
 """
 
 from __future__ import annotations
@@ -142,7 +144,8 @@ class LintResult:
             return path
         full = os.path.normpath(os.path.join(self.cwd, path))
         relative = os.path.relpath(full, self.root)
-        return full if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative.replace(os.sep, "/")
+        outside = relative == os.pardir or relative.startswith(os.pardir + os.sep)
+        return full if outside else relative.replace(os.sep, "/")
 
 
 # -- rule selection -------------------------------------------------------------------------------
@@ -469,14 +472,11 @@ def _excluded_here_or_above(path: Path, settings: Settings) -> bool:
 @dataclass(frozen=True)
 class Target:
     """A file to lint: `named` when the command line named it outright (then it is linted as a
-    spec whatever it holds), with the settings of its folder. A path-like, so `Path(target)` works."""
+    spec whatever it holds), with the settings of its folder."""
 
     path: str
     named: bool
     settings: Settings
-
-    def __fspath__(self) -> str:
-        return self.path
 
 
 def _walk(top: Path, configs: Configs) -> Iterable[Target]:

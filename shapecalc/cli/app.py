@@ -149,13 +149,14 @@ def check(
 @app.command()
 @_with_options(table.LINT_OPTIONS)
 def lint(
-    paths: List[str] = typer.Argument(..., help="Spec files, folders (searched for *.yaml, *.yml) or quoted globs.",
-                                      show_default=False, metavar="PATH"),
+    paths: List[str] = typer.Argument(..., help="Spec files, folders or quoted globs (their *.yaml and *.yml "
+                                      "with a top-level input or layers).", show_default=False, metavar="PATH"),
     **options: Any,
 ) -> None:
     """Check many specs for CI: one line per problem, a summary, machine-readable formats.
 
-    Settings come from [tool.shapecalc] in the nearest pyproject.toml; options override them.
+    Settings come from [tool.shapecalc] in the pyproject.toml nearest each file; options override
+    them; `# noqa: CODE` at the end of a line suppresses that code there.
     Exit code 0: no errors; 1: errors (or warnings with --strict); 2: a path could not be
     read, bad options or bad configuration.
     """
