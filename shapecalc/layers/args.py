@@ -245,6 +245,42 @@ def connection_table(value: Any) -> tuple[tuple[int, ...], ...]:
 
 REQUIRED = object()
 
+#: Argument names from Keras, Caffe, TensorFlow and torch's other layers, and the torch names they
+#: mean, tried in order against the kind's own arguments before any spelling match: `size` is two
+#: letters from `stride`, but a pool's `size` is its window. Only suggested (an unknown argument
+#: stays an error, S007), unlike the few aliases an Arg accepts; so a word may mean different
+#: arguments on different kinds (`rate`: dropout's p, a convolution's dilation).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("size", "pool_size", "kernel", "filter_size", "ksize", "window", "window_size", "kernel_shape"),
+                    ("kernel_size",)),
+    **dict.fromkeys(("filters", "num_filters", "num_output", "nb_filter", "out", "output_channels",
+                     "out_channels", "out_features", "units", "output_dim", "out_dim"),
+                    ("out_channels", "out_features")),
+    **dict.fromkeys(("in_features", "input_dim", "in_dim", "input_channels", "in_channels"),
+                    ("in_channels", "in_features", "num_features", "num_channels")),
+    **dict.fromkeys(("strides", "subsample", "step"), ("stride",)),
+    **dict.fromkeys(("pad", "pads", "padding_size"), ("padding",)),
+    **dict.fromkeys(("dilation_rate", "atrous_rate", "dilations"), ("dilation",)),
+    **dict.fromkeys(("rate", "drop_rate", "dropout_rate", "drop_prob", "prob"),
+                    ("p", "dropout", "dropout_p", "dilation")),
+    **dict.fromkeys(("use_bias", "bias_term", "has_bias"), ("bias",)),
+    **dict.fromkeys(("epsilon",), ("eps",)),
+    **dict.fromkeys(("axis", "axes"), ("dim", "dims")),
+    **dict.fromkeys(("keepdims", "keep_dims"), ("keepdim",)),
+    **dict.fromkeys(("target_shape", "new_shape"), ("shape",)),
+    **dict.fromkeys(("group", "num_group"), ("groups", "num_groups")),
+    **dict.fromkeys(("heads", "n_heads", "num_attention_heads"), ("num_heads",)),
+    **dict.fromkeys(("d_model", "embed_size", "hidden_size", "key_dim"), ("embed_dim",)),
+    **dict.fromkeys(("alpha", "leak"), ("negative_slope", "alpha")),
+    **dict.fromkeys(("upscale", "scale"), ("scale_factor", "upscale_factor")),
+    **dict.fromkeys(("num_channels", "num_features"), ("num_features", "num_channels", "in_channels")),
+}
+
+
+def synonym(word: str, names: list[str]) -> str | None:
+    """The argument among `names` (a kind's own) that a framework's word for it means, if any."""
+    return next((name for name in SYNONYMS.get(word.lower(), ()) if name in names and name != word), None)
+
 
 @dataclass(frozen=True)
 class Arg:

@@ -11,7 +11,8 @@ from typing import Any
 from yaml.nodes import MappingNode, Node
 
 from ..layers import LayerKind
-from ..layers.args import ArgError, describe
+from ..layers.args import ArgError, describe, synonym
+from .syntax import tuple_fix
 from .model import MAX_LAYERS, BlockDef, Hints, LayerSpec, Spec, did_you_mean
 from .yamlsafe import Loc, NodeReader
 
@@ -35,10 +36,11 @@ class ArgumentReader(ParserState):
         arg = kind.arg(key)
         if arg is None:
             names = [a.name for a in kind.args] + [al for a in kind.args for al in a.aliases]
-            close = difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.6)
+            meant = synonym(key, [a.name for a in kind.args])  # another framework's word, before spelling
+            close = [meant] if meant else difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.6)
             if close:  # the misspelling and the missing argument are one mistake: report it once
                 self.suggested.add((layer.name, kind.arg(close[0]).name))
-            hint = did_you_mean(key, names) or (
+            hint = (f"; did you mean '{meant}'?" if meant else did_you_mean(key, names)) or (
                 f" (it takes {', '.join(a.name for a in kind.args)})" if kind.args else " (it takes no arguments)")
             self.error("S007", f"{layer.name}: {kind.type} has no argument '{key}'{hint}", Loc.of(key_node), layer.name)
             layer.complete = False
@@ -55,7 +57,8 @@ class ArgumentReader(ParserState):
         try:
             layer.args[arg.name] = arg.validate(value)
         except ArgError as err:
-            self.error(err.code, f"{layer.name}: {key}: {err}", Loc.of(value_node), layer.name)
+            fix = tuple_fix(value)  # torch's `(3, 3)`: YAML reads it as text
+            self.error("S009" if fix else err.code, f"{layer.name}: {key}: {fix or err}", Loc.of(value_node), layer.name)
             layer.complete = False
 
     def answers(self, node: Node, keys: tuple[str, ...], where: str, layer: str | None = None) -> dict[str, tuple[Any, Loc]]:

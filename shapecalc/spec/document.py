@@ -17,8 +17,9 @@ from ..diagnostics import Diagnostic
 from ..layers import KINDS, TYPE_ALIASES, lookup
 from ..layers.args import INT64_MAX, describe
 from .blocks import BlockExpander
-from .model import (INPUT, LAYER_ANSWERS, MAX_ENTRIES, MAX_LAYERS, TOP_ANSWERS, TOP_KEYS, BlockDef, BlockUse, Entry,
-                    Hints, Items, LayerSpec, Scope, Spec, did_you_mean)
+from .model import (INPUT, LAYER_ANSWERS, LAYER_KEYS, MAX_ENTRIES, MAX_LAYERS, TOP_ANSWERS, TOP_KEYS, BlockDef,
+                    BlockUse, Entry, Hints, Items, LayerSpec, Scope, Spec, did_you_mean)
+from .syntax import colon_missing_in, missing_colon, not_indented, tuple_fix
 from .yamlsafe import MAP_TAG, NULL_TAG, SEQ_TAG, STR_TAG, Loc, compose
 
 
@@ -34,6 +35,7 @@ class Parser(BlockExpander):
         self.too_many = False
         self.placed = 0  # entries placed, against MAX_ENTRIES
         self.hints = Hints()
+        self.unindented: set[Loc] = set()  # layers whose arguments were written beside them (reported)
 
     def document(self, root: Node | None) -> None:
         if root is None:
@@ -45,12 +47,15 @@ class Parser(BlockExpander):
         if not isinstance(root, MappingNode):
             ok, value = (True, None) if isinstance(root, SequenceNode) else self.value(root)
             found = "a list" if isinstance(root, SequenceNode) else f"the scalar {describe(value)}"
+            if isinstance(root, SequenceNode):  # most likely the layers, with 'layers:' (and 'input:') forgotten
+                found += ": if these are the layers, put them under a 'layers:' key, after 'input: [C, H, W]'"
             if ok:
                 self.error("S001", f"expected a mapping with 'input' and 'layers', found {found}", Loc.of(root))
             return
         top = self.items(root)
+        stray = self.stray_arguments(top)
         for key, (key_node, _) in top.items():
-            if key not in TOP_KEYS:
+            if key not in TOP_KEYS and key not in stray:
                 self.error("S002", f"unknown top-level key '{key}'{did_you_mean(key, list(TOP_KEYS))} "
                            f"(expected {', '.join(TOP_KEYS)})", Loc.of(key_node))
         for key in ("name", "description"):
@@ -87,7 +92,8 @@ class Parser(BlockExpander):
         if not isinstance(node, SequenceNode) or node.tag != SEQ_TAG:
             ok, value = self.value(node)
             if ok:
-                self.error("S004", f"input: expected {expected}, found {describe(value)}", Loc.of(node))
+                self.error("S004", f"input: {tuple_fix(value) or f'expected {expected}, found {describe(value)}'}",
+                           Loc.of(node))
             return
         if not 1 <= len(node.value) <= 4:
             self.error("S004", f"input: expected {expected}, found a list of {len(node.value)} items", Loc.of(node))
@@ -109,7 +115,7 @@ class Parser(BlockExpander):
             self.error("S004", f"input: {'x'.join(map(str, dims))} has more elements than int64 can count "
                        "(torch cannot hold it)", Loc.of(node))
             return
-        self.spec.input_shape = tuple(dims)
+        self.spec.input_shape, self.spec.input_loc = tuple(dims), Loc.of(node)
 
     def entry(self, node: Node, scope: Scope) -> Entry | None:
         """One entry: `- relu`, `- {type: conv2d, ...}` or the one-key form `- conv2d: {...}`;
@@ -118,7 +124,7 @@ class Parser(BlockExpander):
         form = "a layer: a type name (- relu), a mapping with 'type', or a one-key mapping (- conv2d: {...})"
         if isinstance(node, ScalarNode) and node.tag == STR_TAG:
             type_node = self.type_node(node, scope)
-            return None if type_node is None else Entry(type_node.value, type_node, {}, loc)
+            return None if self.glued(type_node) else Entry(type_node.value, type_node, {}, loc)
         if node.tag != (MAP_TAG if isinstance(node, MappingNode) else SEQ_TAG) and not isinstance(node, ScalarNode):
             self.refuse_tag(node)  # `- !!set {...}`, `- !!str {...}`: one Y005, not also a wrong form
             return None
@@ -133,11 +139,11 @@ class Parser(BlockExpander):
         items = self.items(node)
         if "type" in items:
             type_node = self.type_node(items.pop("type")[1], scope)
-            return None if type_node is None else Entry(type_node.value, type_node, items, loc)
+            return None if self.glued(type_node) else Entry(type_node.value, type_node, items, loc)
         if len(items) == 1:
             (_, (key_node, value_node)), = items.items()
             key_node = self.type_node(key_node, scope)
-            if key_node is None:
+            if self.glued(key_node):
                 return None
             type_name = key_node.value
             if isinstance(value_node, MappingNode):
@@ -151,8 +157,63 @@ class Parser(BlockExpander):
                     self.error("S005", f"{type_name}: its arguments must be a mapping ({{kernel_size: 3, ...}}), "
                                f"found {found}", Loc.of(value_node))
                 return None
-        self.error("S005", f"expected {form}, found a mapping without 'type'", loc)
+        if not self.not_indented(items):
+            self.error("S005", f"expected {form}, found a mapping without 'type'", loc)
         return None
+
+    def stray_arguments(self, top: Items) -> set[str]:
+        """Top-level keys that are the arguments of the last layer, not indented under it
+        (`- conv2d:` at column 1, then `out_channels: 6` at column 1: keys of the document to
+        YAML). Reported once (S005), not as unknown keys and missing arguments."""
+        layers = top.get("layers", (None, None))[1]
+        last = layers.value[-1] if isinstance(layers, SequenceNode) and layers.value else None
+        if not isinstance(last, MappingNode) or len(last.value) != 1:
+            return set()
+        (key_node, value_node), = last.value
+        kind = lookup(key_node.value) if isinstance(key_node, ScalarNode) else None
+        if kind is None or not isinstance(value_node, ScalarNode) or value_node.tag != NULL_TAG:
+            return set()
+        after = last.start_mark.line
+        stray = {key: k for key, (k, _) in top.items()
+                 if key not in TOP_KEYS and kind.arg(key) and k.start_mark.line > after}
+        if stray:
+            first = min(stray.values(), key=lambda k: (k.start_mark.line, k.start_mark.column))
+            at = Loc.of(key_node)
+            self.error("S005", not_indented(key_node.value, at.line, at.column)
+                       + f" ('{first.value}' is a top-level key)", Loc.of(first))
+            self.unindented.add(Loc.of(last))
+        return set(stray)
+
+    def glued(self, type_node: ScalarNode | None) -> bool:
+        """True when there is no type to read: not a name (reported), or a name and its arguments
+        glued together by a missing colon (`- conv2d {out_channels: 6}`), reported as that."""
+        if type_node is None:
+            return True
+        glue = colon_missing_in(type_node.value)
+        if glue is None:
+            return False
+        at = Loc.of(type_node)
+        self.error("S005", missing_colon(*glue), Loc(at.line, at.column + len(glue[0])))
+        return True
+
+    def not_indented(self, items: Items) -> bool:
+        """Report (S005) a layer whose arguments are not indented under it: `- conv2d:` then
+        `out_channels: 6` under 'conv2d' reads as one mapping of siblings, the layer's value
+        null. True when that is the mistake."""
+        for layer, (key_node, value) in items.items():
+            kind, block = lookup(layer), self.blocks.get(layer)
+            if not isinstance(value, ScalarNode) or value.tag != NULL_TAG or not (kind or block):
+                continue
+            first = next((k for key, (k, _) in items.items() if key != layer and (
+                key in LAYER_KEYS or (kind.arg(key) if kind else key in block.params))), None)
+            if first is not None:
+                break
+        else:
+            return False
+        at = Loc.of(key_node)
+        self.error("S005", not_indented(layer, at.line, at.column) + f" ('{first.value}' is its sibling)",
+                   Loc.of(first))
+        return True
 
     def type_node(self, node: Node, scope: Scope) -> ScalarNode | None:
         """The string node that names an entry's type: as written, or what a `$param` gives (at
@@ -348,7 +409,9 @@ class Parser(BlockExpander):
             if (full, arg.name) in self.suggested:  # reported as the misspelling
                 layer.complete = False
                 continue
-            if arg.required:
+            if arg.required and e.loc in self.unindented:
+                layer.complete = False
+            elif arg.required:
                 alias = f" (or its alias '{', '.join(arg.aliases)}')" if arg.aliases else ""
                 self.error("S008", f"{full}: {kind.type} needs '{arg.name}'{alias}: {arg.help}", layer.loc, full)
                 layer.complete = False

@@ -104,6 +104,7 @@ class Spec:
     path: str
     name: str | None = None
     input_shape: Shape | None = None
+    input_loc: Loc | None = None  # where the input shape is written (hints about it point there)
     layers: list[LayerSpec] = field(default_factory=list)
     blocks: list[BlockUse] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)

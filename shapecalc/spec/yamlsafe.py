@@ -18,6 +18,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..diagnostics import Diagnostic
+from .syntax import syntax_hint
 
 #: Larger files are refused: a spec of 100,000 layers is about 6 MB.
 MAX_BYTES = 16 * 1024 * 1024
@@ -236,7 +237,7 @@ class NodeReader:
         merges as (`<<` key, mapping merged) in the order written."""
         out: dict[str, tuple[Node, Node]] = {}
         sources: list[tuple[Node, Node]] = []
-        for key_node, value_node in node.value:
+        for key_node, value_node in (rejoin_tuples(node.value) if node.flow_style else node.value):
             if key_node.tag == MERGE_TAG:
                 merged = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 sources.extend((key_node, source) for source in merged)
@@ -255,6 +256,41 @@ class NodeReader:
                 continue
             out[key] = (key_node, value_node)
         return out, sources
+
+
+def _plain(node: Node) -> bool:
+    return isinstance(node, ScalarNode) and not node.style  # libyaml writes "" for plain, PyYAML None
+
+
+def rejoin_tuples(pairs: list[tuple[Node, Node]]) -> list[tuple[Node, Node]]:
+    """A flow mapping's pairs with torch's tuples put back together. YAML has no tuples, and in
+    `{kernel_size: (3, 3), stride: 1}` the comma ends the entry: the value is '(3' and '3)' a key
+    without a value. So a plain value that opens a parenthesis, followed by plain keys without
+    values up to one that closes it, is one value again, the text '(3, 3)', which the argument's
+    reader then refuses once, saying what to write."""
+    out: list[tuple[Node, Node]] = []
+    i = 0
+    while i < len(pairs):
+        key_node, value_node = pairs[i]
+        i += 1
+        if not (_plain(value_node) and value_node.value.startswith("(") and ")" not in value_node.value):
+            out.append((key_node, value_node))
+            continue
+        end = i
+        while end < len(pairs) and _plain(pairs[end][0]) and _plain(pairs[end][1]) and pairs[end][1].value == "" \
+                and ")" not in pairs[end][0].value[:-1]:
+            end += 1
+            if pairs[end - 1][0].value.endswith(")"):
+                break
+        else:
+            out.append((key_node, value_node))  # no closing piece: not a tuple split by a comma
+            continue
+        pieces = [value_node.value] + [k.value for k, _ in pairs[i:end]]
+        joined = ScalarNode(STR_TAG, ", ".join(p.strip() for p in pieces), value_node.start_mark,
+                            pairs[end - 1][0].end_mark, style="'")
+        out.append((key_node, joined))
+        i = end
+    return out
 
 
 def decode(data: bytes) -> tuple[str | None, Diagnostic | None]:
@@ -326,6 +362,9 @@ def compose(text: str) -> tuple[Node | None, Diagnostic | None]:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         if "nesting depth" in message:  # libyaml's own limit (PyYAML 6.0.4+): 1,000 levels, as ours
             return None, Diagnostic("Y004", f"YAML nested more than {MAX_DEPTH} levels deep", line, column)
+        hint = syntax_hint(text, err.problem or "", line - 1, column - 1) if mark else None
+        if hint is not None:  # a newcomer's mistake: say which, and where to fix it
+            return None, Diagnostic("Y001", f"invalid YAML: {hint[0]}", hint[1], hint[2])
         return None, Diagnostic("Y001", f"invalid YAML: {message}", line, column)
     except yaml.YAMLError as err:  # ReaderError: a character YAML does not allow
         position = getattr(err, "position", 0)
