@@ -72,6 +72,7 @@ RULES: dict[str, Rule] = {
         Rule("W005", "warning", "convolution wider than 1x1 on a 1x1 input (the input shrank too early)"),
         Rule("W006", "warning", "merged inputs' receptive fields are not aligned (different jumps or centres)"),
         Rule("W007", "warning", "a sum or difference broadcasts layer outputs of different shapes (a wrong shortcut?)"),
+        Rule("W008", "warning", "input looks channels-last (H, W, C); shapes are channels first (C, H, W)"),
     )
 }
 

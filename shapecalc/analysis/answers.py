@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .calc import Analysis, Answer, LayerResult, normal
+from .channels import LAYOUTS
 from .cost import layer_cost, layer_costs, totals, view
 from .receptive import step_text
 from ..diagnostics import Diagnostic
@@ -135,6 +136,19 @@ def answer_diagnostics(answers: list[Answer]) -> list[Diagnostic]:
         if isinstance(ans.expected, dict) and isinstance(ans.actual, dict):  # as written: {size: 19, jump: 8}
             right, given = _flow(ans.actual), _flow(ans.expected)
         who = f"{ans.layer}: " if ans.layer else ""
-        out.append(Diagnostic("A001", f"{who}{ans.key} is {right}, not {given}: {ans.arithmetic}",
+        out.append(Diagnostic("A001", f"{who}{ans.key} is {right}, not {given}: {ans.arithmetic}{_layout_hint(ans)}",
                               ans.loc.line, ans.loc.column, ans.layer))
     return out
+
+
+def _layout_hint(ans: Answer) -> str:
+    """A shape answered channels last (the slides' 32x32x10 for torch's [10, 32, 32]) is the
+    right shape in the other layout: say so, with the answer to write."""
+    actual, expected = normal(ans.actual), ans.expected
+    if not isinstance(actual, list) or not isinstance(expected, list) or len(actual) < 2:
+        return ""
+    if expected != actual[1:] + actual[:1]:
+        return ""
+    layout = f" {LAYOUTS[len(actual)]}" if len(actual) in LAYOUTS else ""
+    return (f"; the answer is written channels last: shapes are channels first{layout}, so write "
+            f"[{', '.join(map(str, actual))}]")

@@ -11,6 +11,7 @@ import stat
 
 from .answers import answer_diagnostics, check_answers
 from .calc import Analysis, analyze, gc_paused
+from .channels import channels_last
 from ..diagnostics import Diagnostic
 from .receptive import annotate
 from ..spec import INPUT, Spec, decode, parse
@@ -23,6 +24,7 @@ def check_text(text: str, path: str = "<spec>") -> Analysis:
     """Parse and analyse; the diagnostics of both stages, in file order."""
     spec, diagnostics = parse(text, path)
     analysis = analyze(spec)
+    analysis.diagnostics = channels_last(analysis)  # W008, or the layout named in the error it causes
     alignment = annotate(analysis)  # every layer's receptive field; W006 where merged grids differ
     analysis.answers = check_answers(analysis)
     found = diagnostics + analysis.diagnostics + alignment + answer_diagnostics(analysis.answers)
