@@ -141,6 +141,18 @@ def test_forgotten_layers_key_after_the_input():
                "did you forget 'layers:'?")
 
 
+def test_layer_types_as_top_level_keys():
+    expect_one("input: [3, 32, 32]\nconv2d: {out_channels: 6, kernel_size: 5}\nrelu:\n", "S003", 2, 1,
+               "missing required key 'layers'", "'conv2d' is a layer type", "under the 'layers:' key")
+    expect_one("input: [3, 32, 32]\nlayers:\n  - relu\nconv2d: {out_channels: 6, kernel_size: 5}\n", "S002", 4, 1,
+               "'conv2d': it is a layer type", "'layers:' list")
+
+
+def test_layers_written_as_a_mapping():
+    expect_one("input: [3, 32, 32]\nlayers:\n  conv2d: {out_channels: 6, kernel_size: 5}\n  relu:\n", "S005", 3, 3,
+               "expected a list of layers", "start each layer with '- '")
+
+
 def test_a_spec_that_is_only_a_list_of_layers():
     expect_one("- conv2d: {out_channels: 6, kernel_size: 5}\n- relu\n", "S001", 1, 1,
                "put them under a 'layers:' key", "input:")
@@ -209,6 +221,13 @@ def test_every_tuple_is_one_diagnostic_and_the_input_too():
     assert [(d.code, d.line) for d in found] == [("S004", 1), ("S009", 3), ("S009", 3), ("S009", 3), ("S009", 4)]
     assert all("YAML has no tuples" in d.message for d in found)
     assert "write [3, 32, 32]" in found[0].message and "write [3, 3, 3]" in found[-1].message
+
+
+def test_a_tuple_of_block_parameters():
+    blocks = "blocks:\n  b:\n    params: {k: 3}\n    layers:\n      - conv2d: {out_channels: 4, kernel_size: %s}\n"
+    spec = "input: [3, 32, 32]\n" + blocks + "layers:\n  - b\n"
+    expect_one(spec % "($k, $k)", "G006", 6, 48, "YAML has no tuples: write [$k, $k], not ($k, $k)")
+    assert check_text(spec % "[$k, $k]").diagnostics == []
 
 
 @pytest.mark.parametrize("args", ["{kernel_size: (3, stride: 2}", "{kernel_size: (3, 3, stride: 2}", "{a: (, b: )}",

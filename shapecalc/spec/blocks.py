@@ -11,6 +11,7 @@ from .graph import GraphReader
 from .model import BLOCK_KEYS, INPUT, MAX_BLOCK_DEPTH, PARAM, BlockDef, BlockUse, Entry, Items, Scope, did_you_mean
 from ..layers.args import describe
 from .expressions import ExpressionError, evaluate
+from .syntax import tuple_fix
 from .yamlsafe import INT_TAG, NULL_TAG, STR_TAG, Loc
 
 
@@ -123,7 +124,9 @@ class BlockExpander(GraphReader):
         except ExpressionError as err:
             loc = Loc.of(node)
             quoted = 1 if node.style in ("'", '"') else 0
-            self.error("G006", f"expression '{node.value}': {err.message}", Loc(loc.line, loc.column + quoted + err.column))
+            fix = tuple_fix(node.value)  # torch's `($k, $k)`: text to YAML, so one expression to us
+            self.error("G006", f"expression '{node.value}': {fix or err.message}",
+                       loc if fix else Loc(loc.line, loc.column + quoted + err.column))
             return None
         return ScalarNode(INT_TAG, str(result), node.start_mark, node.end_mark)
 

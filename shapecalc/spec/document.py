@@ -54,8 +54,19 @@ class Parser(BlockExpander):
             return
         top = self.items(root)
         stray = self.stray_arguments(top)
+        typed = [key for key in top if key not in TOP_KEYS and key not in stray and lookup(key)]
+        if typed and "layers" not in top:  # `conv2d: {...}` at the top: the list and its key forgotten
+            key_node = top[typed[0]][0]
+            self.error("S003", f"missing required key 'layers': '{typed[0]}' is a layer type, and layers are a list "
+                       f"under the 'layers:' key (layers:, then '- {typed[0]}: ...' indented under it)",
+                       Loc.of(key_node))
         for key, (key_node, _) in top.items():
-            if key not in TOP_KEYS and key not in stray:
+            if key in typed and "layers" not in top:
+                continue
+            if key in typed:
+                self.error("S002", f"unknown top-level key '{key}': it is a layer type; put it in the 'layers:' list "
+                           f"as '- {key}'", Loc.of(key_node))
+            elif key not in TOP_KEYS and key not in stray:
                 self.error("S002", f"unknown top-level key '{key}'{did_you_mean(key, list(TOP_KEYS))} "
                            f"(expected {', '.join(TOP_KEYS)})", Loc.of(key_node))
         for key in ("name", "description"):
@@ -68,7 +79,7 @@ class Parser(BlockExpander):
         misspelt = {close for key in top if key not in TOP_KEYS
                     for close in difflib.get_close_matches(key.lower(), list(TOP_KEYS), n=1, cutoff=0.6)}
         for key in ("input", "layers"):
-            if key not in top and key not in misspelt:  # a misspelling is one mistake, reported once
+            if key not in top and key not in misspelt and not (key == "layers" and typed):  # one mistake, once
                 self.error("S003", f"missing required key '{key}'", Loc.of(root))
         if "input" in top:
             self.input_shape(top["input"][1])
@@ -79,7 +90,8 @@ class Parser(BlockExpander):
             if not isinstance(node, SequenceNode) or node.tag != SEQ_TAG:
                 ok, value = self.value(node)
                 if ok:
-                    self.error("S005", f"layers: expected a list of layers, found {describe(value)}", Loc.of(node))
+                    start = "; start each layer with '- ' (a list item)" if isinstance(value, dict) else ""
+                    self.error("S005", f"layers: expected a list of layers, found {describe(value)}{start}", Loc.of(node))
             else:
                 top_scope = Scope("", {}, {INPUT: INPUT}, INPUT)
                 self.expand(node, top_scope)

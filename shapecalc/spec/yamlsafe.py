@@ -287,7 +287,7 @@ def rejoin_tuples(pairs: list[tuple[Node, Node]]) -> list[tuple[Node, Node]]:
             continue
         pieces = [value_node.value] + [k.value for k, _ in pairs[i:end]]
         joined = ScalarNode(STR_TAG, ", ".join(p.strip() for p in pieces), value_node.start_mark,
-                            pairs[end - 1][0].end_mark, style="'")
+                            pairs[end - 1][0].end_mark, style=value_node.style)
         out.append((key_node, joined))
         i = end
     return out
