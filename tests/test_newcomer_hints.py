@@ -4,12 +4,13 @@ the fix, and a correct spec gets none of these hints."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from shapecalc.analysis.check import check_text
 from shapecalc.diagnostics import RULES
 from shapecalc.layers import KINDS
 from shapecalc.layers.args import SYNONYMS
-from shapecalc.spec import parse
+from shapecalc.spec import parse, yamlsafe
 
 CONV = "conv2d: {out_channels: 10, kernel_size: 5, padding: 2}"
 
@@ -123,6 +124,15 @@ def test_a_wrong_answer_that_is_not_a_layout_gets_no_layout_hint():
 
 
 # --- Errors that lead to the fix -------------------------------------------------------------------
+
+@pytest.fixture(params=["libyaml", "pure"], autouse=True)
+def loader(request, monkeypatch):
+    """Every case with libyaml's parser and with PyYAML's own, whose error messages differ."""
+    if request.param == "pure":
+        monkeypatch.setattr(yamlsafe, "_Loader", yaml.SafeLoader)
+    elif not yaml.__with_libyaml__:
+        pytest.skip("libyaml is not installed")
+
 
 @pytest.mark.parametrize(("text", "line", "column"), [
     ("input: [3, 32, 32]\nlayers:\n\t- relu\n", 3, 1),

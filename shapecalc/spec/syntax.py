@@ -80,10 +80,12 @@ def syntax_hint(text: str, problem: str, line: int, column: int) -> Hint | None:
         if flow:  # `input [3, 32, 32]`, then the next key
             return missing_colon(flow[2], lines[above][flow.end() - 1]), above + 1, len(flow[1]) + len(flow[2]) + 1
     stripped = here.lstrip(" ")
-    if "expected key" in problem and (stripped.startswith("- ") or stripped == "-"):
+    # libyaml's words, then PyYAML's (whose loader runs without libyaml)
+    unexpected = "expected key" in problem or "expected '-' indicator" in problem or "<block end>" in problem
+    if unexpected and (stripped.startswith("- ") or stripped == "-"):
         return ("a list item where a key belongs: did you forget 'layers:'? The layers are a list under the "
                 "'layers:' key", line + 1, column + 1)
-    if above is not None and "expected '-' indicator" in problem and _KEY_LINE.match(here):
+    if above is not None and unexpected and _KEY_LINE.match(here):
         item = _OPEN_ITEM.match(lines[above])
         if item and len(item[1]) == len(indent):
             at = len(lines[above]) - len(lines[above].lstrip(" -"))
