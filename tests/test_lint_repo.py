@@ -289,3 +289,25 @@ def test_every_fit_json_key_is_documented(run_cli):
             | set(doc["scans"][0]["rule"]["strides"][0]))
     for key in keys:
         assert re.search(f"`{key}`|\\b{key}\\b", section), key
+
+
+def test_check_takes_each_files_convention_from_its_own_configuration(tmp_path, run_cli):
+    """As lint's settings, check's `convention` comes from the pyproject.toml nearest each file:
+    a subproject counting as fvcore keeps that count wherever check runs from, in every format."""
+    spec = "input: [3, 8, 8]\nlayers:\n  - conv2d: {out_channels: 4, kernel_size: 3}\n  - relu\n"
+    (tmp_path / "pyproject.toml").write_text('[tool.shapecalc]\nconvention = "torchinfo"\n')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.shapecalc]\nconvention = "fvcore"\n')
+    (tmp_path / "top.yaml").write_text(spec)
+    (tmp_path / "sub" / "net.yaml").write_text(spec)
+    for cwd in (tmp_path, tmp_path / "sub"):
+        proc = run_cli("check", "-f", "json", str(tmp_path / "top.yaml"), str(tmp_path / "sub" / "net.yaml"), cwd=cwd)
+        assert proc.returncode == 0, proc.stderr
+        assert [json.loads(line)["convention"] for line in proc.stdout.splitlines()] == ["torchinfo", "fvcore"]
+    proc = run_cli("check", "-f", "html", str(tmp_path / "top.yaml"), str(tmp_path / "sub" / "net.yaml"))
+    assert proc.returncode == 0 and "torchinfo" in proc.stdout and "fvcore" in proc.stdout
+    proc = run_cli("check", "--convention", "macs", "-f", "json", str(tmp_path / "sub" / "net.yaml"))
+    assert json.loads(proc.stdout)["convention"] == "macs"
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.shapecalc]\nconvention = "flops"\n')
+    proc = run_cli("check", str(tmp_path / "top.yaml"), str(tmp_path / "sub" / "net.yaml"))
+    assert proc.returncode == 2 and "convention" in proc.stderr and "Traceback" not in proc.stderr

@@ -35,29 +35,39 @@ def check(files: Sequence[Path], *, format: str, output: str | None, connections
     """`shapecalc check`: a table (a JSON line, a Markdown section) per file, or one HTML page for
     them all; the exit code 0, 1 or 2.
 
-    Without --convention, the convention comes from [tool.shapecalc] in the nearest
-    pyproject.toml, as lint's settings do. With --output the report is built in memory and the
+    Without --convention, each file's convention comes from [tool.shapecalc] in the
+    pyproject.toml nearest to it, as lint's settings do (ruff's rule: a spec in a subproject
+    is counted as that subproject says, whichever folder check runs from). With --output the report is built in memory and the
     file written once at the end: opened first, `check net.yaml -o net.yaml` would empty the
     spec before reading it, and a run that fails halfway leaves no half-written page."""
-    if convention is None:
-        from ..analysis.lint import ConfigError, load_config
+    from ..analysis.lint import ConfigError, load_config
 
-        try:
-            convention = load_config(Path.cwd()).convention
-        except ConfigError as err:
-            print(f"error: {err}", file=sys.stderr)
-            return Exit.CANNOT_RUN
-    options = Options(convention, dtype, batch, optimizer)
+    conventions: dict[Path, str] = {}  # folder -> its configured convention, read once
+
+    def options_for(path: Path) -> Options:
+        """The options of one file; ConfigError when its configuration cannot be read."""
+        if convention is not None:
+            return Options(convention, dtype, batch, optimizer)
+        folder = path.resolve().parent
+        if folder not in conventions:
+            conventions[folder] = load_config(folder).convention
+        return Options(conventions[folder], dtype, batch, optimizer)
+
     buffer = io.StringIO()
     out = sys.stdout if output is None else buffer
     status = Exit.OK
-    pages: list[Analysis] = []  # --format html: one page for every file, written after the last
+    pages: list[tuple[Analysis, Options]] = []  # --format html: one page for all, written after the last
     for path in files:
         result = read_spec(path)
         if isinstance(result, str):
             print(f"error: {result}", file=sys.stderr)
             status = Exit.CANNOT_RUN
             continue
+        try:
+            options = options_for(path)
+        except ConfigError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return Exit.CANNOT_RUN
         if has_errors(result.diagnostics):
             status = max(status, Exit.PROBLEMS)
         if format == "json":
@@ -70,7 +80,7 @@ def check(files: Sequence[Path], *, format: str, output: str | None, connections
 
             out.write(markdown(result, connections, options))
         elif format == "html":
-            pages.append(result)
+            pages.append((result, options))
         else:
             from ..render.show import show
 
@@ -78,7 +88,7 @@ def check(files: Sequence[Path], *, format: str, output: str | None, connections
     if pages:
         from ..render.html import page
 
-        out.write(page(pages, options, connections))
+        out.write(page([a for a, _ in pages], [o for _, o in pages], connections))
     if output is not None:
         try:
             Path(output).write_text(buffer.getvalue(), encoding="utf-8")

@@ -393,19 +393,21 @@ def _article(a: Analysis, options: Options, connections: bool, index: int) -> st
 
 
 @gc_paused()  # strings per cell: see calc.gc_paused
-def page(analyses: Sequence[Analysis], options: Options | None = None, connections: bool = False) -> str:
+def page(analyses: Sequence[Analysis], options: Options | Sequence[Options] | None = None,
+         connections: bool = False) -> str:
     """The whole page for one or more checked specs (one `check` run): valid HTML5, self-contained.
+    `options` is one for every spec, or one per spec (each file's configured convention).
 
     Written in ASCII, everything else as character references (a name 'convé' as
     `conv&#233;`): the bytes are then the same whatever encoding the page is written in, and an
     ASCII terminal's escapes (render/output.py) can never reach the HTML. The stylesheet, where
     references mean nothing, is ASCII already."""
-    options = options or Options()
+    each = list(options) if isinstance(options, Sequence) else [options or Options()] * len(analyses)
     names = [a.spec.name or a.spec.path for a in analyses]
     title = f"shapecalc: {names[0]}" if len(names) == 1 else f"shapecalc: {_plural(len(names), 'spec')}"
     nav = ("<nav><ul>" + "".join(f'<li><a href="#s{i}">{_text(n)}</a></li>' for i, n in enumerate(names, 1))
            + "</ul></nav>") if len(names) > 1 else ""
-    body = "\n".join(_article(a, options, connections, i) for i, a in enumerate(analyses, 1))
+    body = "\n".join(_article(a, o, connections, i) for i, (a, o) in enumerate(zip(analyses, each), 1))
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<meta name="generator" content="shapecalc {__version__}">\n<title>{_text(title)}</title>\n'
