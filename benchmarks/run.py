@@ -305,6 +305,7 @@ def startup(table: Table, quick: bool, scratch: Path) -> dict[str, Runs]:
 
 def scaling(table: Table, quick: bool) -> None:
     from shapecalc.analysis.check import check_text
+    from shapecalc.render.output import PIPE_WIDTH
     from shapecalc.render.table import plain_text, report
     from shapecalc.render.report import analysis_dict
 
@@ -320,7 +321,7 @@ def scaling(table: Table, quick: bool) -> None:
         t1 = time.perf_counter()
         json.dumps(analysis_dict(a))
         t2 = time.perf_counter()
-        text = plain_text(report(a))  # what `check` prints into a pipe or a file
+        text = plain_text(report(a), PIPE_WIDTH)  # what `check` prints into a pipe or a file
         t3 = time.perf_counter()
         if len(a.layers) != n or a.diagnostics:
             raise SystemExit(f"benchmark: the {kind} spec of {n:,} layers gives {len(a.layers):,} layers, "

@@ -12,7 +12,34 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from typing import Any, Mapping, TextIO
+
+#: The width of output that is not a terminal (a pipe, a file, a CI log) when COLUMNS is not
+#: set: wide enough that every shipped architecture's table keeps one line per layer, its
+#: arithmetic beside it, so a log can be searched row by row.
+PIPE_WIDTH = 200
+
+#: Narrower widths are taken as this: below it a layer's numbers no longer fit beside a label.
+MIN_WIDTH = 40
+
+
+def output_width(file: TextIO, env: Mapping[str, str]) -> int:
+    """The width every command lays its text out to, one rule for all: COLUMNS when it is set to
+    a whole number (in a pipe too, so `COLUMNS=80 shapecalc check net.yaml | less` fits the
+    screen), else the terminal's width when file is one, else PIPE_WIDTH; never below MIN_WIDTH.
+    Lines are never longer, except where a number or shape alone is (they are never cut)."""
+    columns = env.get("COLUMNS", "").strip()
+    if columns.isdigit() and len(columns) < 6:
+        return max(int(columns), MIN_WIDTH)
+    if is_terminal(file):
+        try:
+            size = os.get_terminal_size(file.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            size = 0
+        if size:  # some CI pseudo-terminals report 0
+            return max(size, MIN_WIDTH)
+    return PIPE_WIDTH
 
 
 def use_color(is_terminal: bool, env: Mapping[str, str]) -> bool:

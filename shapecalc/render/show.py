@@ -13,11 +13,12 @@ from typing import Mapping, TextIO
 
 from ..analysis.cost import Options
 from ..analysis.calc import Analysis
+from .output import output_width
 from .table import plain_text, report
 
 
 def is_pipe(file: TextIO, env: Mapping[str, str]) -> bool:
-    """True where rich would print without colour at PIPE_WIDTH with its usual box characters:
+    """True where rich would print without colour with its usual box characters:
     a UTF-8 file that is not a terminal, and none of the variables that make rich treat it as
     one (FORCE_COLOR, TTY_COMPATIBLE)."""
     if "FORCE_COLOR" in env or "TTY_COMPATIBLE" in env:
@@ -34,7 +35,7 @@ def show(a: Analysis, connections: bool = False, options: Options | None = None,
     """Print the report to `file` (standard output): plainly into a pipe or a file, else with rich."""
     file = file or sys.stdout
     rep = report(a, connections, options)
-    text = plain_text(rep) if is_pipe(file, os.environ) else None
+    text = plain_text(rep, output_width(file, os.environ)) if is_pipe(file, os.environ) else None
     if text is not None:
         file.write(text)
         return

@@ -12,23 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-from . import plain
+from . import narrow, plain
 from . import report as json_report
 from ..analysis.calc import Analysis, gc_paused
 from ..analysis.cost import Cost, Options, human_bytes, layer_costs, memory, totals, whole
 from ..diagnostics import Diagnostic, has_errors, one_line
 from ..layers.base import shape_str
 
-#: Width used when the output is not a terminal, so pipes and CI logs get unwrapped rows.
-PIPE_WIDTH = 200
-
 Span = tuple[str, str]  # a piece of text and its rich style ("" for none)
 
 
 @dataclass
 class Line:
-    """A paragraph printed after the table (it may hold newlines). `soft` lines are never
-    wrapped: a diagnostic stays on one line however long, for editors and CI logs."""
+    """A paragraph printed after the table (it may hold newlines), wrapped by narrow.paragraph,
+    which keeps the items two blanks apart whole. `soft` lines are never wrapped: a diagnostic
+    stays on one line however long, for editors and CI logs."""
 
     spans: list[Span]
     soft: bool = False
@@ -71,14 +69,14 @@ def layer_rows(a: Analysis, connections: bool, options: Options,
                costs: list[Cost | None]) -> tuple[list[plain.Column], list[list[Span]]]:
     """One row per layer, indented by block depth, with a subtotal row where each block starts."""
     show_inputs = not sequential(a)  # then the column names only the inputs that are not the row above
-    columns = [plain.Column("#", "right", "dim"), plain.Column("name"), plain.Column("type", style="cyan")]
-    columns += [plain.Column("inputs", style="dim")] if show_inputs else []
-    columns += [plain.Column("input -> output", "right"), plain.Column("params", "right")]
-    columns += [plain.Column("connections", "right")] if connections else []
-    convention = options.convention
-    columns += [plain.Column("MACs" if convention == "macs" else f"MACs ({convention})", "right"),
-                plain.Column("arithmetic", style="dim")]
-    macs = [None if c is None else c.macs for c in costs]  # per layer, in order; None: unknown
+    Column = plain.Column
+    columns = [Column("#", "right", "dim"), Column("name", wrap="fold"), Column("type", style="cyan", wrap="fold")]
+    columns += [Column("inputs", style="dim", wrap="fold", label="inputs")] if show_inputs else []
+    columns += [Column("input -> output", "right", wrap="words", label=""), Column("params", "right", label="params")]
+    columns += [Column("connections", "right", label="connections")] if connections else []
+    macs = "MACs" if options.convention == "macs" else f"MACs ({options.convention})"
+    columns += [Column(macs, "right", label=macs), Column("arithmetic", style="dim", below=True)]
+    work = [None if c is None else c.macs for c in costs]  # per layer, in order; None: unknown
     starts: dict[str, list[dict]] = {}
     for b in json_report.block_dicts(a):
         starts.setdefault(b["layers"][0] if b["layers"] else "", []).append(b)
@@ -90,7 +88,7 @@ def layer_rows(a: Analysis, connections: bool, options: Options,
             row = [("", ""), ("  " * b["depth"] + one_line(b["name"]), "bold"), (one_line(kind), "bold magenta")]
             row += [("", "")] if show_inputs else []
             row += [(shapes, ""), (f"{b['params']:,}", "bold")] + ([("", "")] if connections else [])
-            inside = macs[i - 1:i - 1 + len(b["layers"])]  # a block's layers are consecutive, from here
+            inside = work[i - 1:i - 1 + len(b["layers"])]  # a block's layers are consecutive, from here
             row += [(f"{whole(sum(m or 0 for m in inside)):,}", "bold"), ("", "")]
             rows.append(row)
         multi = len(r.input_shapes) > 1
@@ -107,7 +105,7 @@ def layer_rows(a: Analysis, connections: bool, options: Options,
         row += [(one_line(", ".join(names)) if r.spec.inputs != [previous] else "", "")] if show_inputs else []
         row += [(f"{into} -> {out}".lstrip(), ""), (params, "")]
         row += [(f"{r.connections:,}" if r.connections else "", "")] if connections else []
-        cost = "?" if macs[i - 1] is None else f"{whole(macs[i - 1]):,}" if macs[i - 1] else ""
+        cost = "?" if work[i - 1] is None else f"{whole(work[i - 1]):,}" if work[i - 1] else ""
         rows.append(row + [(cost, ""), ("\n".join(r.formulas), "")])
     return columns, rows
 
@@ -124,12 +122,16 @@ def totals_text(a: Analysis, connections: bool, options: Options, costs: list[Co
 
 
 def cost_text(a: Analysis, o: Options, costs: list[Cost | None]) -> str:
-    """Two lines: MACs and FLOPs under the convention, then memory (exact bytes are in the JSON)."""
+    """Three lines: MACs and FLOPs under the convention, the memory of inference, then that of a
+    training step as the sum it is (exact bytes are in the JSON). Training counts only the
+    activations backward keeps, so it can be less than all the activations: the sum says why."""
     total, m = totals(costs), memory(a, o.dtype, o.batch, o.optimizer)
     return (f"Total MACs: {total.macs:,}  FLOPs: {total.flops:,}  (convention: {o.convention})\n"
             f"Memory ({o.dtype}, batch {o.batch}): parameters {human_bytes(m.param_bytes)}  "
-            f"buffers {human_bytes(m.buffer_bytes)}  activations {human_bytes(m.activation_bytes)}  "
-            f"training with {o.optimizer} {human_bytes(m.training_bytes)}")
+            f"buffers {human_bytes(m.buffer_bytes)}  activations {human_bytes(m.activation_bytes)}\n"
+            f"Training with {o.optimizer}: {human_bytes(m.training_bytes)} = parameters + buffers + "
+            f"gradients {human_bytes(m.gradient_bytes)} + optimizer state {human_bytes(m.optimizer_state_bytes)} + "
+            f"activations saved for backward {human_bytes(m.saved_activation_bytes)}")
 
 
 def no_layers(a: Analysis) -> str | None:
@@ -168,16 +170,29 @@ def report(a: Analysis, connections: bool = False, options: Options | None = Non
     return out
 
 
+def narrow_lines(rep: Report, width: int) -> list[narrow.StyledLine] | None:
+    """The table laid out by narrow.py when its columns do not fit side by side at full width
+    (so that no number is cut), or None when they do: then rich's table (or plain.table, the
+    same characters) draws it."""
+    if narrow.table_width(rep.columns, rep.rows) <= width:
+        return None
+    return narrow.layout(rep.title, rep.columns, rep.rows, width)
+
+
 def table_text(rep: Report, width: int) -> str | None:
-    """The table drawn plainly (plain.table), or None when rich must draw it."""
+    """The table drawn plainly at this width (plain.table or narrow.py), or None when rich must
+    draw it (text beyond printable ASCII at full width)."""
+    lines = narrow_lines(rep, width)
+    if lines is not None:
+        return "".join("".join(text for text, _ in line) + "\n" for line in lines)
     title = "".join(text for text, _ in rep.title)
     return plain.table(title, rep.columns, [[text for text, _ in row] for row in rep.rows], width)
 
 
 @gc_paused()  # lists of strings per cell: see calc.gc_paused
-def plain_text(rep: Report, width: int = PIPE_WIDTH) -> str | None:
-    """The whole report as rich prints it without colour at this width, or None when only
-    rich can (text beyond printable ASCII that would need wrapping)."""
+def plain_text(rep: Report, width: int) -> str | None:
+    """The whole report as printed without colour at this width, or None when only rich can
+    (text beyond printable ASCII in a full-width table)."""
     out = []
     if rep.columns:
         table = table_text(rep, width)
@@ -185,11 +200,6 @@ def plain_text(rep: Report, width: int = PIPE_WIDTH) -> str | None:
             return None
         out.append(table)
     for line in rep.lines:
-        text = line.text
-        if line.soft:
-            out.append(text + "\n")
-        elif all(plain.printable(part) for part in text.split("\n")):
-            out.append(plain.paragraph(text, width))
-        else:
-            return None
+        out += [line.text + "\n"] if line.soft else [
+            "".join(text for text, _ in piece) + "\n" for piece in narrow.paragraph(line.spans, width)]
     return "".join(out)

@@ -11,14 +11,16 @@ import sys
 from typing import Any, Sequence, TextIO
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, RenderableType
+from rich.segment import Segment, Segments
 from rich.table import Table
 from rich.text import Text
 
 from ..analysis.calc import Analysis, gc_paused
 from ..analysis.cost import Options
-from .output import is_terminal, use_color
-from .table import PIPE_WIDTH, Line, Report, Span, report, table_text
+from .narrow import paragraph
+from .output import is_terminal, output_width, use_color
+from .table import Line, Report, Span, narrow_lines, report, table_text
 
 #: Tables of more rows than this are drawn plainly (plain.table) even on a colour terminal:
 #: rich lays out about a thousand rows a second, plain.table tens of thousands.
@@ -28,17 +30,30 @@ PLAIN_ROWS = 1_000
 def make_console(file: TextIO | None = None) -> Console:
     """A console on file (standard output) that colours by output.use_color, the rule of every
     command: rich's own reading of the environment differs (NO_COLOR keeps bold, TERM=dumb
-    refuses what FORCE_COLOR asks for), so it is told. As wide as the terminal; PIPE_WIDTH for
-    anything else, so pipes get unwrapped rows."""
-    color = use_color(is_terminal(file or sys.stdout), os.environ)
+    refuses what FORCE_COLOR asks for), so it is told. As wide as output.output_width says, the
+    width rule of every command."""
+    file = file or sys.stdout
+    color = use_color(is_terminal(file), os.environ)
     options: dict[str, Any] = {"file": file, "highlight": False, "force_terminal": True if color else None,
-                               "color_system": "auto" if color else None}
+                               "color_system": "auto" if color else None, "width": output_width(file, os.environ)}
     console = Console(**options)
     if color and console.color_system is None:  # rich detects no colours on a dumb terminal
         console = Console(**options | {"color_system": "standard"})
-    if not console.is_terminal:
-        console = Console(**options, width=PIPE_WIDTH)
     return console
+
+
+def print_trimmed(console: Console, renderable: RenderableType) -> None:
+    """Print as console.print does, but with no line ending in blanks: rich pads a table's lines
+    to its width and keeps the blank a line was wrapped at, which a pipe, a file or a copied
+    terminal would keep."""
+    segments: list[Segment] = []
+    for line in console.render_lines(renderable, pad=False):
+        while line and not line[-1].control and not line[-1].text.strip():
+            line.pop()
+        if line and not line[-1].control:
+            line[-1] = Segment(line[-1].text.rstrip(), line[-1].style)
+        segments += [*line, Segment.line()]
+    console.print(Segments(segments))
 
 
 def text_of(spans: Sequence[Span]) -> Text:
@@ -76,19 +91,24 @@ def escaped(rep: Report, encoding: str) -> Report:
 def print_report(rep: Report, console: Console) -> None:
     if console.options.ascii_only:
         rep = escaped(rep, console.encoding)
-    if rep.columns:
+    lines = narrow_lines(rep, console.width) if rep.columns else None
+    if lines is not None:
+        for line in lines:  # laid out to the width already
+            console.print(text_of(line), soft_wrap=True)
+    elif rep.columns:
         plain = None
         if console.color_system is None or len(rep.rows) > PLAIN_ROWS:
             simple = not (console.options.ascii_only or console.legacy_windows)  # rich draws other boxes there
             plain = table_text(rep, console.width) if simple else None
         if plain is None:
-            console.print(rich_table(rep, console.options.ascii_only))
+            print_trimmed(console, rich_table(rep, console.options.ascii_only))
         elif console.record or console.quiet or getattr(console, "_buffer_index", 1):
             console.out(plain, end="", highlight=False)
         else:  # rich writes every print at once outside `with console:`; this is the same, unparsed
             console.file.write(plain)
     for line in rep.lines:
-        console.print(text_of(line.spans), soft_wrap=line.soft)
+        for piece in [line.spans] if line.soft else paragraph(line.spans, console.width):
+            console.print(text_of(piece), soft_wrap=True)
 
 
 def render(a: Analysis, console: Console, connections: bool = False, options: Options | None = None) -> None:
