@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -27,6 +28,10 @@ def explain(file: Path, layers: list[str] | None, format: str) -> Exit:
             print(f"error: {file}: no layer named '{name}'{did_you_mean(name, names)}", file=sys.stderr)
             return Exit.CANNOT_RUN
     explanations = explain_layers(analysis, layers or None)
-    render = render_markdown if format == "markdown" else render_text
-    sys.stdout.write(render(analysis, explanations))
+    if format == "markdown":
+        sys.stdout.write(render_markdown(analysis, explanations))
+    else:
+        from ..render.output import output_width
+
+        sys.stdout.write(render_text(analysis, explanations, output_width(sys.stdout, os.environ)))
     return Exit.of(has_errors(analysis.diagnostics))

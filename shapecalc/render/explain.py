@@ -1,17 +1,19 @@
-"""`shapecalc explain`'s Explanations as text or Markdown: formulas on one line, words wrapped."""
+"""`shapecalc explain`'s Explanations as text or Markdown, the text wrapped to the output's
+width (output.output_width) between words: a formula too long for its line goes on under
+itself, further in, and no number is broken."""
 
 from __future__ import annotations
-
-import textwrap
 
 from ..analysis.calc import Analysis
 from ..analysis.explain import Explanation
 from ..diagnostics import Diagnostic
 from ..layers.base import shape_str
+from .narrow import pack_items, paragraph, text_of, words_of
+from .output import PIPE_WIDTH
 from .table import diagnostic_line, no_layers
 
-#: Explanations in words wrap at this width in text; formulas stay on one line.
-WRAP = 100
+#: Explanations in words wrap at this width at most, a measure that reads well, however wide the output.
+PROSE = 100
 
 
 def title(a: Analysis) -> str:
@@ -26,20 +28,21 @@ def unexplained(a: Analysis) -> list[Diagnostic]:
     return [d for d in a.diagnostics if d.layer not in names]
 
 
-def render_text(a: Analysis, explanations: list[Explanation]) -> str:
-    width = max((len(i.label) for e in explanations for i in e.items), default=0) + 2
+def render_text(a: Analysis, explanations: list[Explanation], width: int = PIPE_WIDTH) -> str:
+    """The explanations wrapped to width (words to PROSE at most): each label's first line (a
+    formula) and the words under it start in one column; diagnostics stay one line each, for editors."""
+    labels = max((len(i.label) for e in explanations for i in e.items), default=0) + 2
     empty = no_layers(a)
-    out = [title(a), "", *([empty, ""] if empty else [])]
+    out = [*paragraph([(title(a), "")], width), [], *([*paragraph([(empty, "")], width), []] if empty else [])]
     for e in explanations:
-        out.append(f"{e.name} ({e.type})  {e.heading}")
+        out += paragraph([(f"{e.name} ({e.type})  {e.heading}", "")], width)
         for item in e.items:
-            label = f"{item.label}:".ljust(width)
-            out.append(f"  {label}{item.lines[0]}")
-            for line in item.lines[1:]:  # words, wrapped; the arithmetic is never broken
-                out += textwrap.wrap(line, WRAP, initial_indent=" " * (width + 2), subsequent_indent=" " * (width + 2))
-        out.append("")
-    loose = [diagnostic_line(a.spec.path, d).text for d in unexplained(a)]
-    return "\n".join([*out, *loose, ""] if loose else out)
+            out += pack_items(f"  {item.label}:".ljust(labels + 2), [words_of(item.lines[0], "")], width)
+            for line in item.lines[1:]:  # words, flush under the formula
+                out += pack_items(" " * (labels + 2), [words_of(line, "")], min(width, PROSE), hanging=0)
+        out.append([])
+    loose = [[(diagnostic_line(a.spec.path, d).text, "")] for d in unexplained(a)]
+    return text_of([*out, *loose] if loose else out[:-1])  # a blank line between explanations and diagnostics
 
 
 def _md(text: str) -> str:

@@ -231,14 +231,14 @@ def paragraph(spans: Sequence[Span], width: int) -> list[StyledLine]:
     return out
 
 
-def pack_items(indent: str, items: list[Item], width: int) -> list[StyledLine]:
+def pack_items(indent: str, items: list[Item], width: int, hanging: int = GAP) -> list[StyledLine]:
     """Items GAP apart on lines of at most width cells after the indent, the continuation
-    lines indented GAP further; an item too long for the rest of a line starts the next one,
-    and one too long for a line of its own wraps between its words (a word is never broken)."""
+    lines indented `hanging` further; an item too long for the rest of a line starts the next
+    one, and one too long for a line of its own wraps between its words (a word is never broken)."""
     def size(word: Word) -> int:
         return sum(cells(text) for text, _ in word)
 
-    rest = " " * (len(indent) + GAP)
+    rest = " " * (len(indent) + hanging)
     out: list[StyledLine] = []
     line, used, fresh = [(indent, "")], len(indent), True
     for item in items:
@@ -266,3 +266,8 @@ def pack_items(indent: str, items: list[Item], width: int) -> list[StyledLine]:
 def words_of(text: str, style: str) -> Item:
     """The text as an item of words in one style (an arrow kept with the shape before it)."""
     return [[(word, style)] for word in tokens(text)]
+
+
+def text_of(lines: list[StyledLine]) -> str:
+    """Styled lines as plain text, each ending in a newline."""
+    return "".join("".join(text for text, _ in line) + "\n" for line in lines)
