@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,7 @@ def fit(file: Path, range_: str | None, dims: list[str] | None, format: str = "t
     from ..analysis.fit import fit as fit_sizes
     from ..analysis.fit import labels_of
     from ..render.fit import json_report, render
+    from ..render.output import output_width
 
     analysis = read_spec(file)
     if isinstance(analysis, str):
@@ -42,7 +44,7 @@ def fit(file: Path, range_: str | None, dims: list[str] | None, format: str = "t
     if format == "json":
         sys.stdout.write(json_report(report, analysis.diagnostics))
         return Exit.of(not report.fits)
-    sys.stdout.write(render(report))
+    sys.stdout.write(render(report, output_width(sys.stdout, os.environ)))
     if report.problem:  # nothing scanned: the errors that stopped it, as check prints them
         from ..render.table import diagnostic_line
 

@@ -9,7 +9,8 @@ from .. import __version__
 from ..analysis.fit import FitReport, Option, Scan, labels_of
 from ..diagnostics import Diagnostic
 from ..layers.base import shape_str
-from .output import json_text
+from .narrow import paragraph, text_of
+from .output import PIPE_WIDTH, json_text
 
 
 def _sizes(valid: list[int], limit: int = 12) -> str:
@@ -19,12 +20,18 @@ def _sizes(valid: list[int], limit: int = 12) -> str:
     return shown + (f", ... ({len(valid)} sizes)" if len(valid) > limit else "")
 
 
-def render(report: FitReport) -> str:
+def render(report: FitReport, width: int = PIPE_WIDTH) -> str:
+    """The report with each line longer than width broken between words, further in (the width
+    rule of every command: output.output_width)."""
+    return text_of(paragraph([("\n".join(report_lines(report)), "")], width))
+
+
+def report_lines(report: FitReport) -> list[str]:
     out = []
     shape = report.input_shape
     title = f"{report.path}: input {shape_str(shape)}"
     if report.problem:
-        return f"{title}: {report.problem}\n"
+        return [f"{title}: {report.problem}"]
     out.append(f"{title}: " + ("every layer fits" if report.fits else "does not fit"))
     out += [f"  cut by the work limit: {text}" for text in report.limits]
     if report.scans:
@@ -50,7 +57,7 @@ def render(report: FitReport) -> str:
                          f"{', '.join(name for name, _ in s.strides)})")
             out.append(line)
     if report.fits:
-        return "\n".join(out) + "\n"
+        return out
     out.append("")
     out.append("Fixes, each checked by running the calculator again:")
     for option in report.nearest:
@@ -72,7 +79,7 @@ def render(report: FitReport) -> str:
             out.append(f"    {option.change}: {option.formula}: {verdict}")
         if not fix.options and not fix.follows:
             out.append("    no padding, stride or ceil_mode change of this layer alone fits")
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _option(option: Option) -> dict[str, Any]:

@@ -199,35 +199,43 @@ def stacked(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
         indent = min(LEAD + number + GAP + depth + 2, width // 3)
         items = [words_of(f"{column.label} {row[c][0]}", style_of(column, row[c]))
                  for c, column in enumerate(columns) if column.label is not None and row[c][0]]
-        out += pack_items(" " * indent, items, width) if items else []
+        out += pack_items(" " * indent, items, width, hanging=0) if items else []
         for c in (c for c, column in enumerate(columns) if column.below):
             out += hang(row[c][0], style_of(columns[c], row[c]), indent, width)
     return out
 
 
 def paragraph(spans: Sequence[Span], width: int) -> list[StyledLine]:
-    """Styled text (it may hold newlines) wrapped to the width: the items of a line, runs of
-    words two blanks apart (`parameters 237.95 MiB  buffers 0 B`), are kept whole on a line
-    when they fit, so that a number stays with its unit; a line's continuation lines are
-    indented two blanks further than it. A word wider than the whole line overflows it."""
-    source: list[tuple[str, list[Item]]] = [("", [])]  # lines: (indent, items)
+    """Styled text (it may hold newlines) wrapped to the width. A line that fits is kept as it
+    is (a tensor's aligned values too); a longer one is broken between its items, the runs of
+    words two blanks apart (`parameters 237.95 MiB  buffers 0 B`), which stay whole when they
+    fit, so that a number stays with its unit; its continuation lines are indented two blanks
+    further. A word wider than the whole line overflows it."""
+    lines: list[StyledLine] = [[]]
     for text, style in spans:
         for n, part in enumerate(text.split("\n")):
             if n:
-                source.append(("", []))
-            for blanks, word in _WORDS.findall(part):
-                indent, items = source[-1]
+                lines.append([])
+            if part:
+                lines[-1].append((part, style))
+    out: list[StyledLine] = []
+    for line in lines:
+        if cells("".join(text for text, _ in line)) <= width:
+            out.append(trim(line))
+            continue
+        indent, items = "", []
+        for text, style in line:
+            for blanks, word in _WORDS.findall(text):
                 if not items:
-                    source[-1] = (indent + blanks, [[[(word, style)]]])
+                    indent += blanks
+                    items.append([[(word, style)]])
                 elif len(blanks) >= 2:
                     items.append([[(word, style)]])
                 elif blanks:
                     items[-1].append([(word, style)])
                 else:  # the word goes on in another style
                     items[-1][-1].append((word, style))
-    out: list[StyledLine] = []
-    for indent, items in source:
-        out += pack_items(indent, items, width) if items else [[]]
+        out += pack_items(indent, items, width)
     return out
 
 

@@ -1,26 +1,25 @@
 """The human-readable report of `shapecalc run`: a table of layers (the calculator's shape, the
 forward pass's, whether they match, the work and the time), then notes and the output values.
 
-Like table.py and terminal.py for check, the only place rich is imported for this command; user-supplied text goes in
-as `Text`, never as markup.
+Built as check's report is (a table.Report: styled text, never markup) and drawn by the same
+terminal.print_report, so it follows the same width rule and layouts; with the progress bars,
+the only place rich is imported for this command.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 
 from ..diagnostics import one_line
 from ..analysis.forward import Run, Setup
 from ..kernels.tensor import Tensor
 from ..layers.base import shape_str
-from .terminal import text_of
-from .table import diagnostic_line
+from .plain import Column
+from .terminal import print_report
+from .table import Line, Report, diagnostic_line
 
 #: Outputs up to this many values are printed in full; larger ones are summarised.
 SHOW_VALUES = 100
@@ -30,26 +29,23 @@ def seconds_str(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
-def layer_table(run: Run) -> Table:
+def layer_table(run: Run) -> Report:
+    """The layers as check's table is (a Report with no lines), so that it is laid out to the
+    width by the same rule: full width when it fits, else narrow.py's layouts."""
     a = run.analysis
-    title = Text(a.spec.name or a.spec.path, style="bold")
-    title.append(f"  input {shape_str(a.spec.input_shape)}", style="dim")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("layer")
-    table.add_column("type", style="cyan")
-    table.add_column("calculator", justify="right")
-    table.add_column("forward", justify="right")
-    table.add_column("match")
-    table.add_column("MACs", justify="right")
-    table.add_column("time", justify="right")
+    title = [(one_line(a.spec.name or a.spec.path), "bold"), (f"  input {shape_str(a.spec.input_shape)}", "dim")]
+    columns = [Column("#", "right", "dim"), Column("layer", wrap="fold"), Column("type", style="cyan", wrap="fold"),
+               Column("calculator", "right", label="calculator"), Column("forward", "right", label="forward"),
+               Column("match", label="match"), Column("MACs", "right", label="MACs"),
+               Column("time", "right", label="time")]
+    rows = []
     for i, layer in enumerate(run.layers, 1):
         ran = layer.shape is not None
-        match = Text("yes", style="green") if layer.match else Text("NO" if ran else "-", style="bold red" if ran else "dim")
-        table.add_row(str(i), Text(one_line(layer.result.spec.name)), Text(one_line(layer.result.spec.type)),
-                      shape_str(layer.result.output_shape), shape_str(layer.shape) if ran else "-",
-                      match, f"{layer.macs:,}", seconds_str(layer.seconds) if ran else "-")
-    return table
+        match = ("yes", "green") if layer.match else ("NO", "bold red") if ran else ("-", "dim")
+        rows.append([(str(i), ""), (one_line(layer.result.spec.name), ""), (one_line(layer.result.spec.type), ""),
+                     (shape_str(layer.result.output_shape), ""), (shape_str(layer.shape) if ran else "-", ""),
+                     match, (f"{layer.macs:,}", ""), (seconds_str(layer.seconds) if ran else "-", "")])
+    return Report(title, columns, rows)
 
 
 def value_lines(t: Tensor) -> Iterator[str]:
@@ -68,7 +64,7 @@ def value_lines(t: Tensor) -> Iterator[str]:
         yield from ("    " + line for line in rows[c * per_channel:(c + 1) * per_channel])
 
 
-def sources_text(run: Run) -> Text:
+def sources_text(run: Run) -> str:
     """Where the input and the parameters came from; the layers that got seeded ones are named."""
     setup = run.setup
     lines = [f"input: {setup.input_file}" if setup.input_file else f"input: seeded, uniform(-1, 1), seed {setup.seed}"]
@@ -80,7 +76,7 @@ def sources_text(run: Run) -> Text:
                   for layer in run.layers if layer.weights and layer.weights != "file"]
         if seeded:
             lines.append(f"seeded (seed {setup.seed}), not in the weights file: {', '.join(seeded)}")
-    return Text("\n".join(lines))
+    return "\n".join(lines)
 
 
 def output_lines(out: Tensor) -> Iterator[str]:
@@ -92,25 +88,30 @@ def output_lines(out: Tensor) -> Iterator[str]:
                "(all of them: --format json or --save)")
 
 
-def render(run: Run, console: Console) -> None:
-    console.print(layer_table(run))
-    console.print(sources_text(run))
-    for d in run.analysis.diagnostics:
-        console.print(text_of(diagnostic_line(run.analysis.spec.path, d).spans))
+def run_report(run: Run) -> Report:
+    """The whole report: the table, where the values came from, the diagnostics (one line each),
+    the output and the verdict, laid out as check's report is."""
+    rep = layer_table(run)
+    path = run.analysis.spec.path
+    rep.lines.append(Line([(sources_text(run), "")]))
+    rep.lines += [diagnostic_line(path, d) for d in run.analysis.diagnostics]
     if run.output is not None:
-        console.print(Text("\n".join(output_lines(run.output))))
+        rep.lines.append(Line([("\n".join(output_lines(run.output)), "")]))
     macs = sum(run.setup.macs)
     if run.ok:
         n = len(run.layers)
         speed = f", {macs / run.seconds / 1e6:,.1f} M MAC/s" if run.seconds > 0 else ""
         split = [layer.result.spec.name for layer in run.layers if layer.processes > 1]
         processes = f"; {', '.join(split)} in {run.workers} processes" if split else ""
-        console.print(Text(f"every layer matches the calculator: {n} layer{'s' * (n != 1)}, {macs:,} MACs "
-                           f"in {seconds_str(run.seconds)}{speed}{processes}", style="bold green"))
-    for layer in run.layers:
-        if layer.error:
-            console.print(Text.assemble(("error", "bold red"), f" {run.analysis.spec.path}: {layer.error}"))
-    console.print()
+        rep.lines.append(Line([(f"every layer matches the calculator: {n} layer{'s' * (n != 1)}, {macs:,} MACs "
+                                f"in {seconds_str(run.seconds)}{speed}{processes}", "bold green")]))
+    rep.lines += [Line([("error", "bold red"), (f" {path}: {layer.error}", "")]) for layer in run.layers if layer.error]
+    rep.lines.append(Line([]))
+    return rep
+
+
+def render(run: Run, console: Console) -> None:
+    print_report(run_report(run), console)
 
 
 class LayerProgress:

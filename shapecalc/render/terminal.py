@@ -107,8 +107,17 @@ def print_report(rep: Report, console: Console) -> None:
         else:  # rich writes every print at once outside `with console:`; this is the same, unparsed
             console.file.write(plain)
     for line in rep.lines:
-        for piece in [line.spans] if line.soft else paragraph(line.spans, console.width):
-            console.print(text_of(piece), soft_wrap=True)
+        if line.soft:
+            console.print(text_of(line.spans), soft_wrap=True)
+        else:
+            print_paragraph(console, line.spans)
+
+
+def print_paragraph(console: Console, spans: Sequence[Span]) -> None:
+    """Styled text wrapped to the console's width by narrow.paragraph (items whole, no line
+    ending in a blank), not by rich, which breaks a number from its unit."""
+    for line in paragraph(spans, console.width):
+        console.print(text_of(line), soft_wrap=True)
 
 
 def render(a: Analysis, console: Console, connections: bool = False, options: Options | None = None) -> None:
