@@ -17,8 +17,11 @@ ARCH = ROOT / "architectures"
 def run_cli():
     """Run `python -m shapecalc ARGS` in a subprocess with a pinned, colourless environment."""
 
-    def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-        env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200"}
+    def run(*args: str, cwd: Path = ROOT, columns: str | None = "200") -> subprocess.CompletedProcess:
+        """columns: COLUMNS for the run, None to leave it unset."""
+        env = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": columns or ""}
+        if columns is None:
+            env.pop("COLUMNS")
         env.pop("FORCE_COLOR", None)
         env.pop("GITHUB_ACTIONS", None)
         return subprocess.run([sys.executable, "-m", "shapecalc", *args], cwd=cwd, env=env,

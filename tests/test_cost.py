@@ -425,7 +425,8 @@ def test_readme_cost_section_is_real(run_cli):
         out = run_cli("check", "--convention", convention, "architectures/resnet50.yaml").stdout
         assert next(line for line in out.splitlines() if line.startswith("Total MACs")) in section
     out = run_cli("check", "--dtype", "float16", "--batch", "32", "--optimizer", "adam", "architectures/resnet50.yaml")
-    assert next(line for line in out.stdout.splitlines() if line.startswith("Memory")) in section
+    for label in ("Memory", "Training"):
+        assert next(line for line in out.stdout.splitlines() if line.startswith(label)) in section
     doc = json.loads(run_cli("check", "-f", "json", "--batch", "32", "--optimizer", "adam",
                              "architectures/resnet50.yaml").stdout)
     assert json.dumps(doc["memory"], indent=2) in section

@@ -22,6 +22,11 @@ def test_pasted_alexnet_table_is_real(run_cli):
     assert actual in strip(README)
 
 
+def test_pasted_80_column_table_is_real(run_cli):
+    actual = strip(run_cli("check", "architectures/alexnet.yaml", columns="80").stdout)
+    assert f"`COLUMNS=80 shapecalc check architectures/alexnet.yaml`:\n\n```text\n{actual}\n```" in README
+
+
 def test_pasted_alexnet_224_diagnostics_are_real(run_cli):
     for line in run_cli("check", "architectures/alexnet-224.yaml").stdout.splitlines():
         if line.startswith("architectures/"):
