@@ -96,7 +96,18 @@ def wrap(text: str, width: int) -> list[str]:
 def hang(text: str, style: str, indent: int, width: int) -> list[StyledLine]:
     """Each line of text (a row's arithmetic) indented and wrapped to the width between words,
     its continuation lines further in, so that they read as one formula."""
-    return [line for part in text.split("\n") if part for line in pack_items(" " * indent, [words_of(part, style)], width)]
+    return [line for part in text.split("\n") if part for line in items_lines(" " * indent, [(part, style)], width)]
+
+
+def items_lines(indent: str, items: list[Span], width: int, hanging: int = GAP) -> list[StyledLine]:
+    """Styled items GAP apart after the indent: one line when they fit (the common case, kept
+    cheap: this runs for every row of a narrow table), else pack_items' lines."""
+    if len(indent) + sum(cells(text) for text, _ in items) + GAP * (len(items) - 1) <= width:
+        line: StyledLine = [(indent, "")]
+        for n, item in enumerate(items):
+            line += [(" " * GAP, ""), item] if n else [item]
+        return [line]
+    return pack_items(indent, [words_of(text, style) for text, style in items], width, hanging)
 
 
 def trim(line: StyledLine) -> StyledLine:
@@ -151,12 +162,12 @@ def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
         widest = max((c for c in side if widths[c] > least[c]), key=lambda c: widths[c])
         widths[widest] -= 1
     header = [(columns[c].header, "bold") for c in side]
-    out = grid(side, columns, [header], widths)
+    out = grid(side, columns, header, widths)
     out.append([(" " * LEAD + "\u2500" * (sum(widths.values()) + GAP * (len(side) - 1)), "")])
     first = side[1] if len(side) > 1 else side[0]  # the name column, which arithmetic goes under
     start = LEAD + sum(widths[c] + GAP for c in side[:side.index(first)])
     for row in rows:
-        out += grid(side, columns, [[row[c] for c in side]], widths)
+        out += grid(side, columns, [row[c] for c in side], widths)
         name = row[first][0]
         indent = min(start + len(name) - len(name.lstrip(" ")) + 2, width // 3)
         for c in below:
@@ -164,20 +175,18 @@ def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
     return out
 
 
-def grid(side: list[int], columns: Sequence[Column], rows: list[list[Span]], widths: dict[int, int]) -> list[StyledLine]:
-    """Rows of cells side by side, each cell wrapped in its column and justified."""
+def grid(side: list[int], columns: Sequence[Column], row: list[Span], widths: dict[int, int]) -> list[StyledLine]:
+    """A row's cells side by side, each wrapped in its column and justified."""
+    lines = [[text] if cells(text) <= widths[c] else wrap(text, widths[c]) for c, (text, _) in zip(side, row)]
     out = []
-    for row in rows:
-        lines = [wrap(text, widths[c]) if text else [""]
-                 for c, (text, _) in zip(side, row)]
-        for i in range(max(map(len, lines))):
-            line: StyledLine = [(" " * LEAD, "")]
-            for n, (c, span, cell_lines) in enumerate(zip(side, row, lines)):
-                text = cell_lines[i] if i < len(cell_lines) else ""
-                pad = " " * (widths[c] - cells(text))
-                text = pad + text if columns[c].justify == "right" else text + pad
-                line += [(" " * GAP, "")] * (n > 0) + [(text, style_of(columns[c], span))]
-            out.append(trim(line))
+    for i in range(max(map(len, lines))):
+        line: StyledLine = [(" " * LEAD, "")]
+        for n, (c, span, cell_lines) in enumerate(zip(side, row, lines)):
+            text = cell_lines[i] if i < len(cell_lines) else ""
+            pad = " " * (widths[c] - cells(text))
+            text = pad + text if columns[c].justify == "right" else text + pad
+            line += [(" " * GAP, "")] * (n > 0) + [(text, style_of(columns[c], span))]
+        out.append(trim(line))
     return out
 
 
@@ -191,15 +200,13 @@ def stacked(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
         first, name = row[heads[0]][0], row[heads[1]][0]
         depth = len(name) - len(name.lstrip(" "))  # a block's layers are indented under it
         lead = LEAD + number - cells(first) if first else LEAD + number + GAP + depth
-        head = [[[(text.lstrip(" ") if text is name else text, style_of(columns[c], row[c]))]]
-                for c in heads if (text := row[c][0])]
-        if first and depth:
-            head[1][0].insert(0, (" " * depth, ""))
-        out += pack_items(" " * lead, head, width)
+        texts = [first, " " * depth * bool(first) + name.lstrip(" "), *(row[c][0] for c in heads[2:])]
+        head = [(text, style_of(columns[c], row[c])) for c, text in zip(heads, texts) if text.strip()]
+        out += items_lines(" " * lead, head, width)
         indent = min(LEAD + number + GAP + depth + 2, width // 3)
-        items = [words_of(f"{column.label} {row[c][0]}", style_of(column, row[c]))
+        items = [(f"{column.label} {row[c][0]}".strip(), style_of(column, row[c]))
                  for c, column in enumerate(columns) if column.label is not None and row[c][0]]
-        out += pack_items(" " * indent, items, width, hanging=0) if items else []
+        out += items_lines(" " * indent, items, width, hanging=0) if items else []
         for c in (c for c, column in enumerate(columns) if column.below):
             out += hang(row[c][0], style_of(columns[c], row[c]), indent, width)
     return out
