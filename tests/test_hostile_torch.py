@@ -129,7 +129,8 @@ def test_too_many_layers_to_scan_says_so_after_one_analysis(counted):
     assert counted == [2000]  # the spec's own input, and nothing more
     assert report.fits and report.scans == []
     assert report.problem.startswith("every layer fits; no input sizes scanned: fit analyses at most 10,000 layers")
-    assert render(report) == f"deep.yaml: input 1x40x40: {report.problem}\n"
+    assert render(report, 10_000) == f"deep.yaml: input 1x40x40: {report.problem}\n"
+    assert render(report).split() == render(report, 10_000).split()  # wrapped to 200 columns, every word kept
 
 
 def test_fixes_past_the_limit_are_named_not_dropped(counted):

@@ -78,7 +78,7 @@ def test_shipped_architectures_print_without_rich_in_a_pipe(path):
 def test_a_column_wider_than_the_console_is_folded_not_cut():
     """One column of names, one cell longer than the room: rich would cut it with an ellipsis;
     narrow.py folds it whole onto lines that fit, on a terminal and into a pipe alike."""
-    rep = Report([("t", "bold")], [Column("name", wrap="fold")], [[("x" * 50, "")]], [Line([])])
+    rep = Report([("t", "bold")], [Column("name", fold=True)], [[("x" * 50, "")]], [Line([])])
     c = console(30)
     print_report(rep, c)
     assert plain_text(rep, 30) == c.file.getvalue()

@@ -139,3 +139,16 @@ def test_columns_is_honoured_in_a_pipe(run_cli, args, columns):
     out = run_cli(*args, columns=columns).stdout
     assert out.strip()
     assert_fits(out, int(columns or PIPE_WIDTH))
+
+
+def test_an_ascii_terminal_gets_a_rule_it_can_print():
+    """Where the encoding has no box characters the narrow table's rule is dashes (each '\u2500'
+    would print as a six-character escape and overflow the line)."""
+    class Ascii(io.StringIO):
+        encoding = "ascii"
+
+    console = Console(file=Ascii(), width=80, color_system=None, force_terminal=False)
+    print_report(report(analysis(ARCH / "alexnet.yaml")), console)
+    text = console.file.getvalue()
+    assert "\u2500" not in text and " " + "-" * 79 + "\n" in text
+    assert_fits(text, 80)

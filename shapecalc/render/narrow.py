@@ -136,14 +136,16 @@ def table_width(columns: Sequence[Column], rows: Sequence[Sequence[Span]]) -> in
 
 
 def layout(title: Sequence[Span], columns: Sequence[Column], rows: Sequence[Sequence[Span]],
-           width: int) -> list[StyledLine]:
+           width: int, rule: str = "\u2500") -> list[StyledLine]:
     """The table at this width: compact if its columns can fit side by side, else stacked. The
-    title comes first, wrapped, then a blank line; a blank line ends the table."""
-    body = compact(columns, rows, width)
+    title comes first, wrapped, then a blank line; a blank line ends the table. `rule` draws
+    the line under the header ("-" where the output's encoding has no box characters)."""
+    body = compact(columns, rows, width, rule)
     return [*paragraph(title, width), [], *(body if body is not None else stacked(columns, rows, width)), []]
 
 
-def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: int) -> list[StyledLine] | None:
+def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: int,
+            rule: str = "\u2500") -> list[StyledLine] | None:
     """Columns side by side with the `below` column under each row; None if they cannot fit."""
     side = [c for c, column in enumerate(columns) if not column.below]
     below = [c for c, column in enumerate(columns) if column.below]
@@ -151,7 +153,7 @@ def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
     full = {c: max(map(cells, texts[c])) for c in side}
     least = dict(full)  # only names fold here; a shape broken in two would make every row two lines
     for c in side:
-        if columns[c].wrap == "fold":  # a block's indent comes on top of the floor
+        if columns[c].fold:  # a block's indent comes on top of the floor
             indent = max(len(text) - len(text.lstrip(" ")) for text in texts[c])
             least[c] = min(full[c], indent + max([FOLD_FLOOR, *map(cells, tokens(columns[c].header))]))
     spare = width - LEAD - GAP * (len(side) - 1)
@@ -163,7 +165,7 @@ def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
         widths[widest] -= 1
     header = [(columns[c].header, "bold") for c in side]
     out = grid(side, columns, header, widths)
-    out.append([(" " * LEAD + "\u2500" * (sum(widths.values()) + GAP * (len(side) - 1)), "")])
+    out.append([(" " * LEAD + rule * (sum(widths.values()) + GAP * (len(side) - 1)), "")])
     first = side[1] if len(side) > 1 else side[0]  # the name column, which arithmetic goes under
     start = LEAD + sum(widths[c] + GAP for c in side[:side.index(first)])
     for row in rows:

@@ -27,7 +27,7 @@ class Column:
     header: str
     justify: str = "left"  # or "right"
     style: str = ""  # rich's style of the column, for the terminal; nothing here
-    wrap: str = ""  # "fold": names, broken anywhere; "words": shapes, broken between words; "": never
+    fold: bool = False  # names, which may fold in a narrowed column; other columns keep their width
     label: str | None = None  # stacked, a value is printed `label value`; None: part of the row's head
     below: bool = False  # printed under its row (check's arithmetic) rather than beside it
 

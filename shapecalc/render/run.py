@@ -34,7 +34,7 @@ def layer_table(run: Run) -> Report:
     width by the same rule: full width when it fits, else narrow.py's layouts."""
     a = run.analysis
     title = [(one_line(a.spec.name or a.spec.path), "bold"), (f"  input {shape_str(a.spec.input_shape)}", "dim")]
-    columns = [Column("#", "right", "dim"), Column("layer", wrap="fold"), Column("type", style="cyan", wrap="fold"),
+    columns = [Column("#", "right", "dim"), Column("layer", fold=True), Column("type", style="cyan", fold=True),
                Column("calculator", "right", label="calculator"), Column("forward", "right", label="forward"),
                Column("match", label="match"), Column("MACs", "right", label="MACs"),
                Column("time", "right", label="time")]

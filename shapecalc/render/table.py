@@ -70,9 +70,9 @@ def layer_rows(a: Analysis, connections: bool, options: Options,
     """One row per layer, indented by block depth, with a subtotal row where each block starts."""
     show_inputs = not sequential(a)  # then the column names only the inputs that are not the row above
     Column = plain.Column
-    columns = [Column("#", "right", "dim"), Column("name", wrap="fold"), Column("type", style="cyan", wrap="fold")]
-    columns += [Column("inputs", style="dim", wrap="fold", label="inputs")] if show_inputs else []
-    columns += [Column("input -> output", "right", wrap="words", label=""), Column("params", "right", label="params")]
+    columns = [Column("#", "right", "dim"), Column("name", fold=True), Column("type", style="cyan", fold=True)]
+    columns += [Column("inputs", style="dim", fold=True, label="inputs")] if show_inputs else []
+    columns += [Column("input -> output", "right", label=""), Column("params", "right", label="params")]
     columns += [Column("connections", "right", label="connections")] if connections else []
     macs = "MACs" if options.convention == "macs" else f"MACs ({options.convention})"
     columns += [Column(macs, "right", label=macs), Column("arithmetic", style="dim", below=True)]
@@ -170,13 +170,13 @@ def report(a: Analysis, connections: bool = False, options: Options | None = Non
     return out
 
 
-def narrow_lines(rep: Report, width: int) -> list[narrow.StyledLine] | None:
+def narrow_lines(rep: Report, width: int, ascii_only: bool = False) -> list[narrow.StyledLine] | None:
     """The table laid out by narrow.py when its columns do not fit side by side at full width
     (so that no number is cut), or None when they do: then rich's table (or plain.table, the
-    same characters) draws it."""
+    same characters) draws it. ascii_only: the output cannot hold box characters."""
     if narrow.table_width(rep.columns, rep.rows) <= width:
         return None
-    return narrow.layout(rep.title, rep.columns, rep.rows, width)
+    return narrow.layout(rep.title, rep.columns, rep.rows, width, "-" if ascii_only else "\u2500")
 
 
 def table_text(rep: Report, width: int) -> str | None:
@@ -184,7 +184,7 @@ def table_text(rep: Report, width: int) -> str | None:
     draw it (text beyond printable ASCII at full width)."""
     lines = narrow_lines(rep, width)
     if lines is not None:
-        return "".join("".join(text for text, _ in line) + "\n" for line in lines)
+        return narrow.text_of(lines)
     title = "".join(text for text, _ in rep.title)
     return plain.table(title, rep.columns, [[text for text, _ in row] for row in rep.rows], width)
 
@@ -200,6 +200,5 @@ def plain_text(rep: Report, width: int) -> str | None:
             return None
         out.append(table)
     for line in rep.lines:
-        out += [line.text + "\n"] if line.soft else [
-            "".join(text for text, _ in piece) + "\n" for piece in narrow.paragraph(line.spans, width)]
+        out.append(line.text + "\n" if line.soft else narrow.text_of(narrow.paragraph(line.spans, width)))
     return "".join(out)

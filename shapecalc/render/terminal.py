@@ -91,7 +91,7 @@ def escaped(rep: Report, encoding: str) -> Report:
 def print_report(rep: Report, console: Console) -> None:
     if console.options.ascii_only:
         rep = escaped(rep, console.encoding)
-    lines = narrow_lines(rep, console.width) if rep.columns else None
+    lines = narrow_lines(rep, console.width, console.options.ascii_only) if rep.columns else None
     if lines is not None:
         for line in lines:  # laid out to the width already
             console.print(text_of(line), soft_wrap=True)
