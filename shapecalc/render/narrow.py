@@ -232,7 +232,7 @@ def paragraph(spans: Sequence[Span], width: int) -> list[StyledLine]:
         if cells("".join(text for text, _ in line)) <= width:
             out.append(trim(line))
             continue
-        indent, items = "", []
+        indent, items = "", list[Item]()
         for text, style in line:
             for blanks, word in _WORDS.findall(text):
                 if not items:

@@ -93,8 +93,8 @@ def print_report(rep: Report, console: Console) -> None:
         rep = escaped(rep, console.encoding)
     lines = narrow_lines(rep, console.width, console.options.ascii_only) if rep.columns else None
     if lines is not None:
-        for line in lines:  # laid out to the width already
-            console.print(text_of(line), soft_wrap=True)
+        for styled in lines:  # laid out to the width already
+            console.print(text_of(styled), soft_wrap=True)
     elif rep.columns:
         plain = None
         if console.color_system is None or len(rep.rows) > PLAIN_ROWS:
