@@ -152,3 +152,11 @@ def test_an_ascii_terminal_gets_a_rule_it_can_print():
     text = console.file.getvalue()
     assert "\u2500" not in text and " " + "-" * 79 + "\n" in text
     assert_fits(text, 80)
+
+
+def test_alexnet_at_80_columns_keeps_its_type_names_whole(run_cli):
+    """Two blanks too many for `localresponsenorm` at 80 columns: the gaps after the columns of
+    names shrink to one before a name is folded, and numbers stay two blanks apart."""
+    out = run_cli("check", "architectures/alexnet.yaml", columns="80").stdout
+    assert "localresponsenorm " in out and "localresponseno\n" not in out
+    assert "34,944  105,415,200" in out

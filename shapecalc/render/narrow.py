@@ -4,9 +4,10 @@ A table whose columns fit side by side at their full width is drawn as rich draw
 terminal.py). Narrower than that, rich would narrow every column and cut numbers with an
 ellipsis (`16,781,3…`); this module draws instead the first of two layouts that fits:
 
-- compact: the columns side by side, two blanks apart, numbers and shapes at their full width,
-  names folded in narrower columns (never below FOLD_FLOOR), and the `below` column (check's
-  arithmetic) on lines of its own under each row;
+- compact: the columns side by side, two blanks apart (one after a column of names when that
+  is what it takes to fit), numbers and shapes at their full width, names folded in narrower
+  columns (never below FOLD_FLOOR), and the `below` column (check's arithmetic) on lines of its
+  own under each row;
 - stacked: each row as a head line (its number, name and type), then its values as
   `label value` items packed onto indented lines (a shape too long for a line breaks after its
   `->`), then the `below` lines.
@@ -156,7 +157,13 @@ def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
         if columns[c].fold:  # a block's indent comes on top of the floor
             indent = max(len(text) - len(text.lstrip(" ")) for text in texts[c])
             least[c] = min(full[c], indent + max([FOLD_FLOOR, *map(cells, tokens(columns[c].header))]))
-    spare = width - LEAD - GAP * (len(side) - 1)
+    # Before any name is folded, the blanks after the text columns (name, type) go down to one:
+    # `localresponsenorm` whole beats `localresponseno` / `rm` (AlexNet at 80 columns). Numbers
+    # keep two blanks between them, so `34,944  105,415,200` never reads as one figure.
+    gaps = [GAP] * (len(side) - 1)
+    if sum(full.values()) + sum(gaps) > width - LEAD:
+        gaps = [1 if columns[c].justify != "right" else GAP for c in side[:-1]]
+    spare = width - LEAD - sum(gaps)
     if sum(least.values()) > spare:
         return None
     widths = dict(full)
@@ -164,12 +171,12 @@ def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
         widest = max((c for c in side if widths[c] > least[c]), key=lambda c: widths[c])
         widths[widest] -= 1
     header = [(columns[c].header, "bold") for c in side]
-    out = grid(side, columns, header, widths)
-    out.append([(" " * LEAD + rule * (sum(widths.values()) + GAP * (len(side) - 1)), "")])
+    out = grid(side, columns, header, widths, gaps)
+    out.append([(" " * LEAD + rule * (sum(widths.values()) + sum(gaps)), "")])
     first = side[1] if len(side) > 1 else side[0]  # the name column, which arithmetic goes under
-    start = LEAD + sum(widths[c] + GAP for c in side[:side.index(first)])
+    start = LEAD + sum(widths[c] + g for c, g in zip(side[:side.index(first)], gaps))
     for row in rows:
-        out += grid(side, columns, [row[c] for c in side], widths)
+        out += grid(side, columns, [row[c] for c in side], widths, gaps)
         name = row[first][0]
         indent = min(start + len(name) - len(name.lstrip(" ")) + 2, width // 3)
         for c in below:
@@ -177,8 +184,10 @@ def compact(columns: Sequence[Column], rows: Sequence[Sequence[Span]], width: in
     return out
 
 
-def grid(side: list[int], columns: Sequence[Column], row: list[Span], widths: dict[int, int]) -> list[StyledLine]:
-    """A row's cells side by side, each wrapped in its column and justified."""
+def grid(side: list[int], columns: Sequence[Column], row: list[Span], widths: dict[int, int],
+         gaps: Sequence[int]) -> list[StyledLine]:
+    """A row's cells side by side, each wrapped in its column and justified, with gaps[n] blanks
+    between column n and the next."""
     lines = [[text] if cells(text) <= widths[c] else wrap(text, widths[c]) for c, (text, _) in zip(side, row)]
     out = []
     for i in range(max(map(len, lines))):
@@ -187,7 +196,7 @@ def grid(side: list[int], columns: Sequence[Column], row: list[Span], widths: di
             text = cell_lines[i] if i < len(cell_lines) else ""
             pad = " " * (widths[c] - cells(text))
             text = pad + text if columns[c].justify == "right" else text + pad
-            line += [(" " * GAP, "")] * (n > 0) + [(text, style_of(columns[c], span))]
+            line += ([(" " * gaps[n - 1], "")] if n else []) + [(text, style_of(columns[c], span))]
         out.append(trim(line))
     return out
 
