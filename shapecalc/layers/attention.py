@@ -36,6 +36,7 @@ from .base import Example, Inference, LayerError, LayerKind, Shape, Unbatched, c
 from .cost import ZERO, Costs, View
 from .field import Field
 from .merge import broadcast, listing
+from .torchcode import TorchCode, args_list, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -167,6 +168,12 @@ class MultiheadAttention(Attention):
         return (f"projections {mha_projections(v):,} + QK^T {L}*{keys}*{E} + AV {L}*{keys}*{E} = {count:,} "
                 f"(QK^T and AV are what torch's FlopCounterMode leaves out)")
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """nn.MultiheadAttention called as torchvision's ViT calls it: attn_output only."""
+        code = module(self, "MultiheadAttention", a, {"embed_dim": xs[0][-1], "num_heads": a["num_heads"]}, ("embed_dim",))
+        inputs = "{x}, {x}, {x}" if len(xs) == 1 else "{xs}"
+        return TorchCode(code.make, code.kwargs, f"{{m}}({inputs}, need_weights=False)[0]", defaults=code.defaults)
+
     def example(self) -> Example:
         return Example((5, 8), {"num_heads": 2, "batch_first": True})
 
@@ -266,6 +273,9 @@ class Matmul(Attention):
         torch=matmul_torch,
     )
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return TorchCode(None, call="torch.matmul({x0}, {x1})")
+
     def example(self) -> Example:
         return Example((2, 3, 3), inputs=2)
 
@@ -351,6 +361,13 @@ class ScaledDotProductAttention(Attention):
         extra_flops=ZERO,
         torch=lambda v: 0 if sdpa_flash(v) else sdpa_macs(v),  # flash for CPU has no formula; math is two bmm
     )
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """timm's call: dropout only while training."""
+        named = {k: a[k] for k in ("is_causal", "scale", "enable_gqa") if a[k] != self.arg(k).default}
+        drop = f", dropout_p={a['dropout_p']!r} if self.training else 0.0" if a["dropout_p"] else ""
+        more = f", {args_list(**named)}" if named else ""
+        return TorchCode(None, call=f"nn.functional.scaled_dot_product_attention({{xs}}{more}{drop})")
 
     def example(self) -> Example:
         return Example((2, 4, 3), inputs=3)

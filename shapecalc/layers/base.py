@@ -11,6 +11,8 @@ A layer kind is one small unit holding everything shapecalc knows about one laye
 - `cost`: its MAC rule under every convention and the FLOPs MACs leave out (`layers/cost.py`);
 - `saves_input`, `counts_batches`: what it keeps for backward, and its int64 batch counter;
 - `forward`: its pure-Python kernel with its parameter layout and work estimate (`Op`);
+- `torch()`: how it is written in PyTorch source (`layers/torchcode.py`'s TorchCode), which
+  `shapecalc export --to torch` and `shapecalc.torch.build` write and nothing else;
 - its explain wording (`explain_macs`, `answer_macs`, `field_window`, `field_text`).
 
 Every question but the wording has no default here: a kind that does not answer one fails the
@@ -30,6 +32,7 @@ from .field import POINTWISE, Axis, AxisMap, Field, window
 
 if TYPE_CHECKING:  # the kernels are imported when a layer runs, not when a spec is checked
     from ..kernels.ops import Op
+    from .torchcode import TorchCode
     from .cost import Costs, View
     from .window import WindowDim
 
@@ -104,7 +107,7 @@ class FieldWindow:
 
 
 #: The questions every kind must answer (the completeness test asks each of them).
-QUESTIONS = ("args", "example", "windows", "cost", "saves_input", "counts_batches", "forward")
+QUESTIONS = ("args", "example", "windows", "cost", "saves_input", "counts_batches", "forward", "torch")
 
 
 class LayerKind:
@@ -171,6 +174,11 @@ class LayerKind:
     @property
     def forward(self) -> Op:
         """How `shapecalc run` computes the layer (see kernels/ops.py's Op)."""
+        raise NotImplementedError
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """How the layer is written in PyTorch source, given its input shapes (no batch; an
+        Unbatched one for a parameter) and validated arguments."""
         raise NotImplementedError
 
     # --- wording: what explain and answers write; the defaults suit most layers -----------------

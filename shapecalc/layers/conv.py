@@ -15,6 +15,7 @@ from .field import Axis, AxisMap, text, transform
 from .hints import asymmetric_same, kernel_on_a_point
 from .spatial import conv_pads
 from .window import DIM_LABELS, WindowDim, dims_formula, unread_words
+from .torchcode import Code, Helper, TorchCode, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -111,6 +112,40 @@ def fvcore_conv(v: View) -> int:
     return weights(v) * v.positions
 
 
+SPARSE_CONV = Helper("SparseConv", '''
+class SparseConv(nn.Module):
+    """A convolution with a connection table (LeNet-5's C3): output map i is a convolution of
+    the input maps connection_table[i] only, so it has len(row) x kernel weights and one bias;
+    torch has no such layer, so it is one small convolution per output map."""
+
+    def __init__(self, connection_table, conv=nn.Conv2d, **kwargs) -> None:
+        super().__init__()
+        self.table = [list(row) for row in connection_table]
+        self.maps = nn.ModuleList(conv(len(row), 1, **kwargs) for row in self.table)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([conv(x[:, row]) for conv, row in zip(self.maps, self.table)], dim=1)
+''')
+
+
+def keras_same(ndim: int) -> Helper:
+    """The convolution that pads as TensorFlow/Keras SAME does, in `ndim` dimensions."""
+    return Helper(f"KerasSameConv{ndim}d", f'''
+class KerasSameConv{ndim}d(nn.Conv{ndim}d):
+    """nn.Conv{ndim}d with TensorFlow/Keras 'SAME' padding: output ceil(n / stride) at any stride,
+    the odd padding at the end (torch's padding='same' refuses a stride above 1). The padding
+    depends on the input size, so it is computed in forward."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pads = []
+        for n, k, s, d in zip(x.shape[:1:-1], self.kernel_size[::-1], self.stride[::-1], self.dilation[::-1]):
+            total = max(0, (-(-n // s) - 1) * s + d * (k - 1) + 1 - n)
+            pads += [total // 2, total - total // 2]
+        mode = "constant" if self.padding_mode == "zeros" else self.padding_mode
+        return super().forward(nn.functional.pad(x, pads, mode=mode))
+''')
+
+
 class Conv(Windowed):
     family = "convolution"
     summary = "Convolution (torch.nn.Conv{n}d)"
@@ -129,6 +164,21 @@ class Conv(Windowed):
         self.ndim = ndim
         self.type = f"conv{ndim}d"
         self.args = conv_args(ndim, transposed=False)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """nn.Conv{n}d; a connection table is one small convolution per output map (SparseConv),
+        `keras_same` a convolution that pads as TensorFlow does first (KerasSameConv{n}d)."""
+        cls = f"Conv{self.ndim}d"
+        helpers: tuple[Helper, ...] = ()
+        skip: tuple[str, ...] = ("in_channels", "connection_table")
+        if a["padding"] == "keras_same":
+            cls, helpers, skip = f"KerasSameConv{self.ndim}d", (keras_same(self.ndim),), skip + ("padding",)
+        first = {"in_channels": xs[0][0]}
+        if a.get("connection_table") is not None:
+            conv = Code(cls if helpers else f"nn.{cls}")
+            first = {"connection_table": a["connection_table"], "conv": conv}
+            return module(self, "SparseConv", a, first, skip + ("groups", "out_channels"), helpers + (SPARSE_CONV,))
+        return module(self, cls, a, first, skip, helpers)
 
     def example(self) -> Example:
         return Example((2, *(5,) * self.ndim), {"out_channels": 4, "kernel_size": 3, "padding": 1, "stride": 2})
@@ -211,6 +261,9 @@ class ConvTranspose(LayerKind):
         self.ndim = ndim
         self.type = f"convtranspose{ndim}d"
         self.args = conv_args(ndim, transposed=True)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, f"ConvTranspose{self.ndim}d", a, {"in_channels": xs[0][0]}, ("in_channels",))
 
     def example(self) -> Example:
         return Example((3, *(4,) * self.ndim), {"out_channels": 2, "kernel_size": 3, "stride": 2, "padding": 1,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from .args import Arg, any_integer, boolean, choice, integer, number, optional
 from .base import Example, Inference, LayerError, LayerKind, Pointwise, Shape, expect_rank, fmt
 from .cost import ZERO, Costs, Rule, View, n_in, n_out, params
+from .torchcode import TorchCode, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -113,6 +114,17 @@ def hook_and_functional(v: View) -> int:
     return 2 * v.n_out
 
 
+#: torch.nn's class of each elementwise layer (the spec's type is its lower-cased name).
+TORCH_NAMES = {
+    "identity": "Identity", "relu": "ReLU", "relu6": "ReLU6", "leakyrelu": "LeakyReLU", "elu": "ELU", "selu": "SELU",
+    "celu": "CELU", "gelu": "GELU", "silu": "SiLU", "mish": "Mish", "hardswish": "Hardswish",
+    "hardsigmoid": "Hardsigmoid", "hardtanh": "Hardtanh", "sigmoid": "Sigmoid", "tanh": "Tanh",
+    "softplus": "Softplus", "softsign": "Softsign", "softmax": "Softmax", "logsoftmax": "LogSoftmax",
+    "dropout": "Dropout", "dropout1d": "Dropout1d", "dropout2d": "Dropout2d", "dropout3d": "Dropout3d",
+    "alphadropout": "AlphaDropout", "prelu": "PReLU",
+}
+
+
 class Elementwise(Pointwise):
     """A shape-preserving layer without parameters: a scalar function of each value. Backward
     needs its input (or, for dropout, a mask of its size), the identity's aside."""
@@ -125,6 +137,9 @@ class Elementwise(Pointwise):
         self.type, self.summary, self.args = type_, summary, args
         self.scalar, self.saves_input = scalar, saves_input
         self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO, ZERO)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, TORCH_NAMES[self.type], a)
 
     def example(self) -> Example:
         return Example((2, 3, 3))
@@ -152,6 +167,9 @@ class Softmax(Pointwise):
     def __init__(self, type_: str, summary: str, log: bool, *args: Arg, ptflops: Rule) -> None:
         self.type, self.summary, self.args, self.log = type_, summary, args, log
         self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO, ZERO)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, TORCH_NAMES[self.type], a)
 
     def example(self) -> Example:
         return Example((2, 3, 3), {"dim": 1})
@@ -206,6 +224,9 @@ class PReLU(Pointwise):
     cost = Costs(ZERO, params, ZERO, hook_and_functional, ZERO, ZERO)
     saves_input = True
     counts_batches = False
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, TORCH_NAMES[self.type], a)
 
     def example(self) -> Example:
         return Example((2, 3, 3), {"num_parameters": 2})

@@ -12,6 +12,7 @@ from .base import (Example, Inference, LayerError, LayerKind, Problem, Rearrange
 from .cost import Costs, View, params
 from .field import POINTWISE, AxisMap
 from .shape import infer_minus_one, reshape_sizes
+from .torchcode import TorchCode, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -53,6 +54,9 @@ class Linear(LayerKind):
     )
     saves_input = True
     counts_batches = False
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "Linear", a, {"in_features": xs[0][-1]}, ("in_features",))
 
     def example(self) -> Example:
         return Example((2, 3, 5), {"out_features": 4})
@@ -102,6 +106,9 @@ class Flatten(Reshape):
         Arg("end_dim", any_integer, -1, (), "last dimension to flatten, counting the batch dimension as 0"),
     )
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "Flatten", a)
+
     def example(self) -> Example:
         return Example((2, 3, 4))
 
@@ -144,6 +151,9 @@ class Unflatten(Reshape):
         Arg("unflattened_size", reshape_sizes, REQUIRED, (),
             "the sizes it splits into; their product must equal it; one may be -1 (inferred)"),
     )
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "Unflatten", a)
 
     def example(self) -> Example:
         return Example((12,), {"dim": 1, "unflattened_size": [3, 4]})

@@ -10,6 +10,7 @@ from .args import Arg, any_integer, number, optional
 from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, Unbatched, shape_str
 from .cost import FREE
 from .field import Axis, Field, aligned, union
+from .torchcode import TorchCode, expression, literal
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -106,6 +107,12 @@ class Arithmetic(Merge):
         self.args = (Arg("other", optional(number()), None, (), "a number to combine the one input with, "
                          f"x {symbol} other (instead of a second input)"),)
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """Python's operator, left to right, as models write `x + identity`."""
+        if a["other"] is not None:
+            return expression(f"{{x0}} {self.symbol} {literal(a['other'])}")
+        return expression(f" {self.symbol} ".join(f"{{x{i}}}" for i in range(len(xs))))
+
     def example(self) -> Example:
         return Example((2, 3, 3), inputs=2)
 
@@ -179,6 +186,9 @@ class Concat(Merge):
         rank = len(y) + 1
         dim = a["dim"] + rank if a["dim"] < 0 else a["dim"]
         return None if dim == 1 else dim - 2
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return expression(f"torch.cat([{{xs}}], dim={a['dim']})")
 
     @cached_property
     def forward(self) -> Op:

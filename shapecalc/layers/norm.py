@@ -11,6 +11,7 @@ from .base import (Example, Inference, LayerError, Pointwise, Problem, Shape, ch
                    shape_str)
 from .cost import ZERO, Costs, View, params
 from .resize import need_spatial
+from .torchcode import Helper, TorchCode, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -87,6 +88,9 @@ class BatchNorm(Norm):
     cost = Costs(ZERO, params, fvcore_batchnorm, ptflops_norm, ZERO, ZERO)
     counts_batches = True
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, f"BatchNorm{self.ndim}d", a, {"num_features": xs[0][0]}, ("num_features",))
+
     def example(self) -> Example:
         return Example(EXAMPLES[self.ndim])
 
@@ -118,6 +122,9 @@ class LocalResponseNorm(Norm):
     # ptflops: its hook's 3 per element, plus the padded channel window F.avg_pool3d reads
     cost = Costs(ZERO, ZERO, ZERO, lambda v: 3 * v.n_in + (v.x[0] + v.a["size"] - 1) * v.in_positions, ZERO, ZERO)
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "LocalResponseNorm", a)
+
     def example(self) -> Example:
         return Example((6, 3, 3), {"size": 3})
 
@@ -141,6 +148,9 @@ class GroupNorm(Norm):
         Arg("affine", boolean, True, (), "learn a scale and shift per channel (2C parameters)"),
     )
     cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO, ZERO)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "GroupNorm", a, {"num_groups": a["num_groups"], "num_channels": xs[0][0]}, ("num_channels",))
 
     def example(self) -> Example:
         return Example((4, 3, 3), {"num_groups": 2})
@@ -199,6 +209,9 @@ class LayerNorm(Norm):
         torch=ZERO,
     )
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "LayerNorm", a, {"normalized_shape": a["normalized_shape"]})
+
     def example(self) -> Example:
         return Example((3, 4, 4), {"normalized_shape": [4, 4]})
 
@@ -212,6 +225,19 @@ class LayerNorm(Norm):
             raise LayerError("F004", f"normalized_shape {shape_str(shape)} does not match the trailing "
                              f"dimensions of {shape_str(x)}", "normalized_shape")
         return layernorm_counts(x, prod(shape), a)
+
+
+#: torchvision's convnext.LayerNorm2d, written out (the export imports only torch).
+LAYER_NORM_2D = Helper("LayerNorm2d", '''
+class LayerNorm2d(nn.LayerNorm):
+    """Layer norm over the channels at each position of an (N, C, H, W) map, as torchvision's
+    convnext.LayerNorm2d: nn.LayerNorm(C) applied channels last, then permuted back."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = nn.functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+''')
 
 
 class LayerNorm2d(Norm):
@@ -231,6 +257,9 @@ class LayerNorm2d(Norm):
     counts_batches = False
     cost = Costs(macs=ZERO, torchinfo=params, fvcore=fvcore_layernorm, ptflops=ZERO, extra_flops=ZERO, torch=ZERO)
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "LayerNorm2d", a, {"normalized_shape": xs[0][0]}, ("num_channels",), (LAYER_NORM_2D,))
+
     def example(self) -> Example:
         return Example((3, 4, 5))
 
@@ -247,6 +276,9 @@ class InstanceNorm(Norm):
     summary = "Instance normalisation (torch.nn.InstanceNorm{n}d)"
     cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO, ZERO)
     counts_batches = True
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, f"InstanceNorm{self.ndim}d", a, {"num_features": xs[0][0]}, ("num_features",))
 
     def example(self) -> Example:
         return Example(EXAMPLES[self.ndim], {"affine": True, "track_running_stats": True})

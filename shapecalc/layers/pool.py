@@ -14,6 +14,7 @@ from .cost import FREE, ZERO, Costs, View
 from .field import AxisMap, adaptive
 from .hints import pooling_gaps
 from .window import WindowDim
+from .torchcode import Helper, TorchCode, expression, literal, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -22,6 +23,26 @@ if TYPE_CHECKING:
 def twice_in(v: View) -> int:
     """ptflops' pooling: its module hook and the patched functional call each count the input."""
     return 2 * v.n_in
+
+
+POOL_NAMES = {"max": "Max", "avg": "Avg", "lp": "LP"}
+#: LeNet-5's trainable subsampling as a torch module (torch has none).
+SUBSAMPLING = Helper("Subsampling", '''
+class Subsampling(nn.Module):
+    """LeNet-5's trainable subsampling (S2, S4): the sum of each window times one learned
+    coefficient per map, plus one bias per map (torch has no such layer)."""
+
+    def __init__(self, channels: int, kernel_size=2, stride=None) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.pool = nn.AvgPool2d(kernel_size, stride)
+        k = kernel_size if isinstance(kernel_size, tuple) else (kernel_size, kernel_size)
+        self.taps = k[0] * k[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pool(x) * self.taps * self.weight[:, None, None] + self.bias[:, None, None]
+''')
 
 
 class Pool(Windowed):
@@ -60,6 +81,9 @@ class Pool(Windowed):
                 Arg("count_include_pad", boolean, True, (), "average over padding too (no effect on shape)"),
             ) + ((Arg("divisor_override", optional(integer()), None, (), "fixed divisor (no effect on shape)"),)
                  if ndim > 1 else ())
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, f"{POOL_NAMES[self.op]}Pool{self.ndim}d", a)
 
     def example(self) -> Example:
         lp = {"norm_type": 2} if self.op == "lp" else {}
@@ -117,6 +141,9 @@ class Subsampling(Windowed):
         Arg("stride", optional(per_dim(2)), None, (), "step between windows (default: kernel_size)"),
     )
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "Subsampling", a, {"channels": xs[0][0]}, helpers=(SUBSAMPLING,))
+
     def example(self) -> Example:
         return Example((3, 8, 8))
 
@@ -159,6 +186,9 @@ class AdaptivePool(LayerKind):
         self.cost = Costs(ZERO, ZERO, fvcore, twice_in, ZERO, ZERO)
         self.saves_input = op == "max"
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, f"Adaptive{POOL_NAMES[self.op]}Pool{self.ndim}d", a)
+
     def example(self) -> Example:
         return Example((2, *(7,) * self.ndim), {"output_size": 3})
 
@@ -199,6 +229,12 @@ class GlobalPool(LayerKind):
         self.type = f"global{op}pool"
         self.args = (Arg("keepdim", boolean, False, (), "keep the spatial dimensions as 1s (torch's AdaptiveAvgPool(1))"),)
         self.saves_input = op == "max"
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """x.mean over every spatial dimension (torch writes AdaptiveAvgPool(1) and a flatten)."""
+        dims = tuple(range(2, len(xs[0]) + 1))
+        method = "mean" if self.op == "avg" else "amax"
+        return expression(f"{{x}}.{method}({literal(dims)}{', keepdim=True' if a['keepdim'] else ''})")
 
     def example(self) -> Example:
         return Example((3, 4, 5))

@@ -22,6 +22,7 @@ from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Point
                    shape_str)
 from .cost import FREE
 from .field import POINTWISE, AxisMap, window
+from .torchcode import TorchCode, expression, literal
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -91,6 +92,12 @@ class Reduction(LayerKind):
             Arg("keepdim", boolean, False, (), "keep the reduced dimensions as 1s"),
         )
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """The tensor method of the layer's name, as models call it: `x.mean((2, 3), keepdim=True)`."""
+        lead = f"{literal(a['p'])}, " if "p" in a else ""
+        keep = ", keepdim=True" if a["keepdim"] else ""
+        return expression(f"{{x}}.{self.type}({lead}{literal(a['dim'])}{keep})")
+
     def example(self) -> Example:
         return Example((3, 4, 5), {"dim": [1, -1], "keepdim": True})
 
@@ -143,6 +150,9 @@ class Normalize(Pointwise):
     cost = FREE
     saves_input = True
     counts_batches = False
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return expression(f"nn.functional.normalize({{x}}, p={literal(a['p'])}, dim={a['dim']}, eps={a['eps']!r})")
 
     def example(self) -> Example:
         return Example((3, 4, 5), {"p": 3, "dim": 2})

@@ -14,6 +14,7 @@ from .base import Example, FieldWindow, Inference, LayerError, LayerKind, Shape,
 from .cost import FREE, ZERO, Costs, View
 from .field import Axis, AxisMap, Field, adaptive, resample, transform, window
 from .spatial import per_spatial
+from .torchcode import Helper, TorchCode, expression, literal, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -88,6 +89,9 @@ class Upsample(Resize):
         Arg("recompute_scale_factor", optional(boolean), None, (), "no effect on shape"),
     )
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "Upsample", a)
+
     def example(self) -> Example:
         return Example((2, 3, 3), {"scale_factor": 2, "mode": "bilinear"})
 
@@ -160,6 +164,9 @@ class PixelShuffle(Resize):
         factor = "downscale_factor" if unshuffle else "upscale_factor"
         self.args = (Arg(factor, integer(), REQUIRED, (), "r"),)
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "PixelUnshuffle" if self.unshuffle else "PixelShuffle", a)
+
     def example(self) -> Example:
         return Example((2, 4, 6), {"downscale_factor": 2}) if self.unshuffle else Example((8, 2, 3), {"upscale_factor": 2})
 
@@ -217,6 +224,9 @@ class ZeroPad(Resize):
                          f"an int, or {2 * ndim} ints: (left, right{', top, bottom' if ndim > 1 else ''}"
                          f"{', front, back' if ndim > 2 else ''})"),)
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, f"ZeroPad{self.ndim}d", a)
+
     def example(self) -> Example:
         return Example((2, *(3,) * self.ndim), {"padding": 1})
 
@@ -258,6 +268,18 @@ class ZeroPad(Resize):
         return Inference((x[0], *spatial), 0, 0, [f"{shape_str(x[1:])} padded to {shape_str(tuple(spatial))}"])
 
 
+CENTER_CROP = Helper("center_crop", '''
+def center_crop(x: torch.Tensor, size) -> torch.Tensor:
+    """The centre of x's spatial dimensions cut to `size`, offset round((n - s) / 2) in each, as
+    torchvision's center_crop (U-Net's copy-and-crop); torch.nn has no such layer."""
+    index = [slice(None), slice(None)]
+    for n, s in zip(x.shape[2:], size):
+        top = int(round((n - s) / 2.0))
+        index.append(slice(top, top + s))
+    return x[tuple(index)]
+''')
+
+
 class CenterCrop(Resize):
     """U-Net's copy-and-crop: cut the centre out of a feature map, to `size`, or to the spatial
     size of a second input. The offset is torchvision's: round((N - n)/2)."""
@@ -267,6 +289,13 @@ class CenterCrop(Resize):
     merge = True
     cost = FREE
     args = (Arg("size", optional(one_or_list(integer())), None, (), "spatial size; or give two inputs"),)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """torchvision's centre crop as a function of the file: to `size`, or to the second input's size."""
+        if len(xs) == 2:
+            return expression("center_crop({x0}, {x1}.shape[2:])", CENTER_CROP)
+        size = a["size"] if isinstance(a["size"], tuple) else (a["size"],) * (len(xs[0]) - 1)
+        return expression(f"center_crop({{x}}, {literal(size)})", CENTER_CROP)
 
     def example(self) -> Example:
         return Example((2, 6, 5), {"size": 4})

@@ -30,6 +30,7 @@ from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Rearr
                    fmt, shape_str)
 from .field import POINTWISE, Axis, AxisMap, transform, window
 from .resize import one_or_list
+from .torchcode import TorchCode, expression, literal
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -109,11 +110,21 @@ def constant(ax: Axis) -> Axis | None:
     return transform(ax, Fraction(0), 1, lambda o: (0, 1, 1))
 
 
+def index_at(dim: int, at: str) -> str:
+    """`at` in batched dim `dim` as source: `[:, :, at]`, or `[..., at, :]` counted from the end."""
+    if dim < 0:
+        return "[" + ", ".join(["...", at] + [":"] * (-dim - 1)) + "]"
+    return "[" + ", ".join([":"] * dim + [at]) + "]"
+
+
 class Permute(Rearrange):
     type = "permute"
     summary = "Reorder the dimensions (torch.permute; dims lists every dim, the batch 0 first)"
     args = (Arg("dims", list_of(any_integer, "a list of dims"), REQUIRED, (),
                 "the new order of every dim of the batched input, dims[0] = 0 (the batch stays first)"),)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return expression(f"{{x}}.permute({', '.join(map(str, a['dims']))})")
 
     def example(self) -> Example:
         return Example((2, 3, 4), {"dims": [0, 3, 1, 2]})
@@ -150,6 +161,9 @@ class Transpose(Rearrange):
     summary = "Swap two dimensions (torch.transpose; neither may be the batch)"
     args = (Arg("dim0", any_integer, REQUIRED, (), "one dim to swap, counting the batch as 0"),
             Arg("dim1", any_integer, REQUIRED, (), "the other"))
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return expression(f"{{x}}.transpose({a['dim0']}, {a['dim1']})")
 
     def example(self) -> Example:
         return Example((2, 3, 4), {"dim0": 1, "dim1": -1})
@@ -192,6 +206,10 @@ class NewShape(Rearrange):
         self.args = (Arg("shape", reshape_sizes, REQUIRED, (),
                          "the per-sample shape, without the batch; one size may be -1 (inferred)"),)
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """`x.reshape(N, *shape)`: the shape is per sample, the batch kept (timm's `x.reshape(B, N, C)`)."""
+        return expression(f"{{x}}.{self.type}({{x}}.shape[0], {', '.join(map(str, a['shape']))})")
+
     def example(self) -> Example:
         return Example((2, 3, 4), {"shape": [4, -1]})
 
@@ -231,6 +249,16 @@ class Expand(Rearrange):
     summary = "Broadcast size-1 dims to a per-sample size (torch.expand; -1 keeps a dim)"
     takes_unbatched = True
     args = (Arg("size", SIZES, REQUIRED, (), "the per-sample size, without the batch; -1 keeps a dimension"),)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """A learned tensor as ViT expands its class token, `class_token.expand(n, -1, -1)`; a
+        batched tensor keeps its batch, its new dims inserted after it first."""
+        (x,), size = xs, ", ".join(map(str, a["size"]))
+        if isinstance(x, Unbatched):
+            return expression(f"{{x}}.expand({{batch}}, {size})")
+        new = len(a["size"]) - len(x)
+        index = f"[:{', None' * new}]" if new else ""
+        return expression(f"{{x}}{index}.expand(-1, {size})")
 
     def example(self) -> Example:
         return Example((1, 3), {"size": [2, 4, -1]})
@@ -293,6 +321,14 @@ class Squeeze(Rearrange):
     args = (Arg("dim", optional(one_or_list(any_integer)), None, (),
                 "a dim or a list of them, counting the batch as 0 (null: every size-1 dim); others are left"),)
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """x.squeeze(dims); with dim null the size-1 dims after the batch, named (x.squeeze() would
+        take a batch of 1 too)."""
+        dim = a["dim"]
+        if dim is None:
+            dim = tuple(d + 1 for d, n in enumerate(xs[0]) if n == 1)
+        return expression(f"{{x}}.squeeze({literal(dim)})")
+
     def example(self) -> Example:
         return Example((1, 3, 1), {"dim": [1, -1]})
 
@@ -328,6 +364,9 @@ class Unsqueeze(Rearrange):
     type = "unsqueeze"
     summary = "Insert a size-1 dim (torch.unsqueeze; dim counts the output's dims, the batch 0)"
     args = (Arg("dim", any_integer, REQUIRED, (), "where the new dim goes in the output, counting the batch as 0"),)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return expression(f"{{x}}.unsqueeze({a['dim']})")
 
     def example(self) -> Example:
         return Example((2, 3), {"dim": -1})
@@ -368,6 +407,13 @@ class Slice(Rearrange):
             Arg("end", optional(any_integer), None, (), "the position it stops before (null: the end)"),
             Arg("step", integer(), 1, (), "keep every step-th position (torch: positive only)"))
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """Indexing, as models slice: `x[:, :, 1:5:2]`."""
+        part = ":".join("" if v is None else str(v) for v in (a["start"], a["end"]))
+        if a["step"] != 1:
+            part += f":{a['step']}"
+        return expression("{x}" + index_at(a["dim"], part))
+
     def example(self) -> Example:
         return Example((2, 5, 3), {"dim": 2, "start": 1, "end": -1, "step": 2})
 
@@ -406,6 +452,10 @@ class Select(Rearrange):
     args = (Arg("dim", any_integer, REQUIRED, (), "the dim, counting the batch as 0"),
             Arg("index", any_integer, REQUIRED, (), "the position taken (negative: from the end)"))
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """Indexing, as ViT takes its class token: `x[:, 0]`."""
+        return expression("{x}" + index_at(a["dim"], str(a["index"])))
+
     def example(self) -> Example:
         return Example((3, 4), {"dim": 1, "index": -1})
 
@@ -441,6 +491,9 @@ class Roll(Rearrange):
     summary = "Shift values cyclically along dims (torch.roll; Swin's shifted windows)"
     args = (Arg("shifts", one_or_list(any_integer), REQUIRED, (), "a shift, or one per dim"),
             Arg("dims", one_or_list(any_integer), REQUIRED, (), "a dim or a list of them, counting the batch as 0"))
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return expression(f"torch.roll({{x}}, {literal(a['shifts'])}, {literal(a['dims'])})")
 
     def example(self) -> Example:
         return Example((2, 3, 4), {"shifts": [1, -2], "dims": [2, 3]})

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .args import REQUIRED, Arg, integer
 from .base import Example, Inference, LayerError, Pointwise, Shape, shape_str
 from .cost import FREE
+from .torchcode import TorchCode, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -29,6 +30,9 @@ class ChannelShuffle(Pointwise):
     cost = FREE
     saves_input = False  # a permutation: its backward is the inverse permutation
     counts_batches = False
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return module(self, "ChannelShuffle", a)
 
     def example(self) -> Example:
         return Example((6, 2, 3), {"groups": 2})

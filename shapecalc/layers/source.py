@@ -19,6 +19,7 @@ from .args import REQUIRED, Arg
 from .base import Example, Inference, LayerKind, Shape, Unbatched, fmt, shape_str
 from .cost import FREE
 from .linear import sizes
+from .torchcode import Code, TorchCode, literal
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -63,8 +64,18 @@ class Parameter(Source):
     summary = "A learned tensor of its own shape, no input (torch.nn.Parameter: layer scale, position embedding)"
     learned = True
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """An nn.Parameter of zeros (the export builds the network, it does not initialise it)."""
+        return TorchCode("nn.Parameter", (("data", Code(f"torch.zeros{literal(a['shape'])}")),), "{m}", holds="parameter")
+
+
 
 class Buffer(Source):
     type = "buffer"
     summary = "A fixed tensor of its own shape, no input (a module's register_buffer)"
     learned = False
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """A registered buffer of zeros."""
+        return TorchCode("torch.zeros", (("size", a["shape"]),), "{m}", holds="buffer")
+

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .args import REQUIRED, Arg, ArgError, any_integer, describe, int_schema, integer, json_schema
 from .base import Example, Inference, LayerError, Rearrange, Shape, batch_dim
 from .field import POINTWISE, AxisMap
+from .torchcode import TorchCode, expression, literal
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -67,6 +68,11 @@ class Split(Cut):
     args = (Arg("split_size_or_sections", size_or_sections, REQUIRED, (),
                 "one size (the last piece may be smaller), or the size of every piece"), DIM)
 
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        sizes = a["split_size_or_sections"]
+        sizes = list(sizes) if isinstance(sizes, tuple) else sizes
+        return expression(f"torch.split({{x}}, {literal(sizes)}, dim={a['dim']})")
+
     def example(self) -> Example:
         return Example((5, 2, 2), {"split_size_or_sections": [2, 3]})
 
@@ -84,6 +90,9 @@ class Chunk(Cut):
     type = "chunk"
     summary = "Cut into `chunks` pieces of ceil(n/chunks) (torch.chunk; fewer when they run out)"
     args = (Arg("chunks", integer(), REQUIRED, (), "how many pieces (torch may give fewer)"), DIM)
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return expression(f"torch.chunk({{x}}, {a['chunks']}, dim={a['dim']})")
 
     def example(self) -> Example:
         return Example((4, 3), {"chunks": 2})

@@ -15,6 +15,23 @@ from .syntax import tuple_fix
 from .yamlsafe import INT_TAG, NULL_TAG, STR_TAG, Loc
 
 
+BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+def plain_values(bindings: dict[str, Node]) -> dict[str, int | bool]:
+    """The parameters given as a plain whole number or yes/no, read without a word (their uses
+    report what is wrong with them): what the export names constructor arguments after."""
+    values: dict[str, int | bool] = {}
+    for name, node in bindings.items():
+        if not isinstance(node, ScalarNode):
+            continue
+        if node.tag == INT_TAG and node.value.lstrip("-").isdigit() and len(node.value) < 20:
+            values[name] = int(node.value)
+        elif node.tag == BOOL_TAG:
+            values[name] = node.value.lower() in ("true", "yes", "on")
+    return values
+
+
 class BlockExpander(GraphReader):
     """Block definitions and uses."""
 
@@ -166,7 +183,7 @@ class BlockExpander(GraphReader):
             for layer in self.spec.layers[start:]:
                 layer.trainable = False
         self.spec.blocks.append(BlockUse(full, block.name, start, len(self.spec.layers), depth, e.loc,
-                                         source, inner.previous))
+                                         source, inner.previous, params=plain_values(bindings)))
         return inner.previous
 
     def expand(self, seq: Node, scope: Scope) -> None:

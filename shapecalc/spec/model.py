@@ -97,6 +97,9 @@ class BlockUse:
     source: str  # the full name of what it takes
     output: str  # the full name of what it gives
     repeat: int = 1
+    #: The use's whole-number and yes/no parameter values (the use's or the defaults), which
+    #: the export names a block class's constructor arguments by.
+    params: dict[str, int | bool] = field(default_factory=dict)
 
 
 @dataclass

@@ -1,0 +1,63 @@
+"""shapecalc and PyTorch: a spec as PyTorch source (`export_source`) or as a live module (`build`).
+
+`export_source` is pure Python (shapecalc/torch/export.py writes the text from each layer kind's
+`torch()` answer); `build` runs that same text, so a built module and an exported file can never
+disagree. torch is imported only inside `build`: `import shapecalc.torch` works without it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+from ..analysis.calc import Analysis
+from .export import ExportError, export_analysis
+
+if TYPE_CHECKING:
+    from torch import nn
+
+#: What to install when torch is missing (the package's `torch` extra).
+INSTALL = "pip install 'shapecalc[torch]'"
+
+
+class TorchMissing(ImportError):
+    """torch is not installed: the message says how to install it."""
+
+
+def analysis_of(spec: Union[str, Path, Analysis]) -> tuple[Analysis, str]:
+    """An analysis and the name it came from: an Analysis as is, a path read from disk, and any
+    other string taken as the spec's YAML text itself (it has a newline, or no such file)."""
+    from ..analysis.check import check_file, check_text
+
+    if isinstance(spec, Analysis):
+        return spec, spec.spec.path
+    if isinstance(spec, Path) or ("\n" not in spec and Path(spec).is_file()):
+        return check_file(str(spec)), str(spec)
+    return check_text(spec, "<spec>"), "<spec>"
+
+
+def export_source(spec: Union[str, Path, Analysis]) -> str:
+    """The spec as readable PyTorch source: one nn.Module class named after the spec, one class
+    per block. Raises ExportError (with the diagnostics) when the spec has errors."""
+    analysis, source = analysis_of(spec)
+    return export_analysis(analysis, source)
+
+
+def build(spec: Union[str, Path, Analysis]) -> "nn.Module":
+    """The spec as a live nn.Module: the exported source, run, and its network class instantiated."""
+    source = export_source(spec)
+    try:
+        import torch  # noqa: F401  (the exported code imports it too; this says what to install)
+    except ImportError as err:
+        raise TorchMissing(f"shapecalc.torch.build needs PyTorch: {INSTALL}") from err
+    namespace: dict = {"__name__": "shapecalc_exported"}
+    exec(compile(source, "<shapecalc export>", "exec"), namespace)
+    return namespace[network_class(source)]()
+
+
+def network_class(source: str) -> str:
+    """The network's class in exported source: the last class of the file."""
+    return [line.split("(")[0][6:] for line in source.splitlines() if line.startswith("class ")][-1]
+
+
+__all__ = ["INSTALL", "ExportError", "TorchMissing", "build", "export_source"]
