@@ -26,6 +26,7 @@ from ..commands import options as table
 from ..commands.check import check as check_files
 from ..commands.draw import draw as draw_file
 from ..commands.explain import explain as explain_file
+from ..commands.export import export as export_file
 from ..commands.fit import fit as fit_file
 from ..commands.lint import lint as lint_paths
 from ..commands.run import run as run_file
@@ -43,6 +44,7 @@ EXAMPLES = """Examples:
   shapecalc lint architectures/
   shapecalc lint --format sarif --select F,W . > shapecalc.sarif
   shapecalc schema > shapecalc-spec.schema.json
+  shapecalc export architectures/resnet50.yaml --to torch -o resnet50.py
 
 Exit codes: 0 no errors, 1 a spec has errors, 2 the command could not run."""
 
@@ -241,6 +243,24 @@ def draw(
     Exit code 0: no errors; 1: the spec has errors (drawn in red); 2: unreadable file, bad options.
     """
     raise typer.Exit(draw_file(file, output, format.value, vertical, expand, flat, hide or [], scale, fold))
+
+
+class ExportTarget(str, enum.Enum):
+    torch = "torch"
+
+
+@app.command()
+def export(
+    file: Path = typer.Argument(..., help="Spec file (YAML) to export.", show_default=False),
+    to: ExportTarget = typer.Option(..., "--to", help="What to write: torch (PyTorch source).", show_default=False),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the source here (default: stdout)."),
+) -> None:
+    """Write the network as readable PyTorch source: one nn.Module class named after the spec, a
+    class per block, the spec's layer names (pure Python: torch is not needed to export).
+
+    Exit code 0: written; 1: the spec has errors (listed, nothing written); 2: unreadable file, bad options.
+    """
+    raise typer.Exit(export_file(file, to.value, output))
 
 
 def main() -> None:

@@ -66,7 +66,7 @@ class Parameter(Source):
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """An nn.Parameter of zeros (the export builds the network, it does not initialise it)."""
-        return TorchCode("nn.Parameter", (("data", Code(f"torch.zeros{literal(a['shape'])}")),), "{m}", holds="parameter")
+        return TorchCode("nn.Parameter", (("data", Code(f"torch.zeros{literal(a['shape'])}")),), "{m}", holds="learned")
 
 
 
@@ -77,5 +77,5 @@ class Buffer(Source):
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """A registered buffer of zeros."""
-        return TorchCode("torch.zeros", (("size", a["shape"]),), "{m}", holds="buffer")
+        return TorchCode("torch.zeros", (("size", a["shape"]),), "{m}", holds="fixed")
 

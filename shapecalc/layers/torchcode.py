@@ -9,10 +9,10 @@ imports torch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .base import LayerKind, Shape
+#: A layer kind (base.LayerKind, which imports this module's record: named here, not imported).
+Kind = Any
 
 #: Arguments given per spatial dimension: written as one int when every dimension agrees
 #: (`kernel_size=3`, as torch code is written), torch takes both forms.
@@ -42,7 +42,7 @@ class TorchCode:
     written as an expression in `forward` (torch.cat, x.permute); `kwargs` its keyword arguments,
     in order. `call`: the forward expression, with `{m}` for the module (or tensor) attribute,
     `{x}` the first input, `{xs}` every input joined by commas, `{x0}`, `{x1}`, ... each input and
-    `{batch}` the batch size. `holds`: what the attribute is (`module`, `parameter`, `buffer`)."""
+    `{batch}` the batch size. `holds`: what the attribute is: a `module`, a `learned` nn.Parameter or a `fixed` registered buffer."""
 
     make: str | None
     kwargs: tuple[tuple[str, Any], ...] = ()
@@ -75,7 +75,7 @@ def one(name: str, value: Any) -> Any:
     return value
 
 
-def torch_kwargs(kind: LayerKind, a: dict[str, Any], first: dict[str, Any] | None = None,
+def torch_kwargs(kind: Kind, a: dict[str, Any], first: dict[str, Any] | None = None,
                  skip: tuple[str, ...] = ()) -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
     """The constructor's keyword arguments and their defaults: `first` (sizes from the incoming
     shape) then the spec's arguments in the kind's order but `skip` (shapecalc's own). The
@@ -91,7 +91,7 @@ def torch_kwargs(kind: LayerKind, a: dict[str, Any], first: dict[str, Any] | Non
     return tuple(out.items()), tuple(defaults.items())
 
 
-def module(kind: LayerKind, cls: str, a: dict[str, Any], first: dict[str, Any] | None = None,
+def module(kind: Kind, cls: str, a: dict[str, Any], first: dict[str, Any] | None = None,
            skip: tuple[str, ...] = (), helpers: tuple[Helper, ...] = ()) -> TorchCode:
     """A layer that is one torch module built from its arguments: `nn.<cls>(**kwargs)`."""
     make = cls if helpers else f"nn.{cls}"

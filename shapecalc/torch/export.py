@@ -313,10 +313,10 @@ class Exporter:
         defaults = dict(code.defaults)
         for i, (name, value) in enumerate(code.kwargs):
             expr += [", " if i else "", Val(value, name, defaults.get(name, NO_DEFAULT))]
-        if frozen and code.holds == "parameter":
+        if frozen and code.holds == "learned":
             expr.append(", requires_grad=False")
         expr.append(")")
-        if code.holds == "buffer":  # a tensor assigned to a module is no buffer: it is registered
+        if code.holds == "fixed":  # a tensor assigned to a module is no buffer: it is registered
             owner, attr = ("self", "⟨attr⟩") if path == "⟨self⟩" else path.rsplit(".", 1)
             return [[f'{owner}.register_buffer("{attr}", ', *expr, ")"]], None, fwd, False
         if frozen and code.holds == "module":
