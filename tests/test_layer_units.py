@@ -135,3 +135,18 @@ def test_removing_any_answer_fails_the_check(type_: str, monkeypatch: pytest.Mon
                     m.delattr(cls, question)
             with pytest.raises(AssertionError, match="does not answer"):
                 test_every_question_is_answered_by_the_kind(type_)
+
+
+@pytest.mark.parametrize("type_", sorted(KINDS))
+def test_every_kind_is_written_in_torch_source(type_: str) -> None:
+    """Each kind's torch() record, on its example, exports to source that compiles (running it
+    is the oracle's: tests/oracle/test_export.py)."""
+    from shapecalc.layers.torchcode import TorchCode
+    from shapecalc.torch.export import export_analysis
+
+    kind = KINDS[type_]
+    analysis, r = unit_result(kind)
+    code = kind.torch(list(r.input_shapes), r.spec.args)
+    assert isinstance(code, TorchCode) and (code.make or code.call != "{m}({xs})"), type_
+    source = export_analysis(analysis, f"<{type_} example>")
+    compile(source, f"<{type_} export>", "exec")

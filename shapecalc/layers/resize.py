@@ -302,9 +302,10 @@ class CenterCrop(Resize):
 
     def merge_field(self, fields: list[Field], xs: list[Shape], y: Shape,
                     a: dict[str, Any]) -> tuple[Field | None, list[int]]:
-        """The crop reads the first input; a second only gives the size."""
+        """The crop reads the first input; a second only gives the size. An input with no spatial
+        grid left (after a concat whose parts' grids differ) gives none."""
         x = xs[0]
-        if len(y) != len(fields[0].axes) + 1:
+        if fields[0] is None or len(y) != len(fields[0].axes) + 1:
             return None, []
         offsets = [round((n - m) / 2.0) for n, m in zip(x[1:], y[1:])]  # torchvision's
         axes = [window(ax, 1, 1, -off) for ax, off in zip(fields[0].axes, offsets)]

@@ -69,8 +69,9 @@ def literal(value: Any) -> str:
 
 
 def one(name: str, value: Any) -> Any:
-    """A per-dimension value whose dimensions agree as one int, as torch code is written."""
-    if name in PER_DIM and isinstance(value, tuple) and value and len(set(value)) == 1:
+    """A per-dimension value whose dimensions agree as one int, as torch code is written (not
+    None: adaptive pooling takes a lone None for no dimension at all)."""
+    if name in PER_DIM and isinstance(value, tuple) and value and len(set(value)) == 1 and value[0] is not None:
         return value[0]
     return value
 

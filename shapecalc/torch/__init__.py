@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
 from ..analysis.calc import Analysis
-from .export import ExportError, export_analysis
+from .export import ExportError, export_analysis, exporter
 
 if TYPE_CHECKING:
     from torch import nn
@@ -43,6 +43,13 @@ def export_source(spec: Union[str, Path, Analysis]) -> str:
     return export_analysis(analysis, source)
 
 
+def module_names(spec: Union[str, Path, Analysis]) -> dict[str, str]:
+    """Each layer's name in the spec -> its module's (or tensor's) name in the exported network,
+    for `dict(model.named_modules())[...]`: the spec's names, made identifiers where needed."""
+    analysis, source = analysis_of(spec)
+    return exporter(analysis, source).module_names()
+
+
 def build(spec: Union[str, Path, Analysis]) -> "nn.Module":
     """The spec as a live nn.Module: the exported source, run, and its network class instantiated."""
     source = export_source(spec)
@@ -60,4 +67,4 @@ def network_class(source: str) -> str:
     return [line.split("(")[0][6:] for line in source.splitlines() if line.startswith("class ")][-1]
 
 
-__all__ = ["INSTALL", "ExportError", "TorchMissing", "build", "export_source"]
+__all__ = ["INSTALL", "ExportError", "TorchMissing", "build", "export_source", "module_names"]

@@ -127,6 +127,7 @@ class Node:
     use: BlockUse | None = None
     children: dict[str, Node] = field(default_factory=dict)
     unit: bool = False  # a block use with a class of its own, called as a whole
+    sequential: bool = False  # a repeat written as an nn.Sequential (its parts are numbered)
 
     @property
     def prefix(self) -> str:
@@ -329,7 +330,8 @@ class Exporter:
         keys = list(node.children)
         numbered = keys == [str(i) for i in range(len(keys))]
         parts = [self.build(c, scope, f"{path}[{k}]") for k, c in node.children.items()] if numbered else []
-        if numbered and all(p[1] is not None for p in parts):
+        node.sequential = numbered and all(p[1] is not None for p in parts)
+        if node.sequential:
             expr: Tokens = ["nn.Sequential("]
             for i, run in enumerate(runs([p[1] for p in parts])):
                 expr += [", " if i else "", *run]
@@ -612,9 +614,26 @@ class Exporter:
         r = self.a.layer(ref)
         return r is not None and r.parts is not None and split_ref(ref)[1] is None
 
+    def module_names(self) -> dict[str, str]:
+        """Each layer's full name -> the name torch gives its module (or tensor) in the exported
+        network: the spec's, made identifiers (`mlp.0` in a block class is `mlp._0`)."""
+        out: dict[str, str] = {}
+
+        def walk(node: Node, prefix: str) -> None:
+            attrs = Namer()
+            for k, c in node.children.items():
+                segment = k if node.sequential else (attrs(k) if node is self.root or node.unit else ident(k))
+                path = f"{prefix}.{segment}" if prefix else segment
+                if c.layer is not None:
+                    out[c.full] = path
+                walk(c, path)
+
+        walk(self.root, "")
+        return out
+
     def source_text(self) -> str:
         name = self.class_names(camel(self.spec.name or Path(self.source).stem))
-        root = self.tree()
+        root = self.root = self.tree()
         self.classes(root)
         top = self.top_source(root, name)  # first: it registers the helpers its layers use
         blocks = [self.class_source(v) for vs in self.variants.values() for v in vs]
@@ -682,10 +701,18 @@ def shape_text(shape) -> str:
     return "x".join(map(str, shape)) if shape else "?"
 
 
-def export_analysis(analysis: Analysis, source: str) -> str:
-    """The PyTorch source of an analysed spec; ExportError with its diagnostics when it has
-    errors (F001 aside: torch runs a stride that does not fit, as the table shows)."""
+def exporter(analysis: Analysis, source: str) -> Exporter:
+    """The exporter of an analysed spec, its source written; ExportError with the diagnostics
+    when the spec has errors (F001 aside: torch runs a stride that does not fit, as the table
+    shows), so nothing is ever exported wrong."""
     errors = [d for d in analysis.diagnostics if d.severity == "error" and d.code != "F001"]
     if errors or not analysis.complete:
         raise ExportError(f"{source}: the spec has errors: not exported", errors)
-    return Exporter(analysis, source).source_text()
+    done = Exporter(analysis, source)
+    done.text = done.source_text()
+    return done
+
+
+def export_analysis(analysis: Analysis, source: str) -> str:
+    """The PyTorch source of an analysed spec (see `exporter`)."""
+    return exporter(analysis, source).text
