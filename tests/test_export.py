@@ -168,3 +168,16 @@ def test_export_never_imports_torch():
                             "print(any(m.split('.')[0] == 'torch' for m in sys.modules))"],
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert plain.stdout.strip() == "False", plain.stderr
+
+
+def test_a_centre_crop_after_a_concat_of_halves_checks(spec_file):
+    """Found by the export's oracle test: the crop's receptive field crashed on an input with no
+    spatial grid left (a concat of a split's parts, swapped)."""
+    path = spec_file("""
+input: [4, 6, 6]
+layers:
+  - chunk: {name: halves, chunks: 2}
+  - concat: {inputs: ["halves[1]", "halves[0]"]}
+  - centercrop: {size: 2}
+""")
+    assert "center_crop(concat_1, (2, 2))" in export_source(str(path))

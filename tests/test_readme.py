@@ -55,3 +55,9 @@ def test_every_json_key_documented(run_cli):
     keys = set(doc) | set(doc["layers"][0]) | set(doc["diagnostics"][0])
     for key in keys:
         assert f"`{key}`" in section or key in section.split("`diagnostics`")[1], key
+
+
+def test_pasted_lenet5_export_is_what_the_tool_writes(run_cli):
+    proc = run_cli("export", "architectures/lenet5.yaml", "--to", "torch")
+    assert proc.returncode == 0
+    assert f"```python\n{proc.stdout}```" in README
