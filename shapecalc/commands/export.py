@@ -19,11 +19,8 @@ def export(file: Path, to: str, output: Path | None) -> Exit:
     from ..render.table import diagnostic_line
     from ..torch.export import ExportError, export_analysis
 
-    if to not in TARGETS:
-        print(f"error: --to: expected {', '.join(TARGETS)}, found '{to}'", file=sys.stderr)
-        return Exit.CANNOT_RUN
-    analysis = read_spec(file)
-    if isinstance(analysis, str):
+    analysis = read_spec(file) if to in TARGETS else f"--to: expected {', '.join(TARGETS)}, found '{to}'"
+    if isinstance(analysis, str):  # why the command cannot run
         print(f"error: {analysis}", file=sys.stderr)
         return Exit.CANNOT_RUN
     try:

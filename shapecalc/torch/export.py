@@ -136,12 +136,6 @@ class Node:
     def inside(self, ref: str) -> bool:
         return split_ref(ref)[0].startswith(self.prefix)
 
-    def leaves(self):
-        if self.layer is not None:
-            yield self
-        for child in self.children.values():
-            yield from child.leaves()
-
 
 @dataclass(eq=False)
 class Child:
@@ -277,14 +271,11 @@ class Exporter:
             for i, (name, value) in enumerate(args.items()):
                 expr += [", " if i else "", Val(value, name)]
             expr.append(")")
-            ins = [self.use_source(node)] + self.externals(node)
+            ins = [node.use.source] + self.externals(node)
             out = node.use.output if node.inside(node.use.output) else node.full
             call = f"⟪{out}⟫ = {path}({', '.join(f'⟪{r}⟫' for r in ins)})"
             return [[path, " = ", *expr]], expr, [call], True
         return self.group(node, scope, path)
-
-    def use_source(self, node: Node) -> str:
-        return node.use.source
 
     def externals(self, node: Node) -> list[str]:
         """What a block use takes besides its input: names from outside it, in order."""
