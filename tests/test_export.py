@@ -181,3 +181,14 @@ layers:
   - centercrop: {size: 2}
 """)
     assert "center_crop(concat_1, (2, 2))" in export_source(str(path))
+
+
+def test_uses_that_differ_only_in_values_and_left_out_layers_share_a_class():
+    """MobileNetV3's bottleneck: ReLU in some uses, Hardswish in others, the expansion and the
+    squeeze-and-excitation left out of some, the shortcut only where the shapes allow: one class
+    each, with the differences as constructor arguments."""
+    source = export_source("architectures/mobilenet_v3_large.yaml")
+    assert classes(source) == ["ConvBnAct", "SqueezeExcitation", "Bneck", "MobilenetV3Large"]
+    assert "self.relu = nn.ReLU(inplace=True) if relu else None" in source
+    assert "hardswish = self.hardswish(relu) if self.hardswish is not None else relu" in source
+    assert "add_1 = project + x if self.residual else project" in source

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +208,10 @@ class Exporter:
         self.refs += [("", ref) for ref in self.spec.outputs]
         for node in nodes.values():
             node.unit = self.is_unit(node)
+        self.named_by: dict[str, list[Node]] = {}  # a block's output -> the blocks it is the output of
+        for node in sorted(nodes.values(), key=lambda n: n.full.count(".")):
+            if node.unit:
+                self.named_by.setdefault(node.use.output, []).append(node)
         return root
 
     def is_unit(self, node: Node) -> bool:
@@ -251,8 +255,13 @@ class Exporter:
         externals: list[str] = []
 
         def relative(ref: str) -> str:
+            """A block's output by the block's name (`expand`, whichever of its layers gives it:
+            a relu in one use, a hardswish in another), the rest by their names in the scope."""
             if ref == source:
                 return INPUT
+            block = next((b for b in self.named_by.get(ref, ()) if b is not scope and scope.inside(b.full)), None)
+            if block is not None:
+                return block.full[len(scope.prefix):]
             if scope.inside(ref):
                 return ref[len(scope.prefix):]
             if ref not in externals:
@@ -421,22 +430,57 @@ class Exporter:
             if k not in order:
                 before = [p for p in list(kids)[:i] if p in order]
                 order.insert(order.index(before[-1]) + 1 if before else 0, k)
-        canon = {**kids, **v.canon}
+        uses = [(kids, out)] + [(u[1], u[2]["__out__"]) for u in v.uses]
+        # the references as the variant has them, or as this use has them; where a layer only
+        # some uses have stands between two others, each reference is moved onto it if every
+        # use then reads right (MobileNet's relu or hardswish after the same batch norm)
+        for canon, output in (({**kids, **v.canon}, v.output), ({**v.canon, **kids}, out)):
+            canon, output = self.lift(order, canon, output, uses)
+            if canon is not None:
+                v.order, v.canon, v.output = order, canon, output
+                v.uses.append((n, kids, {"__out__": out}))
+                return True
+        return False
 
-        def resolve(ref: str, present) -> str:
+    @staticmethod
+    def resolve(canon: dict[str, Child], ref: str, kids: dict[str, Child]) -> str:
+        """A reference as a use reads it: a layer it leaves out stands for its (first) input."""
+        head = split_ref(ref)[0].split(".")[0]
+        if head in canon and head not in kids and canon[head].ins:
+            return Exporter.resolve(canon, canon[head].ins[0], kids)
+        return ref
+
+    def lift(self, order: list[str], canon: dict[str, Child], output: str,
+             uses: list[tuple[dict[str, Child], str]]) -> tuple[dict[str, Child] | None, str]:
+        """References every use reads right, each moved onto the latest optional layer that
+        stands for it and still reads right; (None, _) when there are none."""
+        def reaches(c: str, ref: str) -> bool:
+            while c in canon and canon[c].ins and c != ref:
+                c = canon[c].ins[0]
+            return c == ref
+
+        def between(ref: str, end: int) -> list[str]:
             head = split_ref(ref)[0].split(".")[0]
-            if head in canon and head not in present and canon[head].ins:
-                return resolve(canon[head].ins[0], present)
-            return ref
+            start = order.index(head) + 1 if head in order else 0
+            return [c for c in reversed(order[start:end]) if reaches(c, ref)]
 
-        for other, other_out in [(kids, out)] + [(u[1], u[2]["__out__"]) for u in v.uses]:
-            if any([resolve(r, other) for r in canon[k].ins] != c.ins for k, c in other.items()):
-                return False
-            if resolve(v.output, other) != other_out:
-                return False
-        v.order, v.canon = order, canon
-        v.uses.append((n, kids, {"__out__": out}))
-        return True
+        def fits(ref: str, k: str | None, i: int, trial: dict[str, Child]) -> bool:
+            return all(self.resolve(trial, ref, kids) == (kids[k].ins[i] if k else out)
+                       for kids, out in uses if k is None or k in kids)
+
+        canon = dict(canon)
+        for k in order:
+            ins = list(canon[k].ins)
+            for i, ref in enumerate(ins):  # the latest layer that fits, as a spec's default input is
+                ins[i] = next((c for c in [*between(ref, order.index(k)), ref] if fits(c, k, i, canon)), None)
+                if ins[i] is None:
+                    return None, output
+            if ins != canon[k].ins:
+                canon[k] = replace(canon[k], ins=ins)
+        output = next((c for c in [*between(output, len(order)), output] if fits(c, None, 0, canon)), None)
+        if output is None:
+            return None, ""
+        return canon, output
 
     def arguments(self, v: Variant) -> None:
         """The constructor arguments: every value that differs between the uses, and a yes/no

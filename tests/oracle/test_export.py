@@ -75,9 +75,14 @@ def test_every_architecture_exports_and_builds_with_equal_shapes_params_and_buff
     assert sum(p.numel() for p in model.parameters()) == a.total_params
     assert sum(p.numel() for p in model.parameters() if p.requires_grad) == a.trainable_params
     assert sum(b.numel() for b in model.buffers()) == a.buffers
-    # the oracle bridge, which builds each layer by itself, counts the same
+    # the oracle bridge, which builds each layer by itself, counts the same, layer by layer
     bridge = [counts(module) for module, _ in run_layers(a.spec, device="meta")]
     assert sum(c[0] for c in bridge) == a.total_params and sum(c[2] for c in bridge) == a.buffers
+    for r, (params, _, buffers) in zip(a.layers, bridge):
+        if r.spec.name in modules:
+            m = modules[r.spec.name]
+            assert (sum(p.numel() for p in m.parameters()), sum(b.numel() for b in m.buffers())) == \
+                (params, buffers), r.spec.name
 
 
 def test_build_takes_a_path_text_or_analysis_and_they_agree():
