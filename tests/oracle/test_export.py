@@ -213,3 +213,25 @@ def test_graphs_with_skips_and_splits_follow_the_spec(path):
         assert "torch.chunk(" in source and "_0, " in source
     if "vit" in path:
         assert ".expand(x.shape[0], " in source and "nn.Parameter(" in source
+
+
+@pytest.mark.parametrize("path", SPECS)
+def test_the_exported_module_traces_back_to_the_spec_layers_in_order(path):
+    """The export side of the round trip: torch.fx (what an importer traces with) follows every
+    exported module, and sees the spec's layers by their names, in the spec's order."""
+    from torch import fx
+
+    a = check_file(str(ROOT / path))
+    names = module_names(a)
+    with torch.device("meta"):
+        model = build(a)
+    leaves = set(names.values())
+
+    class SpecLayers(fx.Tracer):
+        def is_leaf_module(self, m, qualified_name: str) -> bool:
+            return qualified_name in leaves or super().is_leaf_module(m, qualified_name)
+
+    graph = SpecLayers().trace(model)
+    called = [n.target for n in graph.nodes if n.op == "call_module"]
+    held = dict(model.named_modules())
+    assert called == [names[r.spec.name] for r in a.layers if names[r.spec.name] in held]
