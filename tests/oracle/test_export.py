@@ -19,6 +19,9 @@ from shapecalc.analysis.check import check_file, check_text  # noqa: E402
 from shapecalc.torch import build, export_source, module_names  # noqa: E402
 
 from ..conftest import ROOT  # noqa: E402
+from .test_arith_property import cuts  # noqa: E402
+from .test_reduce_property import reductions  # noqa: E402
+from .test_shape_property import layers as shape_layers  # noqa: E402
 from .test_shapes_property import layers as window_layers  # noqa: E402
 from .test_shapes_property import torch_output  # noqa: E402
 from .torch_bridge import counts, run_layers  # noqa: E402
@@ -189,6 +192,24 @@ def test_random_valid_specs_build_to_shapecalcs_shapes_and_counts(text):
     for r in a.layers:
         if r.spec.name in seen:
             assert seen[r.spec.name] == (2, *r.output_shape), (text, r.spec.name)
+
+
+def one_layer(drawn) -> str:
+    input_shape, type_, args = drawn
+    return f"input: {json.dumps(input_shape)}\nlayers:\n  - {type_}: {json.dumps(args)}\n"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(shape_layers().map(one_layer), cuts().map(one_layer), reductions(valid_only=True).map(lambda r: r[0])))
+def test_random_tensor_methods_build_to_shapecalcs_shapes(text):
+    """Shape layers, reductions, split and chunk are expressions in forward (tensor methods,
+    indexing, torch functions): the exported code gives shapecalc's shapes, every part of a split."""
+    a = check_text(text)
+    if any(d.severity == "error" for d in a.diagnostics) or not a.complete:
+        return
+    out = build(text)(torch.randn(2, *a.spec.input_shape))
+    outputs = out if isinstance(out, tuple) else (out,)
+    assert [tuple(o.shape[1:]) for o in outputs] == [tuple(x) for x in (a.layers[-1].parts or [a.output_shape])], text
 
 
 def test_the_readme_lenet5_export_runs():
