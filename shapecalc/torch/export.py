@@ -174,10 +174,17 @@ class Variant:
     #: (child, value index) -> constructor argument or None (constant); child -> its yes/no argument
     slots: dict[tuple[str, int], str | None] = field(default_factory=dict)
     flags: dict[str, str] = field(default_factory=dict)
-    call_args: dict[int, dict[str, Any]] = field(default_factory=dict)  # id(use node) -> arguments
+
+
+def ancestors(name: str) -> list[str]:
+    """The groups a full name is inside: `layer1.0.conv1` -> `layer1`, `layer1.0`."""
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
 class Exporter:
+    """One export: the module tree of an analysed spec, its block classes, and the text."""
+
     def __init__(self, analysis: Analysis, source: str) -> None:
         self.a = analysis
         self.spec = analysis.spec
@@ -187,6 +194,7 @@ class Exporter:
         self.class_names = Namer()
         self.of_use: dict[int, tuple[Variant, dict[str, Any]]] = {}
         self.refs: list[tuple[str, str]] = []  # (consumer full name, reference)
+        self.depths: dict[int, int] = {}
 
     # --- the tree ------------------------------------------------------------------------------
 
@@ -206,6 +214,16 @@ class Exporter:
             parent.children[local] = nodes[r.spec.name] = Node(r.spec.name, local, layer=r)
             self.refs += [(r.spec.name, ref) for ref in r.spec.inputs]
         self.refs += [("", ref) for ref in self.spec.outputs]
+        # references into each group from outside it, and out of it from inside, in one pass
+        self.into: dict[str, set[str]] = {}
+        self.out_of: dict[str, dict[str, None]] = {}
+        for consumer, ref in self.refs:
+            held, holds = set(ancestors(split_ref(ref)[0])), ancestors(consumer)
+            for group in held.difference(holds):
+                self.into.setdefault(group, set()).add(ref)
+            for group in holds:
+                if group not in held:
+                    self.out_of.setdefault(group, {})[ref] = None
         for node in nodes.values():
             node.unit = self.is_unit(node)
         self.named_by: dict[str, list[Node]] = {}  # a block's output -> the blocks it is the output of
@@ -219,8 +237,7 @@ class Exporter:
         use = node.use
         if use is None or use.repeat > 1 or not node.children:
             return False
-        return not any(node.inside(ref) and not node.inside(consumer) and split_ref(ref)[0] != use.output
-                       for consumer, ref in self.refs)
+        return all(split_ref(ref)[0] == use.output for ref in self.into.get(node.full, ()))
 
     def output_of(self, node: Node) -> str:
         if node.layer is not None:
@@ -288,11 +305,7 @@ class Exporter:
 
     def externals(self, node: Node) -> list[str]:
         """What a block use takes besides its input: names from outside it, in order."""
-        out: list[str] = []
-        for consumer, ref in self.refs:
-            if node.inside(consumer) and not node.inside(ref) and ref != node.use.source and ref not in out:
-                out.append(ref)
-        return out
+        return [ref for ref in self.out_of.get(node.full, ()) if ref != node.use.source]
 
     def leaf(self, node: Node, path: str) -> tuple[list[Tokens], Tokens | None, list[str], bool]:
         r = node.layer
@@ -366,26 +379,23 @@ class Exporter:
             if len(ins) != 1 or (previous is not None and ins[0] != previous):
                 return False
             previous = out
-        used_inside = {ref for consumer, ref in self.refs if not node.inside(consumer)}
-        return not any(node.inside(ref) and ref != previous for ref in used_inside)
+        return all(ref == previous for ref in self.into.get(node.full, ()))
 
     # --- classes -------------------------------------------------------------------------------
 
     def classes(self, root: Node) -> None:
         """Every unit's variant, innermost first (a class's children's classes exist before it)."""
-        units = [n for n in self.walk(root) if n.unit]
-        done: set[int] = set()
-        for node in sorted(units, key=lambda n: (self.depth(n), n.use.start)):
-            if id(node) in done:
-                continue
-            same = [n for n in units if n.use.type == node.use.type and self.depth(n) == self.depth(node)]
-            for n in same:
-                done.add(id(n))
-            self.type_variants(node.use.type, same)
+        groups: dict[tuple[int, str], list[Node]] = {}
+        for node in sorted((n for n in self.walk(root) if n.unit), key=lambda n: (self.depth(n), n.use.start)):
+            groups.setdefault((self.depth(node), node.use.type), []).append(node)
+        for (_, block), same in groups.items():
+            self.type_variants(block, same)
 
     def depth(self, node: Node) -> int:
-        """How many levels of block classes a unit holds (0: layers only)."""
-        return max((self.depth(c) + (1 if c.unit else 0) for c in node.children.values()), default=0)
+        """How many levels of block classes a unit holds (0: layers only); computed once."""
+        if id(node) not in self.depths:
+            self.depths[id(node)] = max((self.depth(c) + c.unit for c in node.children.values()), default=0)
+        return self.depths[id(node)]
 
     def walk(self, node: Node):
         yield node
@@ -425,6 +435,9 @@ class Exporter:
             return False
         if [k for k in v.order if k in kids] != [k for k in kids if k in v.canon]:
             return False
+        if list(kids) == v.order and out == v.output and all(v.canon[k].ins == c.ins for k, c in kids.items()):
+            v.uses.append((n, kids, {"__out__": out}))  # the same layers, read the same: nothing to check
+            return True
         order = list(v.order)
         for i, k in enumerate(kids):
             if k not in order:
