@@ -214,3 +214,9 @@ layers:
     source = export_source(str(path))
     assert time.perf_counter() - start < 30
     assert "self.body = nn.Sequential(*(Unit() for _ in range(3000)))" in source
+
+
+@pytest.mark.parametrize("layers", ["[]", "\n  - relu: {when: false}"])
+def test_a_network_without_layers_returns_its_input(spec_file, layers):
+    source = export_source(str(spec_file(f"input: [3, 8, 8]\nlayers: {layers}\n")))
+    assert source.rstrip().endswith("def forward(self, x: torch.Tensor) -> torch.Tensor:\n        return x")

@@ -652,8 +652,8 @@ class Exporter:
         for k, c in kids.items():
             lines = self.render_init(c.init, lambda t: (literal(t.value), True))
             body += ["        " + ln.replace("⟨self⟩", f"self.{attrs(k)}").replace("⟨attr⟩", attrs(k)) for ln in lines]
-        outputs = [rel(o) for o in self.spec.outputs]
-        several = len(outputs) != 1 or self.several(self.spec.outputs[0])
+        outputs = [rel(o) for o in self.spec.outputs] or [INPUT]  # no layers: the output is the input
+        several = len(outputs) != 1 or (self.spec.outputs and self.several(self.spec.outputs[0]))
         fwd = self.forward_lines(list(kids), kids, attrs, {}, outputs if several else outputs[0], {"input": "x"})
         body += ["", "    def forward(self, x: torch.Tensor) -> torch.Tensor:"] + ["        " + ln for ln in fwd]
         return "\n".join(wrap(line) for line in body)
