@@ -9,6 +9,8 @@ and the forward kernel, whose output shape must equal the calculator's.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import math
 from math import prod
 
@@ -32,9 +34,11 @@ SINGLE_QUESTIONS = ("field",)
 def owner(kind: LayerKind, name: str) -> object:
     """Where the kind's answer to `name` comes from: the instance itself, or the class that gives
     it; LayerKind (its placeholder or bare annotation) means unanswered."""
-    if name in vars(kind):
+    cls = next((cls for cls in type(kind).__mro__ if name in vars(cls)), LayerKind)
+    cached = isinstance(vars(cls).get(name), cached_property)  # a value in the instance is its cache
+    if name in vars(kind) and not cached:
         return kind
-    return next((cls for cls in type(kind).__mro__ if name in vars(cls)), LayerKind)
+    return cls
 
 
 def example_spec(kind: LayerKind) -> str:
