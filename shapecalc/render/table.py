@@ -123,15 +123,18 @@ def totals_text(a: Analysis, connections: bool, options: Options, costs: list[Co
 
 def cost_text(a: Analysis, o: Options, costs: list[Cost | None]) -> str:
     """Three lines: MACs and FLOPs under the convention, the memory of inference, then that of a
-    training step as the sum it is (exact bytes are in the JSON). Training counts only the
-    activations backward keeps, so it can be less than all the activations: the sum says why."""
+    training step as the sum it is (exact bytes are in the JSON), its terms two blanks apart so a
+    narrow output breaks between them (narrow.paragraph), never between a term and its figure.
+    Training counts only the activations backward keeps, so it can be less than all the
+    activations: the sum says why."""
     total, m = totals(costs), memory(a, o.dtype, o.batch, o.optimizer)
     return (f"Total MACs: {total.macs:,}  FLOPs: {total.flops:,}  (convention: {o.convention})\n"
             f"Memory ({o.dtype}, batch {o.batch}): parameters {human_bytes(m.param_bytes)}  "
             f"buffers {human_bytes(m.buffer_bytes)}  activations {human_bytes(m.activation_bytes)}\n"
-            f"Training with {o.optimizer}: {human_bytes(m.training_bytes)} = parameters + buffers + "
-            f"gradients {human_bytes(m.gradient_bytes)} + optimizer state {human_bytes(m.optimizer_state_bytes)} + "
-            f"activations saved for backward {human_bytes(m.saved_activation_bytes)}")
+            f"Training with {o.optimizer}: {human_bytes(m.training_bytes)}  = parameters {human_bytes(m.param_bytes)}  "
+            f"+ buffers {human_bytes(m.buffer_bytes)}  + gradients {human_bytes(m.gradient_bytes)}  "
+            f"+ optimizer state {human_bytes(m.optimizer_state_bytes)}  "
+            f"+ activations saved for backward {human_bytes(m.saved_activation_bytes)}")
 
 
 def no_layers(a: Analysis) -> str | None:
