@@ -45,12 +45,12 @@ def console(width: int, **kwargs) -> Console:
 def by_rich(a, width: int, connections: bool = False, options: Options | None = None, **kwargs) -> str:
     """What rich itself prints for the report: its own table layout, its own wrapping."""
     c = console(width, **kwargs)
-    original = render_rich.table_text
-    render_rich.table_text = lambda rep, width: None
+    original = render_rich.full_table
+    render_rich.full_table = lambda rep, width: None
     try:
         render(a, c, connections, options)
     finally:
-        render_rich.table_text = original
+        render_rich.full_table = original
     return c.file.getvalue()
 
 

@@ -26,6 +26,7 @@ from ..diagnostics import RULES, Diagnostic
 from ..layers import LayerError, Shape
 from ..layers.field import POINTWISE
 from ..spec import INPUT
+from ..spec.tensors import shape_words
 from .calc import Analysis, LayerResult
 
 #: Channel counts an image has: grey, RGB, RGBA.
@@ -33,10 +34,6 @@ IMAGE_CHANNELS = (1, 3, 4)
 #: Layers that keep every position (activations, norms) followed to find the first real reader.
 MAX_FOLLOWED = 16
 LAYOUTS = {2: "(C, L)", 3: "(C, H, W)", 4: "(C, D, H, W)"}
-
-
-def _list(shape: Shape) -> str:
-    return "[" + ", ".join(map(str, shape)) + "]"
 
 
 def _reader(a: Analysis) -> LayerResult | None:
@@ -83,19 +80,19 @@ def channels_last(a: Analysis) -> list[Diagnostic]:
     r = _reader(a)
     if r is None:
         return a.diagnostics
-    moved, layout = _list((x[-1], *x[:-1])), LAYOUTS[len(x)]
+    moved, layout = shape_words((x[-1], *x[:-1])), LAYOUTS[len(x)]
     if _errors(r, (x[-1], *x[:-1])):
         return a.diagnostics
     mine = [i for i, d in enumerate(a.diagnostics) if d.layer == r.spec.name and d.severity == "error"]
     if mine:
         out = list(a.diagnostics)
-        out[mine[0]] = replace(out[mine[0]], message=f"{out[mine[0]].message} (input {_list(x)} looks channels-last: "
+        out[mine[0]] = replace(out[mine[0]], message=f"{out[mine[0]].message} (input {shape_words(x)} looks channels-last: "
                                                      f"shapes are channels first {layout}; did you mean {moved}?)")
         return out
     image = x[-1] in IMAGE_CHANNELS and min(x[:-1]) >= max(8, 4 * x[-1])
     if not image or not _slides_along_last(r, x):
         return a.diagnostics
     reads = "x".join(map(str, x[1:]))
-    warning = (f"input {_list(x)} looks channels-last ({r.spec.name} reads it as {x[0]} channels of {reads}); "
+    warning = (f"input {shape_words(x)} looks channels-last ({r.spec.name} reads it as {x[0]} channels of {reads}); "
                f"shapecalc reads shapes channels first {layout}: did you mean {moved}?")
     return [*a.diagnostics, Diagnostic("W008", warning, loc.line, loc.column)]

@@ -97,13 +97,18 @@ def held(analysis: Analysis, keep: bool, weights: bool) -> int:
     outputs = {split_ref(ref)[0] for ref in analysis.spec.outputs}
     given = sum(p for _, _, p in sizes) if weights else 0
     live = {INPUT: prod(analysis.spec.input_shape)}
+    total = live[INPUT]  # sum(live.values()), kept as it changes: one pass, not one per layer
     peak = 0
     for i, (r, (reads, writes, params)) in enumerate(zip(analysis.layers, sizes)):
-        peak = max(peak, sum(live.values()) + reads + 2 * writes + params + given)
+        peak = max(peak, total + reads + 2 * writes + params + given)
         live[r.spec.name] = writes
-        for name in [n for n in live if not keep and last_use.get(n) == i and n not in outputs]:
-            del live[name]
-    return max(peak, 2 * sum(live.values()) + given if keep else 0)
+        total += writes
+        if keep:
+            continue
+        for name in dict.fromkeys(split_ref(ref)[0] for ref in r.spec.inputs):  # last read here: freed
+            if last_use.get(name) == i and name not in outputs and name in live:
+                total -= live.pop(name)
+    return max(peak, 2 * total + given if keep else 0)
 
 
 @dataclass

@@ -20,6 +20,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -27,6 +28,7 @@ from .check import NotASpecFile, check_read, read_file
 from ..layers.cost import CONVENTIONS
 from ..diagnostics import RULES, Diagnostic, one_line
 from ..spec.files import read_bounded
+from ..spec.model import did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -74,7 +76,7 @@ class Settings:
     config_file: Path | None = None
     convention: str = "macs"
 
-    @property
+    @cached_property  # asked once per file linted, and the settings are shared per folder
     def codes(self) -> frozenset[str]:
         return enabled_codes(self.selections)
 
@@ -300,8 +302,7 @@ def _per_file_ignores(value: Any, where: Path) -> tuple[tuple[str, tuple[str, ..
 
 def _unknown_key(key: str) -> str:
     """The message for a key [tool.shapecalc] does not take, with the likely one meant."""
-    meant = difflib.get_close_matches(key.replace("_", "-").lower(), CONFIG_KEYS, n=1)
-    hint = f"; did you mean '{meant[0]}'?" if meant else f" (it takes {', '.join(CONFIG_KEYS)})"
+    hint = did_you_mean(key.replace("_", "-"), list(CONFIG_KEYS)) or f" (it takes {', '.join(CONFIG_KEYS)})"
     return f"[tool.shapecalc] has no key {_found(key)}{hint}"
 
 

@@ -12,7 +12,7 @@ from ..analysis.calc import Analysis
 from ..analysis.check import NotASpecFile, check_file
 from ..analysis.cost import Options
 from ..diagnostics import has_errors
-from .status import Exit
+from .status import Exit, write_out
 
 
 def read_spec(path: Path) -> Analysis | str:
@@ -40,17 +40,20 @@ def check(files: Sequence[Path], *, format: str, output: str | None, connections
     is counted as that subproject says, whichever folder check runs from). With --output the report is built in memory and the
     file written once at the end: opened first, `check net.yaml -o net.yaml` would empty the
     spec before reading it, and a run that fails halfway leaves no half-written page."""
-    from ..analysis.lint import ConfigError, load_config
-
     conventions: dict[Path, str] = {}  # folder -> its configured convention, read once
 
-    def options_for(path: Path) -> Options:
-        """The options of one file; ConfigError when its configuration cannot be read."""
-        if convention is not None:
+    def options_for(path: Path) -> Options | str:
+        """The options of one file, or why its configuration cannot be read (exit code 2)."""
+        if convention is not None:  # given: no configuration is read (nor lint imported)
             return Options(convention, dtype, batch, optimizer)
+        from ..analysis.lint import ConfigError, load_config
+
         folder = path.resolve().parent
         if folder not in conventions:
-            conventions[folder] = load_config(folder).convention
+            try:
+                conventions[folder] = load_config(folder).convention
+            except ConfigError as err:
+                return str(err)
         return Options(conventions[folder], dtype, batch, optimizer)
 
     buffer = io.StringIO()
@@ -63,10 +66,9 @@ def check(files: Sequence[Path], *, format: str, output: str | None, connections
             print(f"error: {result}", file=sys.stderr)
             status = Exit.CANNOT_RUN
             continue
-        try:
-            options = options_for(path)
-        except ConfigError as err:
-            print(f"error: {err}", file=sys.stderr)
+        options = options_for(path)
+        if isinstance(options, str):
+            print(f"error: {options}", file=sys.stderr)
             return Exit.CANNOT_RUN
         if has_errors(result.diagnostics):
             status = max(status, Exit.PROBLEMS)
@@ -89,10 +91,6 @@ def check(files: Sequence[Path], *, format: str, output: str | None, connections
         from ..render.html import page
 
         out.write(page([a for a, _ in pages], [o for _, o in pages], connections))
-    if output is not None:
-        try:
-            Path(output).write_text(buffer.getvalue(), encoding="utf-8")
-        except OSError as err:
-            print(f"error: {output}: cannot write: {err.strerror or err}", file=sys.stderr)
-            return Exit.CANNOT_RUN
+    if output is not None and not write_out(buffer.getvalue(), output):
+        return Exit.CANNOT_RUN
     return status

@@ -9,7 +9,7 @@ from ..diagnostics import has_errors
 from ..layers import KINDS, lookup
 from ..spec import did_you_mean
 from .check import read_spec
-from .status import Exit
+from .status import Exit, write_out
 
 FORMATS = ("svg", "dot")
 
@@ -59,12 +59,6 @@ def draw(file: Path, output: Path | None, format: str, vertical: bool, expand: b
     for d in analysis.diagnostics:
         if d.severity == "error":
             print(diagnostic_line(analysis.spec.path, d).text, file=sys.stderr)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as err:
-            print(f"error: {output}: cannot write: {err.strerror or err}", file=sys.stderr)
-            return Exit.CANNOT_RUN
+    if not write_out(text, output):
+        return Exit.CANNOT_RUN
     return Exit.of(has_errors(analysis.diagnostics))

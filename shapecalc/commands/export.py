@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .check import read_spec
-from .status import Exit
+from .status import Exit, write_out
 
 TARGETS = ("torch",)
 
@@ -30,12 +30,4 @@ def export(file: Path, to: str, output: Path | None) -> Exit:
             print(diagnostic_line(analysis.spec.path, d).text, file=sys.stderr)
         print(f"error: {err}", file=sys.stderr)
         return Exit.PROBLEMS
-    if output is None:
-        sys.stdout.write(text)
-        return Exit.OK
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as err:
-        print(f"error: {output}: cannot write: {err.strerror or err}", file=sys.stderr)
-        return Exit.CANNOT_RUN
-    return Exit.OK
+    return Exit.OK if write_out(text, output) else Exit.CANNOT_RUN

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..diagnostics import one_line
 from ..render.output import json_text
 from .check import read_spec
-from .status import Exit
+from .status import Exit, write_out
 
 
 def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_macs: int, format: str,
@@ -58,10 +58,7 @@ def run(file: Path, *, seed: int, input: Path | None, weights: Path | None, max_
     if save is not None:
         from ..render.run_report import saved_dict
 
-        try:
-            save.write_text(json_text(saved_dict(result)))
-        except OSError as err:
-            print(f"error: {save}: cannot write: {err.strerror or err}", file=sys.stderr)
+        if not write_out(json_text(saved_dict(result)), save):
             return Exit.CANNOT_RUN
     if format == "json":
         from ..render.run_report import run_dict

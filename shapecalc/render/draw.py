@@ -31,7 +31,6 @@ from ..layers.base import Pointwise, Shape, shape_str
 from ..spec import INPUT
 from ..spec.model import BlockUse, split_ref
 
-LAYOUTS = ("horizontal", "vertical")
 
 #: Family -> fill colour (Tableau 10, readable on white and in greyscale print), in legend order.
 COLOURS: dict[str, str] = {

@@ -25,7 +25,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..diagnostics import RULES, Diagnostic, one_line
 from ..analysis.lint import FileResult, LintResult
-from .output import json_text
+from .output import json_text, plural
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 _ANSI = {"bold": "\x1b[1m", "error": "\x1b[1;31m", "warning": "\x1b[1;33m", "reset": "\x1b[0m"}
@@ -51,22 +51,18 @@ def printable(text: str) -> str:
     return one_line(writable(text))
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def summary(result: LintResult) -> str:
     """One line: how many files, errors and warnings; what --strict does to the warnings; how
     many YAML files were passed over as not specs (so none is skipped without a word)."""
-    checked = f"Checked {_plural(len(result.files), 'file')}"
-    skipped = (f" Skipped {_plural(len(result.skipped), 'YAML file')} without a top-level input or layers "
+    checked = f"Checked {plural(len(result.files), 'file')}"
+    skipped = (f" Skipped {plural(len(result.skipped), 'YAML file')} without a top-level input or layers "
                f"(not specs).") if result.skipped else ""
     if not result.errors and not result.warnings:
         return f"{checked}: no problems.{skipped}"
     bad = sum(1 for f in result.files if f.diagnostics)
     strict = " (--strict: warnings fail the run)" if result.strict and result.warnings else ""
-    return (f"{checked}: {_plural(result.errors, 'error')}, {_plural(result.warnings, 'warning')} "
-            f"in {_plural(bad, 'file')}{strict}.{skipped}")
+    return (f"{checked}: {plural(result.errors, 'error')}, {plural(result.warnings, 'warning')} "
+            f"in {plural(bad, 'file')}{strict}.{skipped}")
 
 
 def text(result: LintResult, color: bool = False) -> str:

@@ -21,6 +21,8 @@ from ..analysis.calc import Analysis, gc_paused
 from ..analysis.cost import Options, human_bytes
 from ..diagnostics import one_line
 from . import report as json_report
+from ..layers.base import shape_str
+from .output import plural
 
 #: The bar charts show at most this many layers (the largest, in network order); a 100,000-layer
 #: spec would otherwise draw a chart nobody can read. The rest are summed on one line.
@@ -137,15 +139,6 @@ def _count(n: int | float | None) -> str:
     return "?" if n is None else f"{int(n):,}"
 
 
-def _shape(shape: Sequence[Any] | None) -> str:
-    """A shape (or a receptive field's per-dimension values) as the text table writes it: 6x28x28."""
-    return "?" if shape is None else "x".join(map(str, shape))
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def _drawing(a: Analysis, prefix: str) -> str:
     """The network drawn by draw.py, inline: its XML prologue dropped (inside HTML it is an error)
     and its ids (the arrow marker) given the spec's prefix, so two drawings on one page keep
@@ -162,23 +155,23 @@ def _layer_cell_shapes(layer: dict[str, Any], input_shapes: list[Sequence[int] |
     if len(input_shapes) > 2:
         into = f"{len(input_shapes)} inputs"
     elif len(input_shapes) == 2:
-        into = " + ".join(map(_shape, input_shapes))
+        into = " + ".join(map(shape_str, input_shapes))
     else:
-        into = _shape(layer["input_shape"]) if input_shapes else ""
-    out = f"[{', '.join(map(_shape, layer['parts']))}]" if layer["parts"] else _shape(layer["output_shape"])
+        into = shape_str(layer["input_shape"]) if input_shapes else ""
+    out = f"[{', '.join(map(shape_str, layer['parts']))}]" if layer["parts"] else shape_str(layer["output_shape"])
     return f"{into} -> {out}" if into else f"-> {out}"
 
 
 def _same(values: Sequence[Any]) -> str:
     """Per-dimension values, one number when they agree (jump 16, not 16x16): the column stays narrow."""
-    return str(values[0]) if len(set(values)) == 1 else _shape(values)
+    return str(values[0]) if len(set(values)) == 1 else shape_str(values)
 
 
 def _field(rf: dict[str, Any] | None) -> str:
     """A receptive field as `size` over `jump · start` (per spatial dimension)."""
     if rf is None:
         return ""
-    return f'{_shape(rf["size"])}<br><span class="dim">jump {_same(rf["jump"])} · start {_same(rf["start"])}</span>'
+    return f'{shape_str(rf["size"])}<br><span class="dim">jump {_same(rf["jump"])} · start {_same(rf["start"])}</span>'
 
 
 
@@ -210,10 +203,10 @@ def _layer_rows(a: Analysis, doc: dict[str, Any], prefix: str, flagged: set[str]
     for i, (r, layer) in enumerate(zip(a.layers, doc["layers"]), 1):
         for b in starts.get(layer["name"], []):
             kind = f"{b['block']} ×{b['repeat']}" if b["repeat"] > 1 else b["block"]
-            shapes = f"{_shape(b['input_shape'])} -> {_shape(b['output_shape'])}"
+            shapes = f"{shape_str(b['input_shape'])} -> {shape_str(b['output_shape'])}"
             yield (f'<tbody class="block"><tr><td></td><td class="name" style="--depth:{b["depth"]}">'
                    f'{_text(b["name"])}</td><td class="kind">{_text(kind)}</td>'
-                   f'<td class="dim">{_plural(len(b["layers"]), "layer")}</td><td class="shape">{_text(shapes)}</td>'
+                   f'<td class="dim">{plural(len(b["layers"]), "layer")}</td><td class="shape">{_text(shapes)}</td>'
                    f'{_num(b["params"])}{_num(b["trainable_params"])}<td></td>{no_links}{_num(b["macs"])}'
                    f"<td></td><td></td><td></td></tr></tbody>")
         inputs = layer["inputs"]
@@ -278,7 +271,7 @@ def _bars(doc: dict[str, Any], key: str, title: str, css: str, prefix: str) -> s
     rest = len(values) - len(shown)
     if rest:
         left = total - sum(v for _, _, v in shown)
-        rows.append(f'<tr><td class="label dim" colspan="2">{_plural(rest, "other layer")}</td>'
+        rows.append(f'<tr><td class="label dim" colspan="2">{plural(rest, "other layer")}</td>'
                     f'<td class="num">{_count(left)}</td><td class="share">{100 * left / total:.1f}%</td></tr>')
     return (f'<div class="{css}"><h4>{title} <span class="dim">({_count(total)})</span></h4>'
             f'<table class="bars"><tbody>{"".join(rows)}</tbody></table></div>')
@@ -297,15 +290,15 @@ def _card(key: str, value: str, sub: str = "") -> str:
 
 def _outputs(doc: dict[str, Any]) -> str:
     shapes = doc["output_shapes"]
-    return ", ".join(map(_shape, shapes)) if len(shapes) > 1 else _shape(doc["output_shape"])
+    return ", ".join(map(shape_str, shapes)) if len(shapes) > 1 else shape_str(doc["output_shape"])
 
 
 def _summary(doc: dict[str, Any]) -> str:
     m = doc["memory"]
     frozen = doc["non_trainable_params"]
     return ('<div class="cards">'
-            + _card("input", _shape(doc["input_shape"]), "channels first, no batch")
-            + _card("output" + "s" * (len(doc["output_shapes"]) > 1), _text(_outputs(doc)), _plural(len(doc["layers"]), "layer"))
+            + _card("input", shape_str(doc["input_shape"]), "channels first, no batch")
+            + _card("output" + "s" * (len(doc["output_shapes"]) > 1), _text(_outputs(doc)), plural(len(doc["layers"]), "layer"))
             + _card("parameters", _count(doc["total_params"]), f"{_count(frozen)} frozen" if frozen else "all trainable")
             + _card("MACs", _count(doc["total_macs"]), f"{_text(doc['convention'])} convention, one input")
             + _card("FLOPs", _count(doc["total_flops"]), "one input")
@@ -369,9 +362,9 @@ def _totals(doc: dict[str, Any], prefix: str) -> str:
 def _status(doc: dict[str, Any]) -> str:
     errors, warnings = doc["errors"], doc["warnings"]
     css = "bad" if errors else "warn" if warnings else "ok"
-    text = f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}" if errors or warnings else "no problems"
+    text = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}" if errors or warnings else "no problems"
     wrong = sum(not ans["correct"] for ans in doc["answers"])
-    answers = (f' <span class="status {"bad" if wrong else "ok"}">{_plural(len(doc["answers"]), "answer")} checked'
+    answers = (f' <span class="status {"bad" if wrong else "ok"}">{plural(len(doc["answers"]), "answer")} checked'
                f'{f", {wrong} wrong" if wrong else ", all right"}</span>') if doc["answers"] else ""
     return f'<span class="status {css}">{text}</span>{answers}'
 
@@ -404,7 +397,7 @@ def page(analyses: Sequence[Analysis], options: Options | Sequence[Options] | No
     references mean nothing, is ASCII already."""
     each = list(options) if isinstance(options, Sequence) else [options or Options()] * len(analyses)
     names = [a.spec.name or a.spec.path for a in analyses]
-    title = f"shapecalc: {names[0]}" if len(names) == 1 else f"shapecalc: {_plural(len(names), 'spec')}"
+    title = f"shapecalc: {names[0]}" if len(names) == 1 else f"shapecalc: {plural(len(names), 'spec')}"
     nav = ("<nav><ul>" + "".join(f'<li><a href="#s{i}">{_text(n)}</a></li>' for i, n in enumerate(names, 1))
            + "</ul></nav>") if len(names) > 1 else ""
     body = "\n".join(_article(a, o, connections, i) for i, (a, o) in enumerate(zip(analyses, each), 1))

@@ -94,3 +94,8 @@ def _finite(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_finite(item) for item in value]
     return value
+
+
+def plural(n: int, word: str) -> str:
+    """`1 file`, `2,000 files`: a count and its noun, as every report writes them."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"

@@ -188,6 +188,12 @@ def table_text(rep: Report, width: int) -> str | None:
     lines = narrow_lines(rep, width)
     if lines is not None:
         return narrow.text_of(lines)
+    return full_table(rep, width)
+
+
+def full_table(rep: Report, width: int) -> str | None:
+    """The table at its full width, drawn plainly (plain.table), for a caller that knows it fits
+    (narrow_lines said None), or None when rich must draw it (text beyond printable ASCII)."""
     title = "".join(text for text, _ in rep.title)
     return plain.table(title, rep.columns, [[text for text, _ in row] for row in rep.rows], width)
 

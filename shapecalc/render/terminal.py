@@ -20,7 +20,7 @@ from ..analysis.calc import Analysis, gc_paused
 from ..analysis.cost import Options
 from .narrow import paragraph
 from .output import is_terminal, output_width, use_color
-from .table import Line, Report, Span, narrow_lines, report, table_text
+from .table import Line, Report, Span, full_table, narrow_lines, report
 
 #: Tables of more rows than this are drawn plainly (plain.table) even on a colour terminal:
 #: rich lays out about a thousand rows a second, plain.table tens of thousands.
@@ -99,7 +99,7 @@ def print_report(rep: Report, console: Console) -> None:
         plain = None
         if console.color_system is None or len(rep.rows) > PLAIN_ROWS:
             simple = not (console.options.ascii_only or console.legacy_windows)  # rich draws other boxes there
-            plain = table_text(rep, console.width) if simple else None
+            plain = full_table(rep, console.width) if simple else None  # narrow_lines said it fits
         if plain is None:
             print_trimmed(console, rich_table(rep, console.options.ascii_only))
         elif console.record or console.quiet or getattr(console, "_buffer_index", 1):

@@ -40,7 +40,7 @@ class ArgumentReader(ParserState):
             close = [meant] if meant else difflib.get_close_matches(key.lower(), names, n=1, cutoff=0.6)
             if close:  # the misspelling and the missing argument are one mistake: report it once
                 self.suggested.add((layer.name, kind.arg(close[0]).name))
-            hint = (f"; did you mean '{meant}'?" if meant else did_you_mean(key, names)) or (
+            hint = (f"; did you mean '{close[0]}'?" if close else "") or (
                 f" (it takes {', '.join(a.name for a in kind.args)})" if kind.args else " (it takes no arguments)")
             self.error("S007", f"{layer.name}: {kind.type} has no argument '{key}'{hint}", Loc.of(key_node), layer.name)
             layer.complete = False
