@@ -38,6 +38,9 @@ if TYPE_CHECKING:  # the kernels are imported when a layer runs, not when a spec
 
 Shape = tuple[int, ...]
 
+#: A tensor input among a torch call's positional arguments (LayerKind.from_call).
+TENSOR = type("Tensor", (), {"__repr__": lambda self: "TENSOR"})()
+
 
 class Unbatched(tuple):
     """The shape of a tensor without a batch dimension: a learned tensor or a fixed buffer
@@ -145,6 +148,61 @@ class LayerKind:
     #: A merge whose field is the union of its inputs' (explain then shows the largest of them).
     field_union: ClassVar[bool] = False
 
+    #: Arguments the kind reads from the incoming shape (in_channels, num_features): a spec may
+    #: give them as a check, an import leaves them out, as a person writes the spec.
+    inferred_args: ClassVar[tuple[str, ...]] = ()
+    #: The torch callables the kind is when a traced model calls a function or a tensor method
+    #: rather than a module: qualified names (`torch.flatten`, `Tensor.flatten`, `operator.add`,
+    #: `torch.nn.functional.relu`); shapecalc/torch/importer.py maps fx's call_function and
+    #: call_method nodes by them. The module classes need no list: the kind's own `torch()`
+    #: answer names its class, so the two directions cannot disagree.
+    torch_functions: ClassVar[tuple[str, ...]] = ()
+    #: The kind's arguments in the order a torch function takes them positionally after its
+    #: tensor inputs (None: the kind's own order, which follows torch's for most kinds).
+    call_args: ClassVar[tuple[str, ...] | None] = None
+
+    def from_module(self, module: Any) -> dict[str, Any]:
+        """The spec arguments of a torch module of the class `torch()` writes (the reverse of
+        the export): each argument read from the module's attribute of the same name (shapecalc
+        takes torch's names), a yes/no argument from whether the attribute is set (`bias`: a
+        Parameter or None), defaults and the inferred arguments left out. Duck-typed: no torch
+        import. A kind whose module keeps an argument elsewhere overrides this."""
+        out: dict[str, Any] = {}
+        for arg in self.args:
+            if arg.name in self.inferred_args or not hasattr(module, arg.name):
+                continue
+            value = getattr(module, arg.name)
+            if isinstance(arg.default, bool) and not isinstance(value, bool):
+                value = value is not None
+            keep(out, arg, value)
+        return out
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """The spec arguments of a torch function call, given its positional arguments (each
+        tensor input, or list of them, as TENSOR; sizes the trace resolved as numbers), its
+        keyword arguments and the batch size the trace ran with; None when the call uses an
+        argument the kind has no counterpart for (the importer then lists it as unmapped,
+        rather than writing a layer that differs)."""
+        while args and args[0] is TENSOR:
+            args = args[1:]
+        if TENSOR in args:
+            return None
+        order = self.call_args or tuple(arg.name for arg in self.args)
+        if len(args) > len(order):
+            return None
+        named = dict(zip(order, args))
+        for key, value in kwargs.items():
+            if key in named:
+                return None
+            named[key] = value
+        out: dict[str, Any] = {}
+        for key, value in named.items():
+            arg = self.arg(key)
+            if arg is None:
+                return None
+            keep(out, arg, value)
+        return out
+
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         raise NotImplementedError
 
@@ -205,6 +263,24 @@ class LayerKind:
             if arg.name == name or name in arg.aliases:
                 return arg
         return None
+
+
+def keep(out: dict[str, Any], arg: Arg, value: Any) -> None:
+    """Put an imported argument into `out` as a person writes it: per-dimension values that
+    agree as one int, tuples as lists (YAML has no tuples), nothing when it is the default."""
+    from .torchcode import one
+
+    value, default = one(arg.name, tuple(value) if isinstance(value, list) else value), one(arg.name, arg.default)
+    if value == default and type(value) is type(default):
+        return
+    out[arg.name] = plain(value)
+
+
+def plain(value: Any) -> Any:
+    """Tuples (torch.Size included) as lists, recursively: what YAML and JSON write."""
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def fmt(n: int) -> str:

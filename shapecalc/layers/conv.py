@@ -159,6 +159,7 @@ class Conv(Windowed):
     )
     saves_input = True  # the weight gradient needs the input
     counts_batches = False
+    inferred_args = ("in_channels",)
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
@@ -256,6 +257,8 @@ class ConvTranspose(LayerKind):
     saves_input = True
     counts_batches = False
     size_formula = True
+
+    inferred_args = ("in_channels",)
 
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim

@@ -125,6 +125,19 @@ TORCH_NAMES = {
 }
 
 
+#: The functions a traced forward calls for each elementwise layer, beyond `torch.nn.functional.<type>`
+#: (which every one but dropout's has: F.dropout takes `training`, which the kind does not).
+FUNCTIONS = {"relu": ("torch.relu", "Tensor.relu", "Tensor.relu_", "torch.relu_"), "sigmoid": ("torch.sigmoid", "Tensor.sigmoid"),
+             "tanh": ("torch.tanh", "Tensor.tanh"), "softmax": ("torch.softmax", "Tensor.softmax"),
+             "logsoftmax": ("torch.log_softmax", "Tensor.log_softmax", "torch.nn.functional.log_softmax")}
+
+
+def functions(type_: str) -> tuple[str, ...]:
+    """The qualified names a traced call of this elementwise layer has (base.LayerKind.torch_functions)."""
+    functional = () if type_.startswith(("dropout", "alphadropout", "identity")) else (f"torch.nn.functional.{type_}",)
+    return functional + FUNCTIONS.get(type_, ())
+
+
 class Elementwise(Pointwise):
     """A shape-preserving layer without parameters: a scalar function of each value. Backward
     needs its input (or, for dropout, a mask of its size), the identity's aside."""
@@ -136,6 +149,7 @@ class Elementwise(Pointwise):
                  saves_input: bool = True) -> None:
         self.type, self.summary, self.args = type_, summary, args
         self.scalar, self.saves_input = scalar, saves_input
+        self.torch_functions = functions(type_)
         self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO, ZERO)
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
@@ -166,6 +180,7 @@ class Softmax(Pointwise):
 
     def __init__(self, type_: str, summary: str, log: bool, *args: Arg, ptflops: Rule) -> None:
         self.type, self.summary, self.args, self.log = type_, summary, args, log
+        self.torch_functions = functions(type_)
         self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO, ZERO)
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:

@@ -37,6 +37,7 @@ class Reshape(Rearrange):
 
 class Linear(LayerKind):
     type = "linear"
+    inferred_args = ("in_features",)
     family = "fully-connected"
     summary = "Fully connected layer (torch.nn.Linear), applied to the last dimension"
     args = (
@@ -100,6 +101,7 @@ class Linear(LayerKind):
 
 class Flatten(Reshape):
     type = "flatten"
+    torch_functions = ("torch.flatten", "Tensor.flatten")
     summary = "Flatten dimensions start_dim..end_dim (torch.nn.Flatten; dims count the batch as 0)"
     args = (
         Arg("start_dim", any_integer, 1, (), "first dimension to flatten, counting the batch dimension as 0"),

@@ -7,7 +7,7 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from .args import Arg, any_integer, number, optional
-from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, Unbatched, shape_str
+from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, TENSOR, Unbatched, shape_str
 from .cost import FREE
 from .field import Axis, Field, aligned, union
 from .torchcode import TorchCode, expression, literal
@@ -101,11 +101,27 @@ class Arithmetic(Merge):
     torch takes it: nothing to learn, nothing stored."""
 
     takes_unbatched = True
+    #: `x + y` in a traced forward is operator.add (`+=` operator.iadd), `torch.add` and `x.add` too.
+    #: A number operand is `other`; torch.add's `alpha` has no counterpart, so it stays unmapped.
+    OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv"}
 
     def __init__(self, type_: str, symbol: str, summary: str, saves_input: bool, warns: bool) -> None:
         self.type, self.symbol, self.summary, self.saves_input, self.warns = type_, symbol, summary, saves_input, warns
+        op = self.OPERATORS[symbol]
+        self.torch_functions = (f"operator.{op}", f"operator.i{op}", f"torch.{type_}", f"Tensor.{type_}",
+                                f"Tensor.{type_}_", f"Tensor.__{op}__", f"Tensor.__i{op}__")
         self.args = (Arg("other", optional(number()), None, (), "a number to combine the one input with, "
                          f"x {symbol} other (instead of a second input)"),)
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """`x + y` (the inputs) or `x * 0.5` (`other`); `2 * x` too for + and *, which commute."""
+        if kwargs or len(args) != 2:
+            return None
+        if args[0] is not TENSOR and self.symbol in "+*":
+            args = args[::-1]
+        if args[0] is not TENSOR:
+            return None
+        return {} if args[1] is TENSOR else ({"other": args[1]} if isinstance(args[1], (int, float)) else None)
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """Python's operator, left to right, as models write `x + identity`."""
@@ -174,6 +190,7 @@ class Concat(Merge):
     default 1 is the channels."""
 
     type = "concat"
+    torch_functions = ("torch.cat", "torch.concat", "torch.concatenate")
     summary = "Concatenation along dim (torch.cat; dim 1, the channels, by default)"
     saves_input = False  # its backward only slices the gradient
     args = (Arg("dim", any_integer, 1, (), "dimension to join along, counting the batch as 0"),)

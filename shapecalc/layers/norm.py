@@ -41,6 +41,7 @@ class Norm(Pointwise):
 
     family = "normalization"
     saves_input = True
+    inferred_args = ("num_features", "num_channels")
 
     @cached_property
     def forward(self) -> Op:

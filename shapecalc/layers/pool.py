@@ -53,6 +53,14 @@ class Pool(Windowed):
     def __init__(self, op: str, ndim: int) -> None:
         self.op, self.ndim = op, ndim
         self.type = f"{op}pool{ndim}d"
+        # F.avg_pool2d is torch's C function itself: its module is torch._C._nn
+        self.torch_functions = (f"torch.nn.functional.{op}_pool{ndim}d", f"torch._C._nn.{op}_pool{ndim}d")
+        #: F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices);
+        #: F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
+        self.call_args = {"max": ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"),
+                          "avg": ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                                  "divisor_override"),
+                          "lp": ("norm_type", "kernel_size", "stride", "ceil_mode")}[op]
         # LPPool is F.avg_pool of x**p, then relu and mul on the result: ptflops patches all three
         lp = op == "lp"
         self.cost = Costs(ZERO, ZERO, ZERO, (lambda v: v.n_in + 2 * v.n_out) if lp else twice_in, ZERO, ZERO)
@@ -178,6 +186,7 @@ class AdaptivePool(LayerKind):
     def __init__(self, op: str, ndim: int) -> None:
         self.op, self.ndim = op, ndim
         self.type = f"adaptive{op}pool{ndim}d"
+        self.torch_functions = (f"torch.nn.functional.adaptive_{op}_pool{ndim}d",)
         self.args = (Arg("output_size", sizes_or_none(ndim), REQUIRED, (), "output size per dimension; null keeps it"),)
         if op == "max":
             self.args += (Arg("return_indices", boolean, False, (), "no effect on shape"),)

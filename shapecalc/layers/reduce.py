@@ -85,6 +85,7 @@ class Reduction(LayerKind):
     def __init__(self, type_: str, summary: str, saves_input: bool, reducer: Callable[[ModuleType], Reducer],
                  *leading: Arg, note: str = "") -> None:
         self.type, self.summary, self.saves_input = type_, summary, saves_input
+        self.torch_functions = (f"torch.{type_}", f"Tensor.{type_}")
         self.reducer = reducer  # picks the kernel's function of one group from kernels/reduce.py
         self.args = (
             *leading,

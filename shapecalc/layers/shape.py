@@ -119,6 +119,7 @@ def index_at(dim: int, at: str) -> str:
 
 class Permute(Rearrange):
     type = "permute"
+    torch_functions = ("torch.permute", "Tensor.permute")
     summary = "Reorder the dimensions (torch.permute; dims lists every dim, the batch 0 first)"
     args = (Arg("dims", list_of(any_integer, "a list of dims"), REQUIRED, (),
                 "the new order of every dim of the batched input, dims[0] = 0 (the batch stays first)"),)
@@ -128,6 +129,12 @@ class Permute(Rearrange):
 
     def example(self) -> Example:
         return Example((2, 3, 4), {"dims": [0, 3, 1, 2]})
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """`x.permute(0, 2, 1)` or `torch.permute(x, (0, 2, 1))`: every positional is a dim."""
+        args = args[1:]
+        dims = kwargs.get("dims", args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args)
+        return {"dims": list(dims)}
 
     def order(self, x: Shape, a: dict[str, Any]) -> list[int]:
         """The batched dims in their new order (the batch first), checked as torch checks them."""
@@ -158,6 +165,7 @@ class Permute(Rearrange):
 
 class Transpose(Rearrange):
     type = "transpose"
+    torch_functions = ("torch.transpose", "Tensor.transpose")
     summary = "Swap two dimensions (torch.transpose; neither may be the batch)"
     args = (Arg("dim0", any_integer, REQUIRED, (), "one dim to swap, counting the batch as 0"),
             Arg("dim1", any_integer, REQUIRED, (), "the other"))
@@ -203,6 +211,7 @@ class NewShape(Rearrange):
     def __init__(self, type_: str) -> None:
         self.type = type_
         self.summary = NewShape.summary.format(type=type_)
+        self.torch_functions = (f"Tensor.{type_}",) + ((f"torch.{type_}",) if type_ == "reshape" else ())
         self.args = (Arg("shape", reshape_sizes, REQUIRED, (),
                          "the per-sample shape, without the batch; one size may be -1 (inferred)"),)
 
@@ -212,6 +221,16 @@ class NewShape(Rearrange):
 
     def example(self) -> Example:
         return Example((2, 3, 4), {"shape": [4, -1]})
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """`x.view(N, *shape)` as traced, the sizes folded to numbers: the first must be the batch
+        the trace ran with (`batch`), else the call reshapes across samples, which the spec's
+        per-sample shape cannot say (None: unmapped)."""
+        args = args[1:]
+        sizes = kwargs.get("shape", args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args)
+        if not sizes or sizes[0] != batch:
+            return None
+        return {"shape": list(sizes[1:])}
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         n, sizes = prod(x), a["shape"]
@@ -362,6 +381,7 @@ class Squeeze(Rearrange):
 
 class Unsqueeze(Rearrange):
     type = "unsqueeze"
+    torch_functions = ("torch.unsqueeze", "Tensor.unsqueeze")
     summary = "Insert a size-1 dim (torch.unsqueeze; dim counts the output's dims, the batch 0)"
     args = (Arg("dim", any_integer, REQUIRED, (), "where the new dim goes in the output, counting the batch as 0"),)
 

@@ -64,6 +64,7 @@ class Cut(Rearrange):
 
 class Split(Cut):
     type = "split"
+    torch_functions = ("torch.split", "Tensor.split")
     summary = "Cut into pieces of the given sizes (torch.split): several outputs, named split[i]"
     args = (Arg("split_size_or_sections", size_or_sections, REQUIRED, (),
                 "one size (the last piece may be smaller), or the size of every piece"), DIM)
@@ -88,6 +89,7 @@ class Split(Cut):
 
 class Chunk(Cut):
     type = "chunk"
+    torch_functions = ("torch.chunk", "Tensor.chunk")
     summary = "Cut into `chunks` pieces of ceil(n/chunks) (torch.chunk; fewer when they run out)"
     args = (Arg("chunks", integer(), REQUIRED, (), "how many pieces (torch may give fewer)"), DIM)
 

@@ -1,0 +1,415 @@
+"""A live PyTorch model as a shapecalc spec: `shapecalc import` and `shapecalc.summary`.
+
+The model is traced with torch.fx (symbolic_trace's tracer: every torch.nn module but
+nn.Sequential is a leaf, plus the classes given to `register`), then run once by an fx
+Interpreter on a random input of the given shape with batch 2, which records every node's value:
+a tensor's shape is what the spec's layer must give, and a value that is not a tensor (`x.size(0)`,
+`x.shape[1] // 2`) is shape arithmetic the trace resolved, folded into the arguments as a number.
+Batch 2, not 1: a size equal to the batch can then be told from a literal 1.
+
+Each node becomes one layer, named by fx after the module tree (`layer1_0_conv1`):
+
+- call_module: the layer kind whose `torch()` writes that torch.nn class (the table is built from
+  the kinds' own export answers, so import and export cannot disagree), its arguments read by the
+  kind's `from_module`;
+- call_function / call_method: the kind that lists the callable in its `torch_functions`, its
+  arguments read by the kind's `from_call`;
+- get_attr: a `parameter` or `buffer` of the tensor's shape.
+
+The reverse mapping lives with each layer family (shapecalc/layers: `from_module`, `from_call`,
+`torch_functions`), as the export does; this module only walks the graph. Whatever has no kind is
+listed as Unmapped (what, where, why) and the import fails: never a silently wrong spec. torch is
+imported only inside the functions that need it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..layers import KINDS, LayerKind
+from ..layers.base import TENSOR, plain
+
+if TYPE_CHECKING:
+    from torch import nn
+
+#: The extension point: a module class -> a function of the module giving (type, arguments).
+MAPPERS: dict[type, Callable[[Any], tuple[str, dict[str, Any]]]] = {}
+
+#: Calls that return their input unchanged in eval mode: the layer is left out, its users read
+#: its input (stochastic depth is the identity when not training; the trace passes training=False).
+PASS_THROUGH = {"Tensor.contiguous", "torchvision.ops.stochastic_depth.stochastic_depth",
+                "torch.nn.functional.dropout", "Tensor.clone", "Tensor.detach"}
+
+WEIGHT_FILES = (".pth", ".pt", ".bin", ".ckpt", ".safetensors")
+
+
+class ImportFailure(Exception):
+    """The model could not be imported at all (no factory, no module, not traceable): exit 2."""
+
+
+@dataclass(frozen=True)
+class Unmapped:
+    """A node with no layer kind: the torch class or function, where in the model, and why."""
+
+    what: str
+    where: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what} ({self.why})"
+
+
+@dataclass
+class Imported:
+    """The spec of a traced model and what torch measured, to check it against."""
+
+    document: dict[str, Any]
+    unmapped: list[Unmapped]
+    #: each layer's output shape as torch computed it, without the batch
+    shapes: dict[str, tuple[int, ...]]
+    params: int
+    buffers: int
+    #: submodules the traced forward never calls, with their parameter counts (an eval-mode
+    #: Inception-v3's auxiliary head): reported, never silently dropped
+    unused: list[tuple[str, int]] = field(default_factory=list)
+
+    def yaml(self) -> str:
+        """The spec as YAML, written as a person writes one (resnet50.yaml): a layer per line."""
+        return to_yaml(self.document, self.notes())
+
+    def notes(self) -> list[str]:
+        lines = [f"torch: {self.params:,} parameters, {self.buffers:,} buffer elements"]
+        lines += [f"never called in the traced forward: {name} ({n:,} parameters, not in this spec)"
+                  for name, n in self.unused]
+        return lines
+
+
+def register(module_class: type, fn: Callable[[Any], tuple[str, dict[str, Any]]]) -> None:
+    """Map a custom module class: `fn(module)` returns the spec's (type, arguments) for it, e.g.
+    `register(MyConvBN, lambda m: ("conv2d", {"out_channels": m.conv.out_channels, ...}))`. The
+    tracer then treats the class as a leaf (it does not look inside), and the import checks the
+    layer's shape against torch's like any other."""
+    MAPPERS[module_class] = fn
+
+
+# --- the reverse tables, from the kinds -------------------------------------------------------
+
+_TABLES: tuple[dict[str, LayerKind], dict[str, LayerKind]] | None = None
+
+
+def tables() -> tuple[dict[str, LayerKind], dict[str, LayerKind]]:
+    """(torch class name -> kind, qualified function name -> kind). The classes come from each
+    kind's export of its own example (`nn.Conv2d` for conv2d): one source for both directions."""
+    global _TABLES
+    if _TABLES is None:
+        from ..analysis.check import check_text
+        import yaml
+
+        classes: dict[str, LayerKind] = {}
+        functions: dict[str, LayerKind] = {}
+        for kind in KINDS.values():
+            for name in kind.torch_functions:
+                functions.setdefault(name, kind)
+            ex = kind.example()
+            inputs = {"inputs": ["input"] * ex.inputs} if kind.merge else {}
+            doc = {"name": "probe", "input": list(ex.input), "layers": [{kind.type: dict(ex.args, name="probe", **inputs)}]}
+            result = check_text(yaml.safe_dump(doc)).layer("probe")
+            if result is None or result.output_shape is None:
+                continue
+            code = kind.torch(result.input_shapes or [result.input_shape], result.spec.args)
+            if code.make and not code.helpers:
+                classes.setdefault(code.make.removeprefix("nn."), kind)
+        _TABLES = classes, functions
+    return _TABLES
+
+
+def qualified(node: Any) -> str:
+    """A call node's callable as `torch.flatten`, `operator.add`, `Tensor.view`."""
+    if node.op == "call_method":
+        return f"Tensor.{node.target}"
+    target = node.target
+    module = getattr(target, "__module__", None) or "?"
+    return f"{module.removeprefix('_')}.{getattr(target, '__name__', str(target))}"
+
+
+# --- loading and tracing ----------------------------------------------------------------------
+
+def require_torch() -> None:
+    from . import INSTALL, TorchMissing
+    try:
+        import torch  # noqa: F401
+        import torch.fx  # noqa: F401
+    except ImportError as err:
+        raise TorchMissing(f"shapecalc import needs PyTorch: {INSTALL}") from err
+
+
+def load_factory(spec: str) -> "nn.Module":
+    """`package.module:callable` or `path/to/file.py:callable`, called with no arguments."""
+    require_torch()
+    from torch import nn
+
+    if spec.lower().endswith(WEIGHT_FILES) or spec.rsplit(":", 1)[0].lower().endswith(WEIGHT_FILES):
+        raise ImportFailure(f"{spec} is a weights file: it holds tensors, not the code that builds the model; "
+                            "give the factory that does, e.g. torchvision.models:resnet50 (load the weights "
+                            "into it yourself: the shapes do not depend on them)")
+    where, sep, attr = spec.rpartition(":")
+    if not sep or not where or not attr:
+        raise ImportFailure(f"{spec}: expected FACTORY as package.module:callable or path/to/file.py:callable")
+    try:
+        if where.endswith(".py") or "/" in where:
+            path = Path(where)
+            if not path.is_file():
+                raise ImportFailure(f"{where}: no such file")
+            unit = importlib.util.spec_from_file_location(path.stem, path)
+            module = importlib.util.module_from_spec(unit)
+            sys.modules.setdefault(path.stem, module)
+            unit.loader.exec_module(module)
+        else:
+            module = importlib.import_module(where)
+    except ImportFailure:
+        raise
+    except Exception as err:  # the user's module raised on import
+        raise ImportFailure(f"{where}: cannot import it: {type(err).__name__}: {err}") from err
+    factory = getattr(module, attr, None)
+    if factory is None:
+        raise ImportFailure(f"{spec}: {where} has no attribute {attr!r}")
+    if isinstance(factory, nn.Module):
+        model = factory
+    elif not callable(factory):
+        raise ImportFailure(f"{spec}: {attr} is a {type(factory).__name__}, not a callable returning an nn.Module")
+    else:
+        try:
+            model = factory()
+        except Exception as err:
+            raise ImportFailure(f"{spec}: calling {attr}() raised {type(err).__name__}: {err}") from err
+    if not isinstance(model, nn.Module):
+        raise ImportFailure(f"{spec}: {attr}() returned a {type(model).__name__}, not an nn.Module")
+    return model
+
+
+def check_signature(model: "nn.Module") -> None:
+    """One tensor in: a forward with several required inputs (or a dict) is not supported yet."""
+    try:
+        params = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):
+        return
+    required = [p.name for p in params if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(required) != 1:
+        raise ImportFailure(f"{type(model).__name__}.forward takes {len(required)} required inputs "
+                            f"({', '.join(required) or 'none'}): shapecalc imports a model of one input tensor; "
+                            "wrap it in a module whose forward takes one tensor and builds the others")
+
+
+def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = 2) -> tuple[Any, dict[Any, Any]]:
+    """The fx graph of the model in eval mode, and every node's value on a random input."""
+    import torch
+    from torch import fx
+
+    class Tracer(fx.Tracer):
+        def is_leaf_module(self, m: Any, qualname: str) -> bool:
+            return type(m) in MAPPERS or super().is_leaf_module(m, qualname)
+
+    model.eval()
+    check_signature(model)
+    try:
+        graph = Tracer().trace(model)
+    except Exception as err:
+        why = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ImportFailure(f"torch.fx cannot trace {type(model).__name__}: {type(err).__name__}: {why} "
+                            "(data-dependent control flow in forward is not traceable; register the module "
+                            "that has it with shapecalc.torch.register)") from err
+    gm = fx.GraphModule(model, graph)
+    values: dict[Any, Any] = {}
+
+    class Recorder(fx.Interpreter):
+        def run_node(self, n: Any) -> Any:
+            values[n] = result = super().run_node(n)
+            return result
+
+    try:
+        with torch.no_grad():
+            Recorder(gm).run(torch.randn(batch, *input_shape))
+    except Exception as err:
+        raise ImportFailure(f"{type(model).__name__} does not run on an input of shape "
+                            f"{list(input_shape)} (batch {batch}): {type(err).__name__}: {str(err).splitlines()[0]}") from err
+    return gm, values
+
+
+# --- the graph as layers ----------------------------------------------------------------------
+
+def is_tensor(value: Any) -> bool:
+    import torch
+    return isinstance(value, torch.Tensor)
+
+
+def holds_tensors(value: Any) -> bool:
+    return is_tensor(value) or (isinstance(value, (tuple, list)) and any(holds_tensors(v) for v in value))
+
+
+def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | None = None) -> Imported:
+    """The model as a flat spec document (one layer per traced node), with torch's figures."""
+    require_torch()
+    gm, values = trace(model, tuple(input_shape))
+    classes, functions = tables()
+    batch = 2
+    refs: dict[Any, str] = {}           # node -> the spec reference to its value
+    consts: dict[Any, Any] = {}         # node -> a folded non-tensor value
+    layers: list[dict[str, Any]] = []
+    shapes: dict[str, tuple[int, ...]] = {}
+    unmapped: list[Unmapped] = []
+    calls: dict[str, int] = {}
+    last = "input"
+
+    def arg_value(a: Any) -> Any:
+        """A call argument with tensors as TENSOR and folded nodes as their numbers."""
+        from torch import fx
+        if isinstance(a, fx.Node):
+            if a in consts:
+                return consts[a]
+            return TENSOR
+        if isinstance(a, (tuple, list)):
+            inner = [arg_value(v) for v in a]
+            return TENSOR if any(v is TENSOR for v in inner) else type(a)(inner)
+        if isinstance(a, slice):
+            return slice(arg_value(a.start), arg_value(a.stop), arg_value(a.step))
+        return a
+
+    def tensor_inputs(args: Any) -> list[Any]:
+        from torch import fx
+        found: list[Any] = []
+        fx.node.map_arg(args, lambda n: found.append(n) if n not in consts else None)
+        return found
+
+    for node in gm.graph.nodes:
+        value = values.get(node)
+        if node.op == "placeholder":
+            refs[node] = "input"
+            continue
+        if node.op == "output":
+            out = node.args[0]
+            if not (hasattr(out, "op") and refs.get(out) == last):
+                unmapped.append(Unmapped("output", "forward's return", "several outputs, or one that is not the "
+                                         "last layer (not yet written as `outputs:`)"))
+            continue
+        if not holds_tensors(value):  # shape arithmetic: fold
+            consts[node] = plain(value) if isinstance(value, tuple) else value
+            continue
+        where = node.target if node.op in ("call_module", "get_attr") else node.name
+        inputs = tensor_inputs((node.args, node.kwargs))
+        kind, args, what = None, None, ""
+        if node.op == "call_module":
+            module = gm.get_submodule(node.target)
+            cls = type(module)
+            what = f"{cls.__module__}.{cls.__name__}"
+            calls[node.target] = calls.get(node.target, 0) + 1
+            if calls[node.target] > 1 and any(True for _ in module.parameters(recurse=True)):
+                unmapped.append(Unmapped(what, where, "called more than once: its parameters are shared, "
+                                         "which a spec layer per call would count again"))
+                continue
+            if cls in MAPPERS:
+                type_name, args = MAPPERS[cls](module)
+                kind = KINDS.get(type_name.lower())
+            elif cls.__module__.startswith("torch.nn") and cls.__name__ in classes:
+                kind = classes[cls.__name__]
+                args = kind.from_module(module)
+        elif node.op in ("call_function", "call_method"):
+            what = qualified(node)
+            if what in PASS_THROUGH or (what == "torch.cat" and len(inputs) == 1):
+                refs[node] = refs[inputs[0]] if inputs else "input"
+                continue
+            if what == "operator.getitem" and isinstance(values.get(node.args[0]), (tuple, list)):
+                index = node.args[1]
+                refs[node] = f"{refs[node.args[0]]}[{index}]"
+                continue
+            kind = functions.get(what)
+            if kind is not None:
+                args = kind.from_call([arg_value(a) for a in node.args],
+                                      {k: arg_value(v) for k, v in node.kwargs.items()}, batch)
+                if args is None:
+                    unmapped.append(Unmapped(what, where, "arguments shapecalc's "
+                                             f"{kind.type} has no counterpart for: {node.args[1:]} {node.kwargs}"))
+                    continue
+        elif node.op == "get_attr":
+            what = f"tensor {node.target}"
+            from torch import nn
+            kind = classes.get("Parameter") if isinstance(value, nn.Parameter) else None
+            args = {"shape": list(value.shape)} if kind else None
+        if kind is None:
+            unmapped.append(Unmapped(what or node.op, where, "no shapecalc layer type for it"))
+            continue
+        if any(i not in refs for i in inputs):  # downstream of an unmapped node: not listed itself
+            continue
+        body: dict[str, Any] = {"name": node.name}
+        sources = [refs[i] for i in inputs]
+        if sources and sources != [last]:
+            body["inputs"] = sources[0] if len(sources) == 1 else sources
+        body.update(args)
+        layers.append({kind.type: body})
+        refs[node] = last = node.name
+        first = value[0] if isinstance(value, (tuple, list)) else value
+        shapes[node.name] = tuple(first.shape[1:]) if first.dim() else ()
+    params, buffers, unused = counts(model, gm)
+    document = {"name": name or type(model).__name__.lower(), "input": list(input_shape), "layers": layers}
+    return Imported(document, unmapped, shapes, params, buffers, unused)
+
+
+def counts(model: "nn.Module", gm: Any) -> tuple[int, int, list[tuple[str, int]]]:
+    """torch's parameter and buffer totals, and the submodules no traced node reaches."""
+    params = sum(p.numel() for p in model.parameters())
+    buffers = sum(b.numel() for b in model.buffers())
+    reached = set()
+    for node in gm.graph.nodes:
+        if node.op == "call_module":
+            reached |= {id(p) for p in gm.get_submodule(node.target).parameters()}
+        elif node.op == "get_attr":
+            reached.add(id(getattr(gm, node.target.split(".")[0], None)))
+            try:
+                reached.add(id(gm.get_parameter(node.target)))
+            except AttributeError:
+                pass
+    unused: list[tuple[str, int]] = []
+    for name, child in model.named_modules():
+        own = [p for p in child.parameters() if id(p) not in reached]
+        total = sum(1 for _ in child.parameters())
+        if own and len(own) == total and not any(name.startswith(u + ".") for u, _ in unused):
+            unused.append((name, sum(p.numel() for p in own)))
+    return params, buffers, [(n, c) for n, c in unused if n]
+
+
+# --- YAML as a person writes it ---------------------------------------------------------------
+
+def flow(value: Any) -> str:
+    """One value in YAML flow style: `3`, `[1, 2]`, `same`, `1.0e-05`."""
+    import yaml
+    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10**6).strip().removesuffix("...").strip()
+
+
+def layer_line(layer: dict[str, Any]) -> str:
+    (type_name, body), = layer.items()
+    if not body:
+        return type_name
+    return f"{type_name}: {flow(body)}"
+
+
+def to_yaml(document: dict[str, Any], notes: list[str] = ()) -> str:
+    """The document with one layer per line (blocks, when the document has them, likewise)."""
+    lines = ["# yaml-language-server: $schema=../shapecalc/schema.json",
+             "# Imported by shapecalc from PyTorch.", *(f"# {n}" for n in notes),
+             f"name: {flow(document['name'])}", f"input: {flow(document['input'])}"]
+    if document.get("blocks"):
+        lines.append("blocks:")
+        for bname, block in document["blocks"].items():
+            lines.append(f"  {bname}:")
+            if block.get("params"):
+                lines.append(f"    params: {flow(block['params'])}")
+            lines.append("    layers:")
+            lines += [f"      - {layer_line(layer)}" for layer in block["layers"]]
+    lines.append("layers:")
+    lines += [f"  - {layer_line(layer)}" for layer in document["layers"]]
+    return "\n".join(lines) + "\n"
