@@ -21,13 +21,14 @@ from typing import Any, Callable, List, Optional, Sequence
 
 import typer
 
-from .. import __version__
+from ..version import __version__
 from ..commands import options as table
 from ..commands.check import check as check_files
 from ..commands.draw import draw as draw_file
 from ..commands.explain import explain as explain_file
 from ..commands.export import export as export_file
 from ..commands.fit import fit as fit_file
+from ..commands.imports import import_ as import_factory
 from ..commands.lint import lint as lint_paths
 from ..commands.run import run as run_file
 from ..commands.schema import schema as print_schema
@@ -45,6 +46,7 @@ EXAMPLES = """Examples:
   shapecalc lint --format sarif --select F,W . > shapecalc.sarif
   shapecalc schema > shapecalc-spec.schema.json
   shapecalc export architectures/resnet50.yaml --to torch -o resnet50.py
+  shapecalc import torchvision.models:resnet50 --input 3,224,224 -o resnet50.yaml
 
 Exit codes: 0 no errors, 1 a spec has errors, 2 the command could not run."""
 
@@ -261,6 +263,23 @@ def export(
     Exit code 0: written; 1: the spec has errors (listed, nothing written); 2: unreadable file, bad options.
     """
     raise typer.Exit(export_file(file, to.value, output))
+
+
+@app.command("import")
+def import_(
+    factory: str = typer.Argument(..., help="package.module:callable or path/to/file.py:callable, "
+                                  "a callable with no arguments returning an nn.Module.", show_default=False),
+    input: str = typer.Option(..., "--input", help="Input shape without the batch, e.g. 3,224,224.", show_default=False),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the spec here (default: stdout)."),
+    flat: bool = typer.Option(False, "--flat", help="One layer per traced node: no blocks."),
+) -> None:
+    """Write a live PyTorch model as a spec: traced with torch.fx, every module and function
+    mapped to a layer type with its arguments, the module tree's names kept (needs torch).
+
+    Exit code 0: written; 1: some nodes have no layer type (listed, nothing written); 2: the
+    factory, the model or the trace fails, or torch is missing.
+    """
+    raise typer.Exit(import_factory(factory, input, output, flat))
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from .. import __version__
+from ..version import __version__
 from ..analysis.fit import FitReport, Option, Scan, labels_of
 from ..diagnostics import Diagnostic
 from ..layers.base import shape_str

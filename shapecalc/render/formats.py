@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from .. import __version__
+from ..version import __version__
 from ..diagnostics import RULES, Diagnostic, one_line
 from ..analysis.lint import FileResult, LintResult
 from .output import json_text, plural

@@ -16,7 +16,7 @@ import html
 import re
 from typing import Any, Iterable, Sequence
 
-from .. import __version__
+from ..version import __version__
 from ..analysis.calc import Analysis, gc_paused
 from ..analysis.cost import Options, human_bytes
 from ..diagnostics import one_line

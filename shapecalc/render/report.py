@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
+from ..version import __version__
 from ..analysis.calc import Analysis, LayerResult, gc_paused
 from ..analysis.cost import DTYPES, Cost, Options, activation_elements, layer_costs, memory, totals, whole
 from ..layers.base import shape_list

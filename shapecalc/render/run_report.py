@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
+from ..version import __version__
 from ..layers.base import shape_list
 from ..analysis.forward import LayerRun, Run
 

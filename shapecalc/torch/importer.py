@@ -189,7 +189,7 @@ def load_factory(spec: str) -> "nn.Module":
         except Exception as err:
             raise ImportFailure(f"{spec}: calling {attr}() raised {type(err).__name__}: {err}") from err
     if not isinstance(model, nn.Module):
-        raise ImportFailure(f"{spec}: {attr}() returned a {type(model).__name__}, not an nn.Module")
+        raise ImportFailure(f"{spec}: {attr}() returned {type(model).__name__} {model!r:.40}, not an nn.Module")
     return model
 
 
@@ -293,6 +293,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
             continue
         if node.op == "output":
             out = node.args[0]
+            if hasattr(out, "op") and out not in refs and out not in consts:
+                continue  # downstream of an unmapped node, listed there
             if not (hasattr(out, "op") and refs.get(out) == last):
                 unmapped.append(Unmapped("output", "forward's return", "several outputs, or one that is not the "
                                          "last layer (not yet written as `outputs:`)"))
