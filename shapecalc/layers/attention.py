@@ -32,7 +32,7 @@ from math import prod
 from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, integer, number, optional
-from .base import Example, Inference, LayerError, LayerKind, Shape, Unbatched, check_declared, fmt, shape_str
+from .base import Example, Inference, LayerError, LayerKind, Shape, Unbatched, check_declared, fmt, keep, shape_str
 from .cost import ZERO, Costs, View
 from .field import Field
 from .merge import broadcast, listing
@@ -140,6 +140,7 @@ class MultiheadAttention(Attention):
 
     type = "multiheadattention"
     summary = "Multi-head attention (torch.nn.MultiheadAttention, batch_first): one input or query, key, value"
+    torch_output = 0
     args = (
         Arg("num_heads", integer(), REQUIRED, (), "number of heads; must divide embed_dim"),
         Arg("embed_dim", optional(integer()), None, (), "checked against the query's last dimension"),
@@ -167,6 +168,18 @@ class MultiheadAttention(Attention):
         keys = S + v.a["add_bias_kv"] + v.a["add_zero_attn"]
         return (f"projections {mha_projections(v):,} + QK^T {L}*{keys}*{E} + AV {L}*{keys}*{E} = {count:,} "
                 f"(QK^T and AV are what torch's FlopCounterMode leaves out)")
+
+    def from_module(self, module: Any) -> dict[str, Any]:
+        """torch keeps the biases as in_proj_bias and bias_k, and kdim/vdim as embed_dim when not given."""
+        a = {"num_heads": module.num_heads, "dropout": module.dropout, "bias": module.in_proj_bias is not None,
+             "add_bias_kv": module.bias_k is not None, "add_zero_attn": module.add_zero_attn,
+             "batch_first": module.batch_first}
+        if not module._qkv_same_embed_dim:
+            a.update(kdim=module.kdim, vdim=module.vdim)
+        out: dict[str, Any] = {}
+        for name, value in a.items():
+            keep(out, self.arg(name), value)
+        return out
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """nn.MultiheadAttention called as torchvision's ViT calls it: attn_output only."""

@@ -160,6 +160,10 @@ class LayerKind:
     #: The kind's arguments in the order a torch function takes them positionally after its
     #: tensor inputs (None: the kind's own order, which follows torch's for most kinds).
     call_args: ClassVar[tuple[str, ...] | None] = None
+    #: A module that returns a tuple the layer is one element of (nn.MultiheadAttention's
+    #: (attn_output, attn_weights)): that element's index; the importer then also reads the same
+    #: tensor given as every input (`mha(x, x, x)`) as the kind's one-input form.
+    torch_output: ClassVar[int | None] = None
 
     def from_module(self, module: Any) -> dict[str, Any]:
         """The spec arguments of a torch module of the class `torch()` writes (the reverse of

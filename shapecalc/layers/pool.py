@@ -90,6 +90,13 @@ class Pool(Windowed):
             ) + ((Arg("divisor_override", optional(integer()), None, (), "fixed divisor (no effect on shape)"),)
                  if ndim > 1 else ())
 
+    def from_module(self, module: Any) -> dict[str, Any]:
+        """torch's pooling modules store the default stride as the kernel size: left out again."""
+        out = super().from_module(module)
+        if "stride" in out and out["stride"] == out.get("kernel_size"):
+            del out["stride"]
+        return out
+
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         return module(self, f"{POOL_NAMES[self.op]}Pool{self.ndim}d", a)
 

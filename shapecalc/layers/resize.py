@@ -288,6 +288,8 @@ class CenterCrop(Resize):
     size of a second input. The offset is torchvision's: round((N - n)/2)."""
 
     type = "centercrop"
+    #: the function the export writes (center_crop(x, size)), as shapecalc.torch.build runs it
+    torch_functions = ("shapecalc_exported.center_crop", "torchvision.transforms.functional.center_crop")
     summary = "Centre crop to a size, or to a second input's spatial size (torchvision's center_crop)"
     merge = True
     cost = FREE

@@ -267,6 +267,16 @@ class Expand(Rearrange):
     type = "expand"
     summary = "Broadcast size-1 dims to a per-sample size (torch.expand; -1 keeps a dim)"
     takes_unbatched = True
+    torch_functions = ("Tensor.expand",)
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """`token.expand(n, -1, -1)` or `x.expand(-1, 4, -1)`: the first size is the batch (n, or
+        -1 that keeps it), the rest per sample."""
+        sizes = args[1:]
+        sizes = list(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else list(sizes)
+        if kwargs or not sizes or sizes[0] not in (batch, -1):
+            return None
+        return {"size": sizes[1:]}
     args = (Arg("size", SIZES, REQUIRED, (), "the per-sample size, without the batch; -1 keeps a dimension"),)
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
@@ -421,6 +431,16 @@ class Slice(Rearrange):
     indices past either end are clamped and negative ones count from the end."""
 
     type = "slice"
+    torch_functions = ("operator.getitem",)
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """`x[:, :, 1:-1:2]`: one slice that is not `:`, every dim before it `:` (else not this kind)."""
+        index = indexed(args)
+        if index is None or not index or not isinstance(index[-1], slice) or index[-1] == slice(None):
+            return None
+        last = index[-1]
+        out = {"dim": len(index) - 1, "start": last.start, "end": last.stop, "step": last.step}
+        return {k: v for k, v in out.items() if v is not None}
     summary = "Keep positions start:end:step along one dim (x[:, a:b], torch.narrow)"
     args = (Arg("dim", any_integer, REQUIRED, (), "the dim to slice, counting the batch as 0"),
             Arg("start", optional(any_integer), None, (), "first position kept (null: 0; negative: from the end)"),
@@ -468,6 +488,14 @@ class Slice(Rearrange):
 
 class Select(Rearrange):
     type = "select"
+    torch_functions = ("operator.getitem",)
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """`x[:, 0]`: one int index, every dim before it `:` (else not this kind)."""
+        index = indexed(args)
+        if index is None or not index or not isinstance(index[-1], int) or isinstance(index[-1], bool):
+            return None
+        return {"dim": len(index) - 1, "index": index[-1]}
     summary = "Take one position along a dim, removing it (x[:, i], torch.select; ViT's class token)"
     args = (Arg("dim", any_integer, REQUIRED, (), "the dim, counting the batch as 0"),
             Arg("index", any_integer, REQUIRED, (), "the position taken (negative: from the end)"))
@@ -540,6 +568,16 @@ class Roll(Rearrange):
         from ..kernels.ops import Op
         from ..kernels.shape import roll
         return Op(roll)
+
+
+def indexed(args: list[Any]) -> list[Any] | None:
+    """A traced `x[...]`'s index as one entry per dim, when all but the last are `:` (None else)."""
+    if len(args) != 2:
+        return None
+    index = list(args[1]) if isinstance(args[1], tuple) else [args[1]]
+    if any(i != slice(None) for i in index[:-1]) or any(i is Ellipsis or i is None for i in index):
+        return None
+    return index
 
 
 def kinds() -> list[LayerKind]:

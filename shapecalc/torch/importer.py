@@ -46,6 +46,9 @@ MAPPERS: dict[type, Callable[[Any], tuple[str, dict[str, Any]]]] = {}
 PASS_THROUGH = {"Tensor.contiguous", "torchvision.ops.stochastic_depth.stochastic_depth",
                 "torch.nn.functional.dropout", "Tensor.clone", "Tensor.detach"}
 
+#: The module name shapecalc.torch.build runs exported source under.
+EXPORTED = "shapecalc_exported"
+
 WEIGHT_FILES = (".pth", ".pt", ".bin", ".ckpt", ".safetensors")
 
 
@@ -100,11 +103,12 @@ def register(module_class: type, fn: Callable[[Any], tuple[str, dict[str, Any]]]
 
 # --- the reverse tables, from the kinds -------------------------------------------------------
 
-_TABLES: tuple[dict[str, LayerKind], dict[str, LayerKind]] | None = None
+_TABLES: tuple[dict[str, LayerKind], dict[str, list[LayerKind]]] | None = None
 
 
-def tables() -> tuple[dict[str, LayerKind], dict[str, LayerKind]]:
-    """(torch class name -> kind, qualified function name -> kind). The classes come from each
+def tables() -> tuple[dict[str, LayerKind], dict[str, list[LayerKind]]]:
+    """(torch class name -> kind, qualified function name -> the kinds it may be, each asked in
+    turn: `x[:, 0]` is select, `x[:, 1:]` slice). The classes come from each
     kind's export of its own example (`nn.Conv2d` for conv2d): one source for both directions."""
     global _TABLES
     if _TABLES is None:
@@ -112,10 +116,10 @@ def tables() -> tuple[dict[str, LayerKind], dict[str, LayerKind]]:
         import yaml
 
         classes: dict[str, LayerKind] = {}
-        functions: dict[str, LayerKind] = {}
+        functions: dict[str, list[LayerKind]] = {}
         for kind in KINDS.values():
             for name in kind.torch_functions:
-                functions.setdefault(name, kind)
+                functions.setdefault(name, []).append(kind)
             ex = kind.example()
             inputs = {"inputs": ["input"] * ex.inputs} if kind.merge else {}
             doc = {"name": "probe", "input": list(ex.input), "layers": [{kind.type: dict(ex.args, name="probe", **inputs)}]}
@@ -123,10 +127,20 @@ def tables() -> tuple[dict[str, LayerKind], dict[str, LayerKind]]:
             if result is None or result.output_shape is None:
                 continue
             code = kind.torch(result.input_shapes or [result.input_shape], result.spec.args)
-            if code.make and not code.helpers:
+            if code.make and code.make.startswith("nn.") and not code.helpers:
                 classes.setdefault(code.make.removeprefix("nn."), kind)
+            elif code.make and code.helpers:  # a class the export defines (LayerNorm2d, Subsampling)
+                classes.setdefault(f"{EXPORTED}.{code.make}", kind)
         _TABLES = classes, functions
     return _TABLES
+
+
+def known(cls: type, classes: dict[str, LayerKind]) -> bool:
+    """A torch.nn class a kind exports to, or a helper class of shapecalc's own exported code
+    (run by shapecalc.torch.build, or exec'd under the module name EXPORTED)."""
+    if cls.__module__.startswith("torch.nn."):
+        return cls.__name__ in classes
+    return cls.__module__ == EXPORTED and f"{EXPORTED}.{cls.__name__}" in classes
 
 
 def qualified(node: Any) -> str:
@@ -213,7 +227,7 @@ def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = 2) -> t
 
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            return type(m) in MAPPERS or super().is_leaf_module(m, qualname)
+            return type(m) in MAPPERS or known(type(m), tables()[0]) or super().is_leaf_module(m, qualname)
 
     model.eval()
     check_signature(model)
@@ -264,6 +278,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     shapes: dict[str, tuple[int, ...]] = {}
     unmapped: list[Unmapped] = []
     calls: dict[str, int] = {}
+    single: dict[Any, int] = {}         # node -> which element of its tuple the layer is
     last = "input"
 
     def arg_value(a: Any) -> Any:
@@ -317,8 +332,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
             if cls in MAPPERS:
                 type_name, args = MAPPERS[cls](module)
                 kind = KINDS.get(type_name.lower())
-            elif cls.__module__.startswith("torch.nn") and cls.__name__ in classes:
-                kind = classes[cls.__name__]
+            elif known(cls, classes):
+                kind = classes.get(cls.__name__) or classes[f"{EXPORTED}.{cls.__name__}"]
                 args = kind.from_module(module)
         elif node.op in ("call_function", "call_method"):
             what = qualified(node)
@@ -326,17 +341,25 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                 refs[node] = refs[inputs[0]] if inputs else "input"
                 continue
             if what == "operator.getitem" and isinstance(values.get(node.args[0]), (tuple, list)):
-                index = node.args[1]
-                refs[node] = f"{refs[node.args[0]]}[{index}]"
+                source, index = node.args[0], node.args[1]
+                if source not in refs:
+                    continue  # downstream of an unmapped node, listed there
+                one = single.get(source)
+                if one is None:
+                    refs[node] = f"{refs[source]}[{index}]"
+                elif index == one:
+                    refs[node] = refs[source]
+                else:
+                    unmapped.append(Unmapped(what, where, f"reads output {index} of {refs[source]}, which the "
+                                             f"spec's layer does not give (only output {one})"))
                 continue
-            kind = functions.get(what)
-            if kind is not None:
-                args = kind.from_call([arg_value(a) for a in node.args],
-                                      {k: arg_value(v) for k, v in node.kwargs.items()}, batch)
-                if args is None:
-                    unmapped.append(Unmapped(what, where, "arguments shapecalc's "
-                                             f"{kind.type} has no counterpart for: {node.args[1:]} {node.kwargs}"))
-                    continue
+            candidates = functions.get(what, [])
+            call = [arg_value(a) for a in node.args], {k: arg_value(v) for k, v in node.kwargs.items()}
+            kind, args = next(((k, a) for k in candidates if (a := k.from_call(*call, batch)) is not None), (None, None))
+            if candidates and kind is None:
+                unmapped.append(Unmapped(what, where, f"arguments {', '.join(k.type for k in candidates)} has no "
+                                         f"counterpart for: {call[0][1:]} {call[1]}"))
+                continue
         elif node.op == "get_attr":
             what = f"tensor {node.target}"
             from torch import nn
@@ -347,6 +370,10 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
             continue
         if any(i not in refs for i in inputs):  # downstream of an unmapped node: not listed itself
             continue
+        if kind.torch_output is not None:
+            single[node] = kind.torch_output
+            if len(set(inputs)) == 1:
+                inputs = inputs[:1]
         body: dict[str, Any] = {"name": node.name}
         sources = [refs[i] for i in inputs]
         if sources and sources != [last]:
