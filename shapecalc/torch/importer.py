@@ -246,9 +246,12 @@ def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = 2) -> t
             values[n] = result = super().run_node(n)
             return result
 
+    # the model's own device: built under `with torch.device("meta")` nothing is computed or
+    # allocated, and every shape and folded size is the same
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     try:
         with torch.no_grad():
-            Recorder(gm).run(torch.randn(batch, *input_shape))
+            Recorder(gm).run(torch.randn(batch, *input_shape, device=device))
     except Exception as err:
         raise ImportFailure(f"{type(model).__name__} does not run on an input of shape "
                             f"{list(input_shape)} (batch {batch}): {type(err).__name__}: {str(err).splitlines()[0]}") from err

@@ -1,0 +1,215 @@
+"""`shapecalc import` and `shapecalc.summary` against torch itself.
+
+- torchvision models, imported then checked: every layer's shape is the one torch computed for
+  its node, and the totals of parameters and buffers are torch's;
+- every shipped architecture, exported (shapecalc.torch.export_source), run, imported: the same
+  layers, arguments and graph as the spec it came from (the round trip), as check expands them;
+- each bad input of the command: one message, exit code 2 (1 for unmapped nodes), no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import warnings
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]' to run the oracle tests")
+torchvision = pytest.importorskip("torchvision")
+
+from shapecalc.analysis.check import check_file, check_text  # noqa: E402
+from shapecalc.torch import export_source, network_class  # noqa: E402
+from shapecalc.torch.importer import EXPORTED, Imported, ImportFailure, import_model, register  # noqa: E402
+
+from ..conftest import ROOT  # noqa: E402
+
+TORCHVISION = ["resnet18", "resnet50", "vgg16", "alexnet", "mobilenet_v2", "squeezenet1_0"]
+SPECS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "architectures").glob("*.yaml"))
+#: What the round trip does not give back yet (IMPORT_STATUS.md): LeNet-5's connection table is
+#: exported as SparseConv, whose inside the import does not read back; U-Net's crop to a second
+#: input's size comes back as a crop to that size, a number (same shapes, another graph).
+ROUND_TRIP_GAPS = {"architectures/lenet5-1998.yaml": "SparseConv", "architectures/unet.yaml": "centercrop"}
+
+
+def checked(imported: Imported):
+    analysis = check_text(imported.yaml(), imported.document["name"])
+    errors = [d for d in analysis.diagnostics if d.code[0] in "FGSY" and d.code != "F001"]
+    assert errors == []
+    return analysis
+
+
+@pytest.mark.parametrize("name", TORCHVISION)
+def test_torchvision_import_gives_torchs_shapes_params_and_buffers(name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):  # shapes only: nothing computed, nothing allocated
+            model = torchvision.models.get_model(name, weights=None)
+    imported = import_model(model, (3, 224, 224), name)
+    assert imported.unmapped == []
+    analysis = checked(imported)
+    assert len(imported.shapes) == len(analysis.layers)
+    for layer, shape in imported.shapes.items():
+        assert analysis.layer(layer).output_shape == shape, layer
+    assert (analysis.total_params, analysis.buffers) == (imported.params, imported.buffers)
+    assert imported.unused == []
+
+
+def layer_graph(analysis):
+    """The expanded spec as (type, validated arguments, inputs as positions, output shape); a
+    pooling's stride left to its default and one written equal to the kernel are one value, as
+    torch stores both."""
+    position = {r.spec.name: i for i, r in enumerate(analysis.layers)}
+    position["input"] = -1
+    out = []
+    for r in analysis.layers:
+        inputs = []
+        for ref in r.spec.inputs:
+            base, _, part = ref.partition("[")
+            inputs.append((position[base], part))
+        args = dict(r.spec.args)
+        if "kernel_size" in args and args.get("stride", 0) is None:  # pooling's default: torch stores it
+            args["stride"] = args["kernel_size"]
+        out.append((r.spec.type, args, inputs, r.output_shape))
+    return out
+
+
+@pytest.mark.parametrize("path", SPECS)
+def test_export_then_import_gives_the_spec_back(path):
+    original = check_file(str(ROOT / path))
+    source = export_source(original)
+    namespace: dict = {"__name__": EXPORTED}
+    exec(compile(source, f"<export of {path}>", "exec"), namespace)
+    with torch.device("meta"):
+        model = namespace[network_class(source)]()
+    imported = import_model(model, original.spec.input_shape)
+    if path in ROUND_TRIP_GAPS:
+        pytest.xfail(f"known gap: {ROUND_TRIP_GAPS[path]} (IMPORT_STATUS.md)")
+    assert imported.unmapped == []
+    back = checked(imported)
+    assert layer_graph(back) == layer_graph(original)
+    assert (back.total_params, back.buffers) == (original.total_params, original.buffers)
+
+
+def test_an_unmapped_function_is_listed_with_where_it_is():
+    class Odd(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 4, 3)
+
+        def forward(self, x):
+            return torch.erf(self.conv(x)).relu()
+
+    imported = import_model(Odd(), (3, 8, 8))
+    assert [(u.what, u.where) for u in imported.unmapped] == [("torch.erf", "erf")]
+
+
+def test_a_registered_module_is_a_leaf_mapped_by_its_function():
+    class ConvBN(torch.nn.Module):  # a fused block the user knows to be a convolution
+        def __init__(self):
+            super().__init__()
+            self.weight = torch.nn.Parameter(torch.zeros(8, 3, 3, 3))
+
+        def forward(self, x):
+            return torch.nn.functional.conv2d(x, self.weight, padding=1)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = ConvBN()
+
+        def forward(self, x):
+            return self.block(x)
+
+    register(ConvBN, lambda m: ("conv2d", {"out_channels": m.weight.shape[0], "kernel_size": 3, "padding": 1,
+                                           "bias": False}))
+    imported = import_model(Net(), (3, 8, 8))
+    assert imported.unmapped == []
+    assert imported.document["layers"] == [{"conv2d": {"name": "block", "out_channels": 8, "kernel_size": 3,
+                                                       "padding": 1, "bias": False}}]
+    assert checked(imported).total_params == imported.params == 216
+
+
+def test_a_shared_module_with_parameters_is_not_counted_twice():
+    class Twice(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 3, 1)
+
+        def forward(self, x):
+            return self.conv(self.conv(x))
+
+    assert [u.where for u in import_model(Twice(), (3, 4, 4)).unmapped] == ["conv"]
+
+
+def test_summary_prints_checks_table_and_has_the_json_and_diagnostics():
+    import shapecalc
+
+    s = shapecalc.summary(torchvision.models.alexnet(), input_size=(3, 224, 224))
+    text = str(s)
+    assert "features_0" in text and "61,100,840" in text
+    assert s.json["total_params"] == 61_100_840
+    assert s.diagnostics == []
+
+
+BAD = textwrap.dedent('''
+    import torch
+    from torch import nn
+    def raises():
+        raise RuntimeError("boom")
+    def not_a_module():
+        return 42
+    class Two(nn.Module):
+        def forward(self, x, y):
+            return x + y
+    def two():
+        return Two()
+    class Branchy(nn.Module):
+        def forward(self, x):
+            return x if x.sum() > 0 else -x
+    def branchy():
+        return Branchy()
+    class Odd(nn.Module):
+        def forward(self, x):
+            return torch.erf(x)
+    def odd():
+        return Odd()
+''')
+
+
+@pytest.mark.parametrize("factory, code, message", [
+    ("no_such_package.models:net", 2, "cannot import it: ModuleNotFoundError"),
+    ("{file}:missing", 2, "has no attribute 'missing'"),
+    ("{file}:raises", 2, "calling raises() raised RuntimeError: boom"),
+    ("{file}:not_a_module", 2, "not an nn.Module"),
+    ("{file}:two", 2, "takes 2 required inputs"),
+    ("{file}:branchy", 2, "cannot trace Branchy"),
+    ("{weights}", 2, "is a weights file"),
+    ("{file}:odd", 1, "unmapped: erf: torch.erf"),
+    ("resnet50", 2, "expected FACTORY as package.module:callable"),
+])
+def test_bad_input_gets_one_message_and_its_exit_code(tmp_path, capsys, factory, code, message):
+    from shapecalc.commands.imports import import_
+
+    (tmp_path / "models.py").write_text(BAD)
+    (tmp_path / "weights.pth").write_bytes(b"\x80\x02")
+    factory = factory.format(file=tmp_path / "models.py", weights=tmp_path / "weights.pth")
+    out = tmp_path / "out.yaml"
+    assert import_(factory, "3,8,8", out, flat=True) == code
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_torch_missing_says_how_to_install(monkeypatch, capsys):
+    from shapecalc.commands.imports import import_
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    assert import_("torchvision.models:resnet18", "3,224,224", None, flat=True) == 2
+    assert "pip install 'shapecalc[torch]'" in capsys.readouterr().err
+
+
+def test_import_failure_is_an_exception_of_its_own():
+    with pytest.raises(ImportFailure, match="is a str, not a callable returning an nn.Module"):
+        from shapecalc.torch.importer import load_factory
+        load_factory("shapecalc:__version__")
