@@ -164,6 +164,9 @@ class LayerKind:
     #: (attn_output, attn_weights)): that element's index; the importer then also reads the same
     #: tensor given as every input (`mha(x, x, x)`) as the kind's one-input form.
     torch_output: ClassVar[int | None] = None
+    #: Module classes outside torch.nn that are this kind, by qualified name (torchvision's
+    #: LayerNorm2d): the importer treats them as leaves, read by `from_module` as torch.nn's.
+    torch_classes: ClassVar[tuple[str, ...]] = ()
 
     def from_module(self, module: Any) -> dict[str, Any]:
         """The spec arguments of a torch module of the class `torch()` writes (the reverse of
@@ -196,6 +199,8 @@ class LayerKind:
             return None
         named = dict(zip(order, args))
         for key, value in kwargs.items():
+            if key.startswith("_") or (value is None and self.arg(key) is None):
+                continue  # torch's own bookkeeping (_stacklevel), an unset option (dtype=None)
             if key in named:
                 return None
             named[key] = value

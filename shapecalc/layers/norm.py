@@ -252,6 +252,7 @@ class LayerNorm2d(Norm):
     this subclass's, nor is F.layer_norm patched: 0."""
 
     type = "layernorm2d"
+    torch_classes = ("torchvision.models.convnext.LayerNorm2d", "timm.layers.norm.LayerNorm2d")
     summary = "Layer normalisation over the channels at each position (ConvNeXt's LayerNorm2d)"
     args = (Arg("num_channels", optional(integer()), None, (), "checked against the incoming channels"),
             *LAYERNORM_ARGS)

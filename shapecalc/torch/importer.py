@@ -120,6 +120,8 @@ def tables() -> tuple[dict[str, LayerKind], dict[str, list[LayerKind]]]:
         for kind in KINDS.values():
             for name in kind.torch_functions:
                 functions.setdefault(name, []).append(kind)
+            for name in kind.torch_classes:
+                classes.setdefault(name, kind)
             ex = kind.example()
             inputs = {"inputs": ["input"] * ex.inputs} if kind.merge else {}
             doc = {"name": "probe", "input": list(ex.input), "layers": [{kind.type: dict(ex.args, name="probe", **inputs)}]}
@@ -138,9 +140,14 @@ def tables() -> tuple[dict[str, LayerKind], dict[str, list[LayerKind]]]:
 def known(cls: type, classes: dict[str, LayerKind]) -> bool:
     """A torch.nn class a kind exports to, or a helper class of shapecalc's own exported code
     (run by shapecalc.torch.build, or exec'd under the module name EXPORTED)."""
+    return class_kind(cls, classes) is not None
+
+
+def class_kind(cls: type, classes: dict[str, LayerKind]) -> LayerKind | None:
+    """The kind of a module class: torch.nn's by name, any other by its qualified name."""
     if cls.__module__.startswith("torch.nn."):
-        return cls.__name__ in classes
-    return cls.__module__ == EXPORTED and f"{EXPORTED}.{cls.__name__}" in classes
+        return classes.get(cls.__name__)
+    return classes.get(f"{cls.__module__}.{cls.__name__}")
 
 
 def qualified(node: Any) -> str:
@@ -336,13 +343,14 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                 type_name, args = MAPPERS[cls](module)
                 kind = KINDS.get(type_name.lower())
             elif known(cls, classes):
-                kind = classes.get(cls.__name__) or classes[f"{EXPORTED}.{cls.__name__}"]
+                kind = class_kind(cls, classes)
                 args = kind.from_module(module)
         elif node.op in ("call_function", "call_method"):
             what = qualified(node)
             if what in PASS_THROUGH or (what == "torch.cat" and len(inputs) == 1):
-                refs[node] = refs[inputs[0]] if inputs else "input"
-                continue
+                if inputs and inputs[0] in refs:
+                    refs[node] = refs[inputs[0]]
+                continue  # else downstream of an unmapped node, listed there
             if what == "operator.getitem" and isinstance(values.get(node.args[0]), (tuple, list)):
                 source, index = node.args[0], node.args[1]
                 if source not in refs:
@@ -385,7 +393,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         layers.append({kind.type: body})
         refs[node] = last = node.name
         first = value[0] if isinstance(value, (tuple, list)) else value
-        shapes[node.name] = tuple(first.shape[1:]) if first.dim() else ()
+        # a learned tensor has no batch: its shape is all of it (layers.base.Unbatched)
+        shapes[node.name] = tuple(first.shape[0 if node.op == "get_attr" else 1:])
     params, buffers, unused = counts(model, gm)
     document = {"name": name or type(model).__name__.lower(), "input": list(input_shape), "layers": layers}
     return Imported(document, unmapped, shapes, params, buffers, unused)
