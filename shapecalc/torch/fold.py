@@ -1,10 +1,225 @@
-"""Folding repeated submodules of an imported model into blocks (not yet: the flat spec as is)."""
+"""Folding an imported model's repeated submodules into blocks, as a person writes the spec.
+
+The flat import has one layer per traced node, each knowing its enclosing modules (fx's
+nn_module_stack). A submodule is a block use when its class is not torch.nn's (torchvision's
+Bottleneck, InvertedResidual, Fire; the outermost wins where uses nest), its layers are
+one contiguous run of the flat list, they read one tensor from outside (the block's input) and
+only the last is read after the run (its output). Uses of one class with the same layers, graph
+and argument names become one block; the argument values that differ between the uses are the
+block's parameters (values that agree in every use stay written in the block; two that are
+equal in every use are one parameter). Uses of one class that differ in their layers or graph
+(ResNet's first bottleneck of a stage has the projection shortcut) are blocks of their own
+(`bottleneck`, `bottleneck_2`). Anything that does not fit stays flat: folding never changes
+what the spec computes, which the oracle tests check layer by layer.
+
+Not yet: nested blocks, `repeat:` for equal consecutive uses, one block with `when:` for the uses
+that differ by an optional layer (IMPORT_STATUS.md).
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from typing import Any
+
+from ..layers import lookup
 from .importer import Imported
+
+Layer = dict[str, Any]
+
+
+def split(layer: Layer) -> tuple[str, dict[str, Any]]:
+    (type_name, body), = layer.items()
+    return type_name, body
+
+
+def ref_base(ref: str) -> tuple[str, str]:
+    """`chunk[1]` -> ("chunk", "[1]"); `conv1` -> ("conv1", "")."""
+    base, bracket, rest = ref.partition("[")
+    return base, bracket + rest
 
 
 def fold(imported: Imported) -> Imported:
-    """The imported spec with repeated submodules as one block used several times."""
-    return imported
+    """The imported spec with repeated submodules as blocks (the flat one when none repeat)."""
+    layers = imported.document["layers"]
+    names = [split(layer)[1]["name"] for layer in layers]
+    refs = [references(layers, i) for i in range(len(layers))]
+    runs = instance_runs(imported, names)
+    uses: dict[str, tuple[str, list[int], tuple, list[Any], list[str], str]] = {}
+    for q, (cls, idx) in runs.items():
+        found = use_of(q, idx, layers, names, refs)
+        if found is not None:
+            uses[q] = (cls, idx, *found)
+    if not uses:
+        return imported
+    groups: dict[tuple[str, tuple], list[str]] = {}
+    for q, (cls, _, structure, _, _, _) in uses.items():
+        groups.setdefault((cls, structure), []).append(q)
+    groups = {k: v for k, v in groups.items() if len(v) > 1}  # a class used once stays flat
+    # the outermost uses win: a use inside one already folded is part of that block's layers
+    claimed: set[int] = set()
+    for key, qs in sorted(groups.items(), key=lambda kv: -len(uses[kv[1][0]][1])):
+        kept = [q for q in qs if not claimed & set(uses[q][1])]
+        groups[key] = kept if len(kept) > 1 else []
+        for q in groups[key]:
+            claimed |= set(uses[q][1])
+    groups = {k: v for k, v in groups.items() if v}
+    if not groups:
+        return imported
+    blocks: dict[str, dict[str, Any]] = {}
+    use_lines: dict[int, Layer] = {}   # first flat index of a use -> its line
+    folded: dict[int, str] = {}        # flat index inside a use -> the use's name
+    renamed: dict[str, str] = {}       # flat name -> how a layer outside the use reads it
+    full: dict[str, str] = {}          # flat name -> its name as check expands it (use.local)
+    for (cls, structure), qs in groups.items():
+        bname = block_name(cls, blocks)
+        values = [uses[q][3] for q in qs]
+        params, block_layers = make_block(structure, values)
+        blocks[bname] = {"params": {p: None for p in params}, "layers": block_layers}
+        for q, vals in zip(qs, values):
+            _, idx, _, _, locals_, source = uses[q]
+            use_name = q.replace(".", "_")
+            body: dict[str, Any] = {"name": use_name}
+            if source != (names[idx[0] - 1] if idx[0] else "input"):
+                body["inputs"] = source
+            body.update({p: vals[i] for p, i in params.items()})
+            use_lines[idx[0]] = {bname: body}
+            for i, local in zip(idx, locals_):
+                folded[i] = use_name
+                full[names[i]] = f"{use_name}.{local}"
+            renamed[names[idx[-1]]] = use_name  # read from outside: the use's output
+    out_layers: list[Layer] = []
+    for i, layer in enumerate(layers):
+        if i in use_lines:
+            type_name, body = split(use_lines[i])
+            if "inputs" in body:
+                body["inputs"] = rename(body["inputs"], renamed)
+            out_layers.append(use_lines[i])
+        elif i not in folded:
+            type_name, body = split(layer)
+            body = dict(body)
+            if "inputs" in body:
+                body["inputs"] = rename(body["inputs"], renamed)
+            out_layers.append({type_name: body})
+    shapes = {full.get(n, n): s for n, s in imported.shapes.items()}
+    document = dict(imported.document, blocks=blocks, layers=out_layers)
+    return replace(imported, document=document, shapes=shapes)
+
+
+def rename(inputs: Any, renamed: dict[str, str]) -> Any:
+    if isinstance(inputs, list):
+        return [rename(i, renamed) for i in inputs]
+    base, part = ref_base(inputs)
+    return renamed.get(base, base) + part
+
+
+def references(layers: list[Layer], i: int) -> list[str]:
+    """The references layer i reads: its `inputs`, or the layer before it (the input for the first)."""
+    _, body = split(layers[i])
+    if "inputs" in body:
+        inputs = body["inputs"]
+        return list(inputs) if isinstance(inputs, list) else [inputs]
+    return [split(layers[i - 1])[1]["name"] if i else "input"]
+
+
+def instance_runs(imported: Imported, names: list[str]) -> dict[str, tuple[str, list[int]]]:
+    """Each non-torch.nn submodule, at every depth: its class and the flat indices of its layers."""
+    runs: dict[str, tuple[str, list[int]]] = {}
+    for i, name in enumerate(names):
+        for q, cls in imported.modules.get(name, []):
+            if q and not cls.startswith("torch.nn."):
+                runs.setdefault(q, (cls, []))[1].append(i)
+    return {q: (c, idx) for q, (c, idx) in runs.items()
+            if len(idx) > 1 and idx == list(range(idx[0], idx[-1] + 1))}
+
+
+def use_of(q: str, idx: list[int], layers: list[Layer], names: list[str],
+           refs: list[list[str]]) -> tuple[tuple, list[Any], list[str], str] | None:
+    """(structure, argument values, local names, the input's reference) of one run, or None when
+    it reads more than one outside tensor or is read from outside other than at its end."""
+    inside = {names[i] for i in idx}
+    prefix = q.replace(".", "_") + "_"
+    locals_: list[str] = []
+    for i in idx:
+        name = names[i]
+        local = name[len(prefix):] if name.startswith(prefix) else re.sub(r"_\d+$", "", name)
+        while local in locals_ or local == "input":
+            local += "_"
+        locals_.append(local)
+    local_of = dict(zip((names[i] for i in idx), locals_))
+    source = None
+    structure, values = [], []
+    for i, local in zip(idx, locals_):
+        local_inputs = []
+        for ref in refs[i]:
+            base, part = ref_base(ref)
+            if base in inside:
+                local_inputs.append(local_of[base] + part)
+            elif source in (None, ref):
+                source = ref
+                local_inputs.append("input")
+            else:
+                return None
+        type_name, body = split(layers[i])
+        args = {k: v for k, v in body.items() if k not in ("name", "inputs")}
+        structure.append((type_name, local, tuple(local_inputs), tuple(args)))
+        values += [freeze(v) for v in args.values()]
+    last = names[idx[-1]]
+    for j in range(idx[-1] + 1, len(layers)):
+        for ref in refs[j]:
+            base, _ = ref_base(ref)
+            if base in inside and base != last:
+                return None
+    return tuple(structure), values, locals_, source or "input"
+
+
+def freeze(value: Any) -> Any:
+    return tuple(freeze(v) for v in value) if isinstance(value, list) else value
+
+
+def thaw(value: Any) -> Any:
+    return [thaw(v) for v in value] if isinstance(value, tuple) else value
+
+
+def make_block(structure: tuple, values: list[list[Any]]) -> tuple[dict[str, int], list[Layer]]:
+    """The block's parameters (name -> position in the values) and its layers, `$param` where
+    the uses differ."""
+    slots = [(local, arg) for _, local, _, args in structure for arg in args]
+    differ = [k for k in range(len(slots)) if len({v[k] for v in values}) > 1]
+    params: dict[str, int] = {}
+    param_of: dict[int, str] = {}
+    by_vector: dict[tuple, str] = {}
+    for k in differ:
+        vector = tuple(v[k] for v in values)
+        if vector in by_vector:
+            param_of[k] = by_vector[vector]
+            continue
+        local, arg = slots[k]
+        name = arg if arg not in params and sum(1 for s in (slots[d] for d in differ) if s[1] == arg) == 1 else f"{local}_{arg}"
+        params[name] = k
+        param_of[k] = by_vector[vector] = name
+    layers: list[Layer] = []
+    k = 0
+    previous = "input"
+    for type_name, local, inputs, args in structure:
+        body: dict[str, Any] = {"name": local}
+        if list(inputs) != [previous]:
+            body["inputs"] = inputs[0] if len(inputs) == 1 else list(inputs)
+        for arg in args:
+            body[arg] = f"${param_of[k]}" if k in param_of else thaw(values[0][k])
+            k += 1
+        layers.append({type_name: body})
+        previous = local
+    return params, layers
+
+
+def block_name(cls: str, blocks: dict[str, Any]) -> str:
+    """The class's name, lower-cased (`bottleneck`), `_2` for its second shape; never a type."""
+    base = cls.rsplit(".", 1)[-1].lower()
+    if lookup(base) is not None:
+        base += "_block"
+    name, n = base, 1
+    while name in blocks:
+        n += 1
+        name = f"{base}_{n}"
+    return name

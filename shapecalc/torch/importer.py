@@ -81,6 +81,9 @@ class Imported:
     #: submodules the traced forward never calls, with their parameter counts (an eval-mode
     #: Inception-v3's auxiliary head): reported, never silently dropped
     unused: list[tuple[str, int]] = field(default_factory=list)
+    #: each layer's enclosing modules, outermost first: (qualified name, class qualified name),
+    #: from fx's nn_module_stack (what block folding groups by)
+    modules: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def yaml(self) -> str:
         """The spec as YAML, written as a person writes one (resnet50.yaml): a layer per line."""
@@ -289,6 +292,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     unmapped: list[Unmapped] = []
     calls: dict[str, int] = {}
     single: dict[Any, int] = {}         # node -> which element of its tuple the layer is
+    modules: dict[str, list[tuple[str, str]]] = {}
     last = "input"
 
     def arg_value(a: Any) -> Any:
@@ -391,13 +395,15 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
             body["inputs"] = sources[0] if len(sources) == 1 else sources
         body.update(args)
         layers.append({kind.type: body})
+        modules[node.name] = [(q, f"{c.__module__}.{c.__qualname__}") if isinstance(c, type) else (q, str(c))
+                              for q, c in node.meta.get("nn_module_stack", {}).values()]
         refs[node] = last = node.name
         first = value[0] if isinstance(value, (tuple, list)) else value
         # a learned tensor has no batch: its shape is all of it (layers.base.Unbatched)
         shapes[node.name] = tuple(first.shape[0 if node.op == "get_attr" else 1:])
     params, buffers, unused = counts(model, gm)
     document = {"name": name or type(model).__name__.lower(), "input": list(input_shape), "layers": layers}
-    return Imported(document, unmapped, shapes, params, buffers, unused)
+    return Imported(document, unmapped, shapes, params, buffers, unused, modules)
 
 
 def counts(model: "nn.Module", gm: Any) -> tuple[int, int, list[tuple[str, int]]]:

@@ -55,6 +55,28 @@ def test_torchvision_import_gives_torchs_shapes_params_and_buffers(name):
     assert imported.unused == []
 
 
+@pytest.mark.parametrize("name", TORCHVISION)
+def test_folded_import_gives_the_same_network_in_blocks(name):
+    from shapecalc.torch.fold import fold
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            model = torchvision.models.get_model(name, weights=None)
+    flat = import_model(model, (3, 224, 224), name)
+    folded = fold(flat)
+    analysis = checked(folded)
+    assert len(folded.shapes) == len(analysis.layers) == len(flat.shapes)
+    for layer, shape in folded.shapes.items():
+        assert analysis.layer(layer).output_shape == shape, layer
+    assert (analysis.total_params, analysis.buffers) == (folded.params, folded.buffers)
+    if name == "resnet50":  # the issue's measure: under 100 lines, bottleneck blocks used per stage
+        text = folded.yaml()
+        assert text.count("\n") < 100
+        assert {"bottleneck", "bottleneck_2"} <= set(folded.document["blocks"])
+        assert sum(1 for layer in folded.document["layers"] for t in layer if t.startswith("bottleneck")) == 15
+
+
 def layer_graph(analysis):
     """The expanded spec as (type, validated arguments, inputs as positions, output shape); a
     pooling's stride left to its default and one written equal to the kernel are one value, as
