@@ -24,7 +24,7 @@ def import_(factory: str, input: str, output: Path | None, flat: bool) -> Exit:
     """Write the spec to `output` (stdout without it): 0 written; 1 some nodes have no layer type
     (listed on stderr, nothing written: a silently wrong spec is worse than none); 2 the factory,
     the model, the trace or torch is missing or fails (one line on stderr, no traceback)."""
-    from ..torch import TorchMissing
+    from ..torch.missing import TorchMissing
     from ..torch.importer import ImportFailure, import_model, load_factory
     from ..torch.fold import fold
 

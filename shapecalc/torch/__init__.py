@@ -1,4 +1,5 @@
-"""shapecalc and PyTorch: a spec as PyTorch source (`export_source`) or as a live module (`build`).
+"""shapecalc and PyTorch: a spec as PyTorch source (`export_source`) or as a live module (`build`),
+and a live model as a spec (importer.py: `shapecalc import`, `register` for custom modules).
 
 `export_source` is pure Python (shapecalc/torch/export.py writes the text from each layer kind's
 `torch()` answer); `build` runs that same text, so a built module and an exported file can never
@@ -12,16 +13,12 @@ from typing import TYPE_CHECKING, Union
 
 from ..analysis.calc import Analysis
 from .export import ExportError, export_analysis, exporter
+from .importer import ImportFailure, register
+from .missing import INSTALL, TorchMissing
 
 if TYPE_CHECKING:
     from torch import nn
 
-#: What to install when torch is missing (the package's `torch` extra).
-INSTALL = "pip install 'shapecalc[torch]'"
-
-
-class TorchMissing(ImportError):
-    """torch is not installed: the message says how to install it."""
 
 
 def analysis_of(spec: Union[str, Path, Analysis]) -> tuple[Analysis, str]:
@@ -67,4 +64,5 @@ def network_class(source: str) -> str:
     return [line.split("(")[0][6:] for line in source.splitlines() if line.startswith("class ")][-1]
 
 
-__all__ = ["INSTALL", "ExportError", "TorchMissing", "build", "export_source", "module_names"]
+__all__ = ["INSTALL", "ExportError", "ImportFailure", "TorchMissing", "build", "export_source", "module_names",
+           "register"]

@@ -165,7 +165,7 @@ def qualified(node: Any) -> str:
 # --- loading and tracing ----------------------------------------------------------------------
 
 def require_torch() -> None:
-    from . import INSTALL, TorchMissing
+    from .missing import INSTALL, TorchMissing
     try:
         import torch  # noqa: F401
         import torch.fx  # noqa: F401
@@ -446,8 +446,7 @@ def layer_line(layer: dict[str, Any]) -> str:
 
 def to_yaml(document: dict[str, Any], notes: list[str] = ()) -> str:
     """The document with one layer per line (blocks, when the document has them, likewise)."""
-    lines = ["# yaml-language-server: $schema=../shapecalc/schema.json",
-             "# Imported by shapecalc from PyTorch.", *(f"# {n}" for n in notes),
+    lines = ["# Imported by shapecalc from PyTorch.", *(f"# {n}" for n in notes),
              f"name: {flow(document['name'])}", f"input: {flow(document['input'])}"]
     if document.get("blocks"):
         lines.append("blocks:")
