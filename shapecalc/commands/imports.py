@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .status import Exit
+from .status import Exit, write_out
 
 
 def parse_input(text: str) -> tuple[int, ...] | str:
@@ -46,13 +46,4 @@ def import_(factory: str, input: str, output: Path | None, flat: bool) -> Exit:
         return Exit.PROBLEMS
     if not flat:
         imported = fold(imported)
-    text = imported.yaml()
-    if output is None:
-        sys.stdout.write(text)
-        return Exit.OK
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as err:
-        print(f"error: {output}: cannot write: {err.strerror or err}", file=sys.stderr)
-        return Exit.CANNOT_RUN
-    return Exit.OK
+    return Exit.OK if write_out(imported.yaml(), output) else Exit.CANNOT_RUN
