@@ -5,7 +5,7 @@ nn_module_stack). A submodule is a block use when its class is not torch.nn's (t
 Bottleneck, InvertedResidual, Fire; the outermost wins where uses nest), its layers are
 one contiguous run of the flat list, they read one tensor from outside (the block's input) and
 only the last is read after the run (its output). Uses of one class with the same layers, graph
-and argument names become one block; the argument values that differ between the uses are the
+become one block; the argument values that differ between the uses are the
 block's parameters (values that agree in every use stay written in the block; two that are
 equal in every use are one parameter). Uses of one class that differ in their layers or graph
 (ResNet's first bottleneck of a stage has the projection shortcut) are blocks of their own
@@ -23,6 +23,8 @@ from dataclasses import replace
 from typing import Any
 
 from ..layers import lookup
+from ..layers.base import plain
+from ..layers.torchcode import one
 from .importer import Imported
 
 Layer = dict[str, Any]
@@ -71,9 +73,9 @@ def fold(imported: Imported) -> Imported:
     folded: dict[int, str] = {}        # flat index inside a use -> the use's name
     renamed: dict[str, str] = {}       # flat name -> how a layer outside the use reads it
     full: dict[str, str] = {}          # flat name -> its name as check expands it (use.local)
-    for (cls, structure), qs in groups.items():
+    for (cls, shape), qs in groups.items():
         bname = block_name(cls, blocks)
-        values = [uses[q][3] for q in qs]
+        structure, values = with_arguments(shape, [uses[q][3] for q in qs])
         params, block_layers = make_block(structure, values)
         blocks[bname] = {"params": {p: None for p in params}, "layers": block_layers}
         for q, vals in zip(qs, values):
@@ -135,7 +137,7 @@ def instance_runs(imported: Imported, names: list[str]) -> dict[str, tuple[str, 
 
 def use_of(q: str, idx: list[int], layers: list[Layer], names: list[str],
            refs: list[list[str]]) -> tuple[tuple, list[Any], list[str], str] | None:
-    """(structure, argument values, local names, the input's reference) of one run, or None when
+    """(structure, each layer's arguments, local names, the input's reference) of one run, or None when
     it reads more than one outside tensor or is read from outside other than at its end."""
     inside = {names[i] for i in idx}
     prefix = q.replace(".", "_") + "_"
@@ -162,8 +164,8 @@ def use_of(q: str, idx: list[int], layers: list[Layer], names: list[str],
                 return None
         type_name, body = split(layers[i])
         args = {k: v for k, v in body.items() if k not in ("name", "inputs")}
-        structure.append((type_name, local, tuple(local_inputs), tuple(args)))
-        values += [freeze(v) for v in args.values()]
+        structure.append((type_name, local, tuple(local_inputs)))
+        values.append(args)
     last = names[idx[-1]]
     for j in range(idx[-1] + 1, len(layers)):
         for ref in refs[j]:
@@ -171,6 +173,22 @@ def use_of(q: str, idx: list[int], layers: list[Layer], names: list[str],
             if base in inside and base != last:
                 return None
     return tuple(structure), values, locals_, source or "input"
+
+
+def with_arguments(shape: tuple, uses: list[list[dict[str, Any]]]) -> tuple[tuple, list[list[Any]]]:
+    """The block's layers with every argument any use writes, and each use's values of them in
+    that order: an argument a use leaves out has the layer type's default there (ResNet's first
+    bottleneck of stage 1 has conv2's stride 1, the others 2: one parameter)."""
+    structure, values = [], [[] for _ in uses]
+    for position, (type_name, local, inputs) in enumerate(shape):
+        names = list(dict.fromkeys(name for use in uses for name in use[position]))
+        structure.append((type_name, local, inputs, tuple(names)))
+        kind = lookup(type_name)
+        for use, out in zip(uses, values):
+            for name in names:
+                value = use[position][name] if name in use[position] else plain(one(name, kind.arg(name).default))
+                out.append(freeze(value))
+    return tuple(structure), values
 
 
 def freeze(value: Any) -> Any:
@@ -189,15 +207,17 @@ def make_block(structure: tuple, values: list[list[Any]]) -> tuple[dict[str, int
     params: dict[str, int] = {}
     param_of: dict[int, str] = {}
     by_vector: dict[tuple, str] = {}
+    first: dict[tuple, int] = {}  # each distinct vector of values -> the first slot that has it
     for k in differ:
-        vector = tuple(v[k] for v in values)
-        if vector in by_vector:
-            param_of[k] = by_vector[vector]
-            continue
+        first.setdefault(tuple(v[k] for v in values), k)
+    args = [slots[k][1] for k in first.values()]
+    for vector, k in first.items():
         local, arg = slots[k]
-        name = arg if arg not in params and sum(1 for s in (slots[d] for d in differ) if s[1] == arg) == 1 else f"{local}_{arg}"
+        name = arg if args.count(arg) == 1 else f"{local}_{arg}"  # `stride`, else `conv1_out_channels`
         params[name] = k
-        param_of[k] = by_vector[vector] = name
+        by_vector[vector] = name
+    for k in differ:
+        param_of[k] = by_vector[tuple(v[k] for v in values)]
     layers: list[Layer] = []
     k = 0
     previous = "input"

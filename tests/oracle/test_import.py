@@ -74,7 +74,7 @@ def test_folded_import_gives_the_same_network_in_blocks(name):
         text = folded.yaml()
         assert text.count("\n") < 100
         assert {"bottleneck", "bottleneck_2"} <= set(folded.document["blocks"])
-        assert sum(1 for layer in folded.document["layers"] for t in layer if t.startswith("bottleneck")) == 15
+        assert sum(1 for layer in folded.document["layers"] for t in layer if t.startswith("bottleneck")) == 16
 
 
 def layer_graph(analysis):
