@@ -7,13 +7,14 @@ one contiguous run of the flat list, they read one tensor from outside (the bloc
 only the last is read after the run (its output). Uses of one class with the same layers, graph
 become one block; the argument values that differ between the uses are the
 block's parameters (values that agree in every use stay written in the block; two that are
-equal in every use are one parameter). Uses of one class that differ in their layers or graph
-(ResNet's first bottleneck of a stage has the projection shortcut) are blocks of their own
-(`bottleneck`, `bottleneck_2`). Anything that does not fit stays flat: folding never changes
-what the spec computes, which the oracle tests check layer by layer.
+equal in every use are one parameter). Uses of one class that are another group's layers with
+some left out (ResNet's bottleneck without the projection shortcut) join that group: the layers
+are `when:` a yes/no parameter, the skipped layer's name standing for its input, as check skips
+it. Uses that differ otherwise are blocks of their own (`fire`, `fire_2`). Anything that does
+not fit stays flat: folding never changes what the spec computes, which the oracle tests check
+layer by layer.
 
-Not yet: nested blocks, `repeat:` for equal consecutive uses, one block with `when:` for the uses
-that differ by an optional layer (IMPORT_STATUS.md).
+Not yet: nested blocks, `repeat:` with `first:` for consecutive uses (IMPORT_STATUS.md).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def fold(imported: Imported) -> Imported:
     groups: dict[tuple[str, tuple], list[str]] = {}
     for q, (cls, _, structure, _, _, _) in uses.items():
         groups.setdefault((cls, structure), []).append(q)
+    optional, present = merge_optional(groups)
     groups = {k: v for k, v in groups.items() if len(v) > 1}  # a class used once stays flat
     # the outermost uses win: a use inside one already folded is part of that block's layers
     claimed: set[int] = set()
@@ -75,9 +77,24 @@ def fold(imported: Imported) -> Imported:
     full: dict[str, str] = {}          # flat name -> its name as check expands it (use.local)
     for (cls, shape), qs in groups.items():
         bname = block_name(cls, blocks)
-        structure, values = with_arguments(shape, [uses[q][3] for q in qs])
+        skip = optional.get((cls, shape), set())
+        args = [aligned(shape, uses[q], uses[qs[0]]) for q in qs]
+        structure, values = with_arguments(shape, args)
+        if skip:
+            fill_skipped(structure, values, skip, [present.get(q, True) for q in qs])
         params, block_layers = make_block(structure, values)
-        blocks[bname] = {"params": {p: None for p in params}, "layers": block_layers}
+        block_params: dict[str, Any] = {p: None for p in params}
+        flag = None
+        if skip:  # one yes/no parameter: the layers some uses do not have are `when:` it
+            flag = re.sub(r"_\d+$", "", next(local for _, local, _ in shape if local in skip))
+            while flag in block_params:
+                flag += "_"
+            block_params[flag] = False
+            for layer in block_layers:
+                type_name, body = split(layer)
+                if body["name"] in skip:
+                    body["when"] = f"${flag}"
+        blocks[bname] = {"params": block_params, "layers": block_layers}
         for q, vals in zip(qs, values):
             _, idx, _, _, locals_, source = uses[q]
             use_name = q.replace(".", "_")
@@ -85,6 +102,8 @@ def fold(imported: Imported) -> Imported:
             if source != (names[idx[0] - 1] if idx[0] else "input"):
                 body["inputs"] = source
             body.update({p: vals[i] for p, i in params.items()})
+            if flag and present.get(q, True):
+                body[flag] = True
             use_lines[idx[0]] = {bname: body}
             for i, local in zip(idx, locals_):
                 folded[i] = use_name
@@ -113,6 +132,75 @@ def rename(inputs: Any, renamed: dict[str, str]) -> Any:
         return [rename(i, renamed) for i in inputs]
     base, part = ref_base(inputs)
     return renamed.get(base, base) + part
+
+
+def merge_optional(groups: dict[tuple[str, tuple], list[str]]) -> tuple[dict[tuple[str, tuple], set[str]],
+                                                                       dict[str, bool]]:
+    """Fold each group of a class into a larger group of it that is the same but for some layers
+    (ResNet's projection shortcut), in place: (the optional layers of each merged group, whether
+    each use has them)."""
+    optional: dict[tuple[str, tuple], set[str]] = {}
+    present: dict[str, bool] = {}
+    for key in sorted(groups, key=lambda k: len(k[1])):
+        cls, small = key
+        for big_key in sorted((k for k in groups if k[0] == cls and len(k[1]) > len(small)), key=lambda k: -len(k[1])):
+            skip = optional_layers(big_key[1], small)
+            if skip is not None and optional.get(big_key, skip) == skip and key not in optional:
+                optional[big_key] = skip
+                present.update({q: True for q in groups[big_key] if q not in present})
+                present.update({q: False for q in groups[key]})
+                groups[big_key] = groups[big_key] + groups.pop(key)
+                break
+    return optional, present
+
+
+def optional_layers(big: tuple, small: tuple) -> set[str] | None:
+    """The layers of `big` that `small` lacks, when `small` is `big` with them skipped as `when:`
+    skips a layer (its name then stands for its input); None when it is not."""
+    small_locals, big_locals = [local for _, local, _ in small], [local for _, local, _ in big]
+    remaining = iter(big_locals)
+    if not all(local in remaining for local in small_locals) or big_locals[-1] not in small_locals:
+        return None
+    skip = set(big_locals) - set(small_locals)
+    inputs_of = {local: inputs for _, local, inputs in big}
+
+    def resolve(ref: str) -> str | None:
+        while ref_base(ref)[0] in skip:
+            inputs = inputs_of[ref_base(ref)[0]]
+            if len(inputs) != 1:
+                return None
+            ref = inputs[0]
+        return ref
+
+    mine = {local: (type_name, inputs) for type_name, local, inputs in small}
+    for type_name, local, inputs in big:
+        if local not in skip and mine[local] != (type_name, tuple(resolve(i) for i in inputs)):
+            return None
+    return skip
+
+
+def fill_skipped(structure: tuple, values: list[list[Any]], skip: set[str], has: list[bool]) -> None:
+    """Give a skipped layer's arguments, in the uses that skip it, values that make no parameter
+    of their own: another argument's where the two agree in every use that has the layer (the
+    shortcut's out_channels is conv3's), else the first such use's (one value, no parameter)."""
+    slots = [local for _, local, _, names in structure for _ in names]
+    having = [v for v, h in zip(values, has) if h]
+    for k, local in enumerate(slots):
+        if local not in skip:
+            continue
+        twin = next((j for j, other in enumerate(slots) if other not in skip
+                     and all(v[j] == v[k] for v in having)), None)
+        for v, h in zip(values, has):
+            if not h:
+                v[k] = v[twin] if twin is not None else having[0][k]
+
+
+def aligned(shape: tuple, use: tuple, model: tuple) -> list[dict[str, Any]]:
+    """A use's arguments layer by layer in the block's order; a layer the use does not have (it
+    is skipped there) takes the values of `model`, a use that has every layer."""
+    mine = dict(zip(use[4], use[3]))
+    theirs = dict(zip(model[4], model[3]))
+    return [mine.get(local, theirs.get(local, {})) for _, local, _ in shape]
 
 
 def references(layers: list[Layer], i: int) -> list[str]:

@@ -70,11 +70,11 @@ def test_folded_import_gives_the_same_network_in_blocks(name):
     for layer, shape in folded.shapes.items():
         assert analysis.layer(layer).output_shape == shape, layer
     assert (analysis.total_params, analysis.buffers) == (folded.params, folded.buffers)
-    if name == "resnet50":  # the measure: under 100 lines, bottleneck blocks used per stage
-        text = folded.yaml()
-        assert text.count("\n") < 100
-        assert {"bottleneck", "bottleneck_2"} <= set(folded.document["blocks"])
-        assert sum(1 for layer in folded.document["layers"] for t in layer if t.startswith("bottleneck")) == 16
+    if name == "resnet50":  # the measure: under 100 lines, one bottleneck block
+        assert folded.yaml().count("\n") < 100
+        assert list(folded.document["blocks"]) == ["bottleneck"]
+        uses = [body for layer in folded.document["layers"] for t, body in layer.items() if t == "bottleneck"]
+        assert len(uses) == 16 and sum(1 for body in uses if body.get("downsample")) == 4
 
 
 def layer_graph(analysis):
