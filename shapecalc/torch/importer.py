@@ -256,16 +256,40 @@ def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = 2) -> t
             values[n] = result = super().run_node(n)
             return result
 
-    # the model's own device: built under `with torch.device("meta")` nothing is computed or
-    # allocated, and every shape and folded size is the same
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     try:
         with torch.no_grad():
-            Recorder(gm).run(torch.randn(batch, *input_shape, device=device))
+            try:
+                on_meta(gm, lambda m: Recorder(m).run(torch.randn(batch, *input_shape, device="meta")))
+            except Exception:
+                # code that needs real values (`.item()`, a tensor made on the CPU beside the
+                # input): run on the model's own device, which computes the forward once
+                values.clear()
+                device = next((p.device for p in model.parameters()), torch.device("cpu"))
+                Recorder(gm).run(torch.randn(batch, *input_shape, device=device))
     except Exception as err:
         raise ImportFailure(f"{type(model).__name__} does not run on an input of shape "
                             f"{list(input_shape)} (batch {batch}): {type(err).__name__}: {str(err).splitlines()[0]}") from err
     return gm, values
+
+
+def on_meta(gm: Any, run: Callable[[Any], Any]) -> Any:
+    """`run(gm)` with every parameter and buffer of `gm` swapped for a meta tensor of its shape
+    (torch.func.functional_call): every shape and folded size is the same, and nothing is
+    computed or allocated (a ResNet-50's forward on the CPU is most of an import's time
+    otherwise). The model itself is not changed."""
+    import torch
+
+    class Run(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gm = gm
+
+        def forward(self) -> Any:
+            return run(self.gm)
+
+    state = {f"gm.{name}": torch.empty_like(t, device="meta") for name, t in
+             [*gm.named_parameters(remove_duplicate=False), *gm.named_buffers(remove_duplicate=False)]}
+    return torch.func.functional_call(Run(), state, ())
 
 
 # --- the graph as layers ----------------------------------------------------------------------
@@ -291,6 +315,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     shapes: dict[str, tuple[int, ...]] = {}
     unmapped: list[Unmapped] = []
     calls: dict[str, int] = {}
+    parameters = {name for name, _ in gm.named_parameters(remove_duplicate=False)}
     single: dict[Any, int] = {}         # node -> which element of its tuple the layer is
     modules: dict[str, list[tuple[str, str]]] = {}
     last = "input"
@@ -377,8 +402,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                 continue
         elif node.op == "get_attr":
             what = f"tensor {node.target}"
-            from torch import nn
-            kind = classes.get("Parameter") if isinstance(value, nn.Parameter) else None
+            # the model's own attribute, not the traced value (a meta stand-in, no nn.Parameter)
+            kind = classes.get("Parameter") if node.target in parameters else None
             args = {"shape": list(value.shape)} if kind else None
         if kind is None:
             unmapped.append(Unmapped(what or node.op, where, "no shapecalc layer type for it"))

@@ -155,6 +155,23 @@ def test_a_registered_module_is_a_leaf_mapped_by_its_function():
     assert checked(imported).total_params == imported.params == 216
 
 
+def test_the_trace_computes_nothing_and_leaves_the_model_as_it_was(monkeypatch):
+    model = with_conv(lambda self, x: self.conv(x).relu())
+    before = model.conv.weight.detach().clone()
+    seen = []
+    real = torch.nn.functional.conv2d
+    monkeypatch.setattr(torch.nn.functional, "conv2d", lambda x, w, *a: seen.append((x.device.type, w.device.type)) or real(x, w, *a))
+    assert import_model(model, (3, 8, 8)).unmapped == []
+    assert seen == [("meta", "meta")]  # the convolution ran on shapes only
+    assert model.conv.weight.device.type == "cpu" and torch.equal(model.conv.weight, before)
+
+
+def test_a_forward_that_needs_real_values_is_traced_on_the_models_device():
+    # `.item()` has no value on the meta device: the trace runs the forward on the CPU instead
+    imported = import_model(with_conv(lambda self, x: self.conv(x) + x.mean().item()), (3, 4, 4))
+    assert imported.shapes["conv"] == (3, 4, 4)
+
+
 def test_a_shared_module_with_parameters_is_not_counted_twice():
     twice = with_conv(lambda self, x: self.conv(self.conv(x)))
     assert [u.where for u in import_model(twice, (3, 4, 4)).unmapped] == ["conv"]
