@@ -78,9 +78,9 @@ class Imported:
     shapes: dict[str, tuple[int, ...]]
     params: int
     buffers: int
-    #: submodules the traced forward never calls, with their parameter counts (an eval-mode
-    #: Inception-v3's auxiliary head): reported, never silently dropped
-    unused: list[tuple[str, int]] = field(default_factory=list)
+    #: submodules the traced forward never calls, with their parameter and buffer counts (an
+    #: eval-mode Inception-v3's auxiliary head): reported, never silently dropped
+    unused: list[tuple[str, int, int]] = field(default_factory=list)
     #: each layer's enclosing modules, outermost first: (qualified name, class qualified name),
     #: from fx's nn_module_stack (what block folding groups by)
     modules: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
@@ -91,8 +91,8 @@ class Imported:
 
     def notes(self) -> list[str]:
         lines = [f"torch: {self.params:,} parameters, {self.buffers:,} buffer elements"]
-        lines += [f"never called in the traced forward: {name} ({n:,} parameters, not in this spec)"
-                  for name, n in self.unused]
+        lines += [f"never called in the traced forward: {name} ({n:,} parameters, {b:,} buffer elements; "
+                  "not in this spec)" for name, n, b in self.unused]
         return lines
 
 
@@ -315,7 +315,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     shapes: dict[str, tuple[int, ...]] = {}
     unmapped: list[Unmapped] = []
     calls: dict[str, int] = {}
-    parameters = {name for name, _ in gm.named_parameters(remove_duplicate=False)}
+    parameter_names = {name for name, _ in gm.named_parameters(remove_duplicate=False)}
+    buffer_names = {name for name, _ in gm.named_buffers(remove_duplicate=False)}
     single: dict[Any, int] = {}         # node -> which element of its tuple the layer is
     modules: dict[str, list[tuple[str, str]]] = {}
     last = "input"
@@ -401,9 +402,9 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                                          f"counterpart for: {call[0][1:]} {call[1]}"))
                 continue
         elif node.op == "get_attr":
-            what = f"tensor {node.target}"
+            what = "a buffer read in forward" if node.target in buffer_names else "a tensor constant"
             # the model's own attribute, not the traced value (a meta stand-in, no nn.Parameter)
-            kind = classes.get("Parameter") if node.target in parameters else None
+            kind = classes.get("Parameter") if node.target in parameter_names else None
             args = {"shape": list(value.shape)} if kind else None
         if kind is None:
             unmapped.append(Unmapped(what or node.op, where, "no shapecalc layer type for it"))
@@ -431,27 +432,26 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     return Imported(document, unmapped, shapes, params, buffers, unused, modules)
 
 
-def counts(model: "nn.Module", gm: Any) -> tuple[int, int, list[tuple[str, int]]]:
-    """torch's parameter and buffer totals, and the submodules no traced node reaches."""
+def counts(model: "nn.Module", gm: Any) -> tuple[int, int, list[tuple[str, int, int]]]:
+    """torch's parameter and buffer totals, and the outermost submodules no traced node reaches,
+    with their parameter and buffer counts (an eval-mode Inception-v3's auxiliary head)."""
     params = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() for b in model.buffers())
     reached = set()
     for node in gm.graph.nodes:
         if node.op == "call_module":
-            reached |= {id(p) for p in gm.get_submodule(node.target).parameters()}
+            module = gm.get_submodule(node.target)
+            reached |= {id(t) for t in (*module.parameters(), *module.buffers())}
         elif node.op == "get_attr":
-            reached.add(id(getattr(gm, node.target.split(".")[0], None)))
-            try:
-                reached.add(id(gm.get_parameter(node.target)))
-            except AttributeError:
-                pass
-    unused: list[tuple[str, int]] = []
+            owner, _, attr = node.target.rpartition(".")
+            reached.add(id(getattr(gm.get_submodule(owner), attr)))
+    unused: list[tuple[str, int, int]] = []
     for name, child in model.named_modules():
-        own = [p for p in child.parameters() if id(p) not in reached]
-        total = sum(1 for _ in child.parameters())
-        if own and len(own) == total and not any(name.startswith(u + ".") for u, _ in unused):
-            unused.append((name, sum(p.numel() for p in own)))
-    return params, buffers, [(n, c) for n, c in unused if n]
+        tensors = [*child.parameters(), *child.buffers()]
+        if name and tensors and not any(id(t) in reached for t in tensors) \
+                and not any(name.startswith(u + ".") for u, _, _ in unused):
+            unused.append((name, sum(p.numel() for p in child.parameters()), sum(b.numel() for b in child.buffers())))
+    return params, buffers, unused
 
 
 # --- YAML as a person writes it ---------------------------------------------------------------
