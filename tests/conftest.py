@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def hears_ctrl_c() -> None:
+    """A child's preexec_fn for the Ctrl-C tests: SIGINT back to its default. A job started in the
+    background by a shell without job control (`cmd &` in a script, as a CI runner may) inherits
+    SIGINT ignored, and Python then rightly ignores it too: the test would see exit 0."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 ARCH = ROOT / "architectures"
 
 

@@ -21,7 +21,7 @@ from shapecalc.cli import app as cli
 from shapecalc.cli import entry
 from shapecalc.cli.entry import _commands, parse, plan
 
-from .conftest import ROOT
+from .conftest import ROOT, hears_ctrl_c
 
 FAST = _commands()
 TYPER_COMMANDS = typer.main.get_command(cli.app).commands  # type: ignore[attr-defined]
@@ -208,7 +208,7 @@ def test_ctrl_c_is_exit_130_without_a_traceback_on_both_paths(script, tmp_path):
                     "relu, relu]\nlayers:\n  - unit: {repeat: 19000}\n")
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR")}
     proc = subprocess.Popen([sys.executable, "-c", script, "check", "-f", "json", str(spec)], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=hears_ctrl_c)
     try:
         time.sleep(1.5)
         assert proc.poll() is None, "the check ended before the signal: make the spec larger"

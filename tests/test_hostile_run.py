@@ -23,7 +23,7 @@ from shapecalc.analysis.forward import declared, execute, held, prepare, work
 from shapecalc.spec.files import BadFile, read_bounded
 from shapecalc.spec.tensors import DataError, Unreadable, read_input, read_weights, size_limit
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT, hears_ctrl_c
 ONE = "name: one\ninput: [1, 1, 1]\nlayers:\n  - conv2d: {name: conv, out_channels: 1, kernel_size: 1}\n"
 
 
@@ -186,7 +186,8 @@ def test_ctrl_c_under_a_process_pool_exits_130_quietly(tmp_path):
     spec = write(tmp_path, "big.yaml", "input: [16, 128, 128]\nlayers:\n"
                                        "  - conv2d: {name: conv, out_channels: 64, kernel_size: 3, padding: 1}\n")
     proc = subprocess.Popen([sys.executable, "-m", "shapecalc", "run", spec, "--no-progress"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=hears_ctrl_c)
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     try:
         for _ in range(600):  # the workers exist once the big layer starts
