@@ -3,7 +3,7 @@
     python benchmarks/run.py              # everything, about three minutes on 2 cores
     python benchmarks/run.py --quick      # fewer repetitions, about a minute
     python benchmarks/run.py --markdown   # and the table as Markdown too, for the README
-    python benchmarks/run.py --skip forward   # leave a part out: startup, scaling, draw, lint, forward
+    python benchmarks/run.py --skip forward   # leave a part out: startup, scaling, draw, lint, forward, import
 
 What it measures, each side by side in the same run:
 
@@ -22,6 +22,9 @@ What it measures, each side by side in the same run:
 - `shapecalc lint` on 1,000 spec files in one process (one interpreter start for all).
 - The pure-Python forward pass: benchmarks/bench_forward.py's layers, MAC/s against its naive
   six-loop convolution, and LeNet-5 whole.
+- The PyTorch bridge: `shapecalc import` of ResNet-50 and EfficientNet-B0 beside `import torch`
+  and building the model, `shapecalc.summary` against torchinfo.summary, the torchvision zoo
+  (see bridge).
 
 These machines are shared and noisy, so runs of the things compared are interleaved (each round
 runs every command once, in a rotating order) and the figures are medians; the spread is shown.
@@ -48,6 +51,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -491,6 +495,81 @@ def forward_or_why(table: Table, quick: bool) -> None:
         table.add("benchmarks/bench_forward.py's layers", verdict=f"failed: {type(err).__name__}: {err}")
 
 
+def in_process(works: dict[str, Callable[[], object]], rounds: int) -> dict[str, Runs]:
+    """Every work once per round (after one untimed warm-up each), in an order rotating per round,
+    in this process."""
+    names = list(works)
+    for name in names:
+        works[name]()
+    runs = {name: Runs() for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            t0 = time.perf_counter()
+            works[name]()
+            runs[name].times.append(time.perf_counter() - t0)
+    return runs
+
+
+def bridge(table: Table, quick: bool, scratch: Path) -> None:
+    """The PyTorch bridge (issue 13): `import torch, torchvision` as a process beside `python -c
+    pass` (what any use of the bridge pays first); ResNet-50 and EfficientNet-B0 built (weights=None,
+    on the CPU, as a user builds them) beside shapecalc's import of them (trace on meta tensors,
+    map, fold, YAML: what `shapecalc import` adds); `shapecalc.summary` against torchinfo.summary
+    on the same model in this process (torchinfo runs a forward on real data, shapecalc none);
+    and every torchvision classification model imported, as the zoo test does."""
+    try:
+        import torch
+        import torchvision
+        from torchinfo import summary as torchinfo_summary
+    except ImportError as err:
+        table.section("Import from PyTorch")
+        table.add("shapecalc import", verdict=f"not measured: {err} (pip install -e '.[oracle]')")
+        return
+    from shapecalc.torch.fold import fold
+    from shapecalc.torch.importer import import_model
+    from shapecalc.torch.summary import summary
+
+    rounds = 3 if quick else 7
+    procs = interleaved({"pass": [sys.executable, "-c", "pass"],
+                         "torch": [sys.executable, "-c", "import torch, torchvision"]}, rounds, {}, child_env(), {},
+                        scratch)
+    table.section(f"Import from PyTorch (torch {torch.__version__}, torchvision {torchvision.__version__}): "
+                  f"{rounds} interleaved rounds")
+    table.add("python -c 'import torch, torchvision' (a process)", seconds(procs["torch"].median),
+              procs["torch"].spread(), f"{procs['torch'].median / procs['pass'].median:.0f}x `python -c pass`")
+    warnings.filterwarnings("ignore")
+    for name in ("resnet50", "efficientnet_b0"):
+        model = torchvision.models.get_model(name, weights=None)
+        runs = in_process({"build": lambda: torchvision.models.get_model(name, weights=None),
+                           "import": lambda: fold(import_model(model, (3, 224, 224), name)).yaml()}, rounds)
+        build, imported = runs["build"].median, runs["import"].median
+        table.add(f"{name}: build the model (weights=None)", seconds(build), runs["build"].spread())
+        table.add(f"{name}: shapecalc import (trace, map, fold, YAML)", seconds(imported), runs["import"].spread(),
+                  f"{imported / build:.2f}x the build", "well under 1 s", met=imported < 1)
+    model = torchvision.models.resnet50()
+    runs = in_process({"shapecalc": lambda: str(summary(model, (3, 224, 224))),
+                       "torchinfo": lambda: str(torchinfo_summary(model, input_size=(1, 3, 224, 224), verbose=0))},
+                      rounds)
+    ours, theirs = runs["shapecalc"].median, runs["torchinfo"].median
+    table.add("shapecalc.summary(resnet50), as text", seconds(ours), runs["shapecalc"].spread(),
+              f"{theirs / ours:.1f}x faster than torchinfo.summary ({seconds(theirs)})", "faster", met=ours < theirs)
+    each = {}
+    for name in torchvision.models.list_models(module=torchvision.models):
+        try:
+            with torch.device("meta"):
+                model = torchvision.models.get_model(name, weights=None).eval()
+        except (RuntimeError, NotImplementedError):  # RegNet cannot be built on meta: built on the CPU
+            model = torchvision.models.get_model(name, weights=None).eval().to("meta")
+        size = (getattr(model, "image_size", None)
+                or torchvision.models.get_model_weights(name).DEFAULT.transforms().crop_size[0])
+        t0 = time.perf_counter()
+        import_model(model, (3, size, size), name)
+        each[name] = time.perf_counter() - t0
+    slow = sorted(each, key=each.get, reverse=True)[:3]
+    table.add(f"the torchvision zoo: {len(each)} models imported (meta device)", seconds(sum(each.values())),
+              "one run", "slowest: " + ", ".join(f"{n} {seconds(each[n])}" for n in slow))
+
+
 def machine() -> list[str]:
     model = ""
     try:
@@ -522,7 +601,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (about a minute)")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown too")
-    parser.add_argument("--skip", action="append", default=[], choices=("startup", "scaling", "draw", "lint", "forward"),
+    parser.add_argument("--skip", action="append", default=[], choices=("startup", "scaling", "draw", "lint", "forward", "import"),
                         help="leave a section out (repeatable)")
     args = parser.parse_args()
     os.chdir(ROOT)  # the commands name architectures/... as a user in the repository does
@@ -537,7 +616,8 @@ def main() -> None:
                            ("scaling", lambda: scaling(table, args.quick)),
                            ("draw", lambda: drawing(table, args.quick)),
                            ("lint", lambda: lint_many(table, args.quick, scratch / "lint", runs.get("json"))),
-                           ("forward", lambda: forward_or_why(table, args.quick))):
+                           ("forward", lambda: forward_or_why(table, args.quick)),
+                           ("import", lambda: bridge(table, args.quick, scratch / "import"))):
             if name in args.skip:
                 continue
             (scratch / name).mkdir()
