@@ -189,7 +189,7 @@ def fill_skipped(structure: tuple, values: list[list[Any]], skip: set[str], has:
         if local not in skip:
             continue
         twin = next((j for j, other in enumerate(slots) if other not in skip
-                     and all(v[j] == v[k] for v in having)), None)
+                     and all(same(v[j]) == same(v[k]) for v in having)), None)
         for v, h in zip(values, has):
             if not h:
                 v[k] = v[twin] if twin is not None else having[0][k]
@@ -231,7 +231,7 @@ def use_of(q: str, idx: list[int], layers: list[Layer], names: list[str],
     prefix = q.replace(".", "_") + "_"
     locals_: list[str] = []
     for i in idx:
-        name = names[i]
+        name = names[i].removeprefix("_")  # fx writes `_0_conv` for the module `0.conv`
         local = name[len(prefix):] if name.startswith(prefix) else re.sub(r"_\d+$", "", name)
         while local in locals_ or local == "input":
             local += "_"
@@ -283,6 +283,12 @@ def freeze(value: Any) -> Any:
     return tuple(freeze(v) for v in value) if isinstance(value, list) else value
 
 
+def same(value: Any) -> Any:
+    """A value's identity for telling uses apart: its type with it, since Python's `True == 1`
+    would make `inplace: true` and `kernel_size: 1` one parameter (and `1` and `1.0` one value)."""
+    return (type(value), tuple(same(v) for v in value) if isinstance(value, tuple) else value)
+
+
 def thaw(value: Any) -> Any:
     return [thaw(v) for v in value] if isinstance(value, tuple) else value
 
@@ -291,13 +297,13 @@ def make_block(structure: tuple, values: list[list[Any]]) -> tuple[dict[str, int
     """The block's parameters (name -> position in the values) and its layers, `$param` where
     the uses differ."""
     slots = [(local, arg) for _, local, _, args in structure for arg in args]
-    differ = [k for k in range(len(slots)) if len({v[k] for v in values}) > 1]
+    differ = [k for k in range(len(slots)) if len({same(v[k]) for v in values}) > 1]
     params: dict[str, int] = {}
     param_of: dict[int, str] = {}
     by_vector: dict[tuple, str] = {}
     first: dict[tuple, int] = {}  # each distinct vector of values -> the first slot that has it
     for k in differ:
-        first.setdefault(tuple(v[k] for v in values), k)
+        first.setdefault(tuple(same(v[k]) for v in values), k)
     args = [slots[k][1] for k in first.values()]
     for vector, k in first.items():
         local, arg = slots[k]
@@ -305,7 +311,7 @@ def make_block(structure: tuple, values: list[list[Any]]) -> tuple[dict[str, int
         params[name] = k
         by_vector[vector] = name
     for k in differ:
-        param_of[k] = by_vector[tuple(v[k] for v in values)]
+        param_of[k] = by_vector[tuple(same(v[k]) for v in values)]
     layers: list[Layer] = []
     k = 0
     previous = "input"

@@ -77,6 +77,29 @@ def test_folded_import_gives_the_same_network_in_blocks(name):
         assert len(uses) == 16 and sum(1 for body in uses if body.get("downsample")) == 4
 
 
+
+def test_units_of_a_sequential_fold_though_fx_names_them_from_digits():
+    """fx names the module `0.conv` `_0_conv`: the local name is `conv` all the same, so the
+    units of an nn.Sequential are one block. (That the values `True` and `1` stay apart when
+    folding is held by the zoo test: MobileNet-V3's folded spec once read `inplace: 1`.)"""
+    from shapecalc.torch.fold import fold
+
+    class Unit(torch.nn.Module):
+        def __init__(self, k):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(4, 4, k, padding=k // 2)
+            self.act = torch.nn.ReLU(inplace=True)
+
+        def forward(self, x):
+            return self.act(self.conv(x))
+
+    flat = import_model(torch.nn.Sequential(torch.nn.Conv2d(4, 4, 1), Unit(1), Unit(3), Unit(1)), (4, 8, 8), "units")
+    folded = fold(flat)
+    assert list(folded.document["blocks"]) == ["unit"]
+    assert [next(iter(layer)) for layer in folded.document["layers"]] == ["conv2d", "unit", "unit", "unit"]
+    assert checked(folded).total_params == flat.params
+
+
 def layer_graph(analysis):
     """The expanded spec as (type, validated arguments, inputs as positions, output shape); a
     pooling's stride left to its default and one written equal to the kernel are one value, as
