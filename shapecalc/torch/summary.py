@@ -52,14 +52,16 @@ class Summary:
 
 def summary(model: "nn.Module", input_size: Sequence[int] = (3, 224, 224), *, convention: str = "macs",
             dtype: str = "float32", batch: int = 1, name: str | None = None) -> Summary:
-    """Import `model` in memory and check it; input_size has no batch (torchinfo's `input_size`
-    has one: a leading batch of a 4-D size is taken as `batch`). Raises ImportFailure when the
-    model cannot be traced or has unmapped nodes (listed in the message)."""
+    """Import `model` in memory and check it. input_size is `shapecalc import`'s `--input`, without
+    the batch, or torchinfo's with it: a 4- or 5-entry size is an image's (N, C, H, W) or a
+    volume's (N, C, D, H, W), and its first entry is taken as `batch`. (So a 3-D network's size
+    needs its batch, and a 1-D network's must not have one.) Raises ImportFailure when the model
+    cannot be traced or has unmapped nodes (listed in the message)."""
     from ..analysis.check import check_text
     from .fold import fold
 
     size = tuple(input_size)
-    if len(size) == 4:
+    if len(size) in (4, 5):
         batch, size = size[0], size[1:]
     imported = import_model(model, size, name)
     if imported.unmapped:

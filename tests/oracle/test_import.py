@@ -210,6 +210,42 @@ def test_summary_prints_checks_table_and_has_the_json_and_diagnostics():
     assert s.diagnostics == []
 
 
+
+def test_summary_takes_torchinfos_batched_size_for_images_and_volumes():
+    import shapecalc
+
+    model = torchvision.models.resnet18()
+    plain, batched = shapecalc.summary(model, (3, 64, 64)), shapecalc.summary(model, (8, 3, 64, 64))
+    assert batched.json["layers"][0]["output_shape"] == plain.json["layers"][0]["output_shape"] == [64, 32, 32]
+    assert batched.options.batch == 8 and plain.options.batch == 1
+    video = torch.nn.Sequential(torch.nn.Conv3d(3, 4, 3))
+    assert shapecalc.summary(video, (2, 3, 5, 6, 7)).json["output_shape"] == [4, 3, 4, 5]
+    assert shapecalc.summary(torch.nn.Sequential(torch.nn.Conv1d(12, 4, 3)), (12, 100)).json["output_shape"] == [4, 98]
+
+
+def readme_block(after: str, fence: str) -> str:
+    from ..conftest import ROOT
+
+    text = (ROOT / "README.md").read_text()
+    return text.split(after, 1)[1].split(f"```{fence}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readmes_resnet50_import_is_what_the_command_writes(capsys):
+    from shapecalc.commands.imports import import_
+
+    assert import_("torchvision.models:resnet50", "3,224,224", None, False) == 0
+    pasted = readme_block("`shapecalc import torchvision.models:resnet50 --input 3,224,224`", "yaml")
+    assert capsys.readouterr().out == pasted
+
+
+def test_the_readmes_summary_lines_are_real():
+    import shapecalc
+
+    pasted = readme_block("`shapecalc.summary(model, input_size=(3, 224, 224))` does", "python")
+    command, result = [line.removeprefix(">>> ") for line in pasted.strip().splitlines()[1:]]
+    s = shapecalc.summary(torchvision.models.resnet18(), input_size=(3, 224, 224))
+    assert repr(eval(command, {"s": s})) == result
+
 BAD = textwrap.dedent('''
     import torch
     from torch import nn
