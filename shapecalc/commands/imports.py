@@ -44,6 +44,8 @@ def import_(factory: str, input: str, output: Path | None, flat: bool) -> Exit:
         print(f"error: {len(imported.unmapped)} node(s) of {factory} have no shapecalc layer type; nothing written "
               "(map a custom module with shapecalc.torch.register, see the README)", file=sys.stderr)
         return Exit.PROBLEMS
+    for line in imported.notes()[1:]:  # what the spec leaves out, said where -o cannot hide it
+        print(f"note: {line}", file=sys.stderr)
     if not flat:
         imported = fold(imported)
     return Exit.OK if write_out(imported.yaml(), output) else Exit.CANNOT_RUN

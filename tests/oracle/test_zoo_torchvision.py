@@ -160,3 +160,14 @@ def test_the_spec_says_what_the_forward_never_calls():
     _, params, buffers = result.unused[0]
     assert analysis.total_params + params == 27_161_264  # torchvision's published figure, with the head
     assert f"# never called in the traced forward: AuxLogits ({params:,} parameters, {buffers:,} buffer elements" in result.yaml()
+
+
+def test_the_command_says_it_on_stderr_too(capsys):
+    from shapecalc.commands.imports import import_
+
+    assert import_("torchvision.models:googlenet", "3,224,224", None, False) == 0
+    err = capsys.readouterr().err
+    model = torchvision.models.googlenet(weights=None, init_weights=False)
+    for head in ("aux1", "aux2"):
+        params = sum(p.numel() for p in getattr(model, head).parameters())
+        assert f"note: never called in the traced forward: {head} ({params:,} parameters" in err
