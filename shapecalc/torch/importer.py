@@ -28,6 +28,7 @@ import importlib
 import importlib.util
 import inspect
 import sys
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -267,8 +268,11 @@ def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = 2) -> t
                 device = next((p.device for p in model.parameters()), torch.device("cpu"))
                 Recorder(gm).run(torch.randn(batch, *input_shape, device=device))
     except Exception as err:
-        raise ImportFailure(f"{type(model).__name__} does not run on an input of shape "
-                            f"{list(input_shape)} (batch {batch}): {type(err).__name__}: {str(err).splitlines()[0]}") from err
+        why = str(err).splitlines()[0] if str(err) else ""
+        raise ImportFailure(f"{type(model).__name__} does not run on one tensor of shape {list(input_shape)} (batch "
+                            f"{batch}): {type(err).__name__}: {why} (forward is given that tensor alone: a model "
+                            "that takes a dict, a tuple or several tensors needs a wrapper module whose forward "
+                            "takes one tensor and builds them)") from err
     return gm, values
 
 
@@ -306,7 +310,9 @@ def holds_tensors(value: Any) -> bool:
 def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | None = None) -> Imported:
     """The model as a flat spec document (one layer per traced node), with torch's figures."""
     require_torch()
-    gm, values = trace(model, tuple(input_shape))
+    with warnings.catch_warnings():  # torch's warnings about the model's code are not the import's
+        warnings.simplefilter("ignore")
+        gm, values = trace(model, tuple(input_shape))
     classes, functions = tables()
     batch = 2
     refs: dict[Any, str] = {}           # node -> the spec reference to its value

@@ -263,6 +263,11 @@ BAD = textwrap.dedent('''
             return x if x.sum() > 0 else -x
     def branchy():
         return Branchy()
+    class Keyed(nn.Module):
+        def forward(self, batch):
+            return batch["image"] * 2
+    def keyed():
+        return Keyed()
     class Odd(nn.Module):
         def forward(self, x):
             return torch.erf(x)
@@ -280,6 +285,7 @@ BAD = textwrap.dedent('''
     ("{file}:branchy", 2, "cannot trace Branchy"),
     ("{weights}", 2, "is a weights file"),
     ("{file}:odd", 1, "unmapped: erf: torch.erf"),
+    ("{file}:keyed", 2, "a model that takes a dict, a tuple or several tensors needs a wrapper module"),
     ("resnet50", 2, "expected FACTORY as package.module:callable"),
 ])
 def test_bad_input_gets_one_message_and_its_exit_code(tmp_path, capsys, factory, code, message):
@@ -292,6 +298,7 @@ def test_bad_input_gets_one_message_and_its_exit_code(tmp_path, capsys, factory,
     assert import_(factory, "3,8,8", out, flat=True) == code
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert code == 1 or len(err.strip().splitlines()) == 1, err  # one line: no warning beside it
     assert not out.exists()
 
 
