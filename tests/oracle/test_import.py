@@ -195,6 +195,33 @@ def test_a_forward_that_needs_real_values_is_traced_on_the_models_device():
     assert imported.shapes["conv"] == (3, 4, 4)
 
 
+
+def test_the_factorys_file_can_register_its_own_modules(tmp_path, capsys):
+    """The command's extension point: the file (or package) that holds the factory is imported
+    first, so a `register` call in it maps its modules before the trace."""
+    from shapecalc.commands.imports import import_
+    from shapecalc.torch.importer import MAPPERS
+
+    (tmp_path / "mine.py").write_text(textwrap.dedent('''
+        import torch
+        import shapecalc.torch
+
+        class MyGelu(torch.nn.Module):  # GELU written out: torch.erf has no layer type
+            def forward(self, x):
+                return x * 0.5 * (1 + torch.erf(x / 2 ** 0.5))
+
+        shapecalc.torch.register(MyGelu, lambda m: ("gelu", {}))
+
+        def net():
+            return torch.nn.Sequential(torch.nn.Conv2d(3, 4, 1), MyGelu())
+    '''))
+    try:
+        assert import_(f"{tmp_path / 'mine.py'}:net", "3,8,8", None, True) == 0
+    finally:
+        for cls in [c for c in MAPPERS if c.__name__ == "MyGelu"]:
+            del MAPPERS[cls]
+    assert "- gelu: {name: _1}" in capsys.readouterr().out
+
 def test_a_shared_module_with_parameters_is_not_counted_twice():
     twice = with_conv(lambda self, x: self.conv(self.conv(x)))
     assert [u.where for u in import_model(twice, (3, 4, 4)).unmapped] == ["conv"]
