@@ -45,9 +45,9 @@ def test_lenet5_reads_like_hand_written_torch():
 
 def test_lenet5_1998_defines_the_layers_torch_lacks_once():
     source = export_source("architectures/lenet5-1998.yaml")
-    assert classes(source) == ["Subsampling", "SparseConv", "Lenet51998"]  # in the order first used
+    assert classes(source) == ["Subsampling", "SparseConv2d", "Lenet51998"]  # in the order first used
     assert source.count("class Subsampling(nn.Module):") == 1
-    assert "self.C3 = SparseConv(\n            connection_table=(\n                (0, 1, 2),\n" in source
+    assert "self.C3 = SparseConv2d(\n            connection_table=(\n                (0, 1, 2),\n" in source
     assert "Subsampling" not in export_source("architectures/lenet5.yaml")  # only when used
 
 

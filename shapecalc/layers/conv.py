@@ -112,13 +112,16 @@ def fvcore_conv(v: View) -> int:
     return weights(v) * v.positions
 
 
-SPARSE_CONV = Helper("SparseConv", '''
-class SparseConv(nn.Module):
+def sparse_conv(ndim: int) -> Helper:
+    """The convolution with a connection table, in `ndim` dimensions: one class per dimension
+    count (as KerasSameConv{n}d), so the import reads a class back as one kind (Conv.from_module)."""
+    return Helper(f"SparseConv{ndim}d", f'''
+class SparseConv{ndim}d(nn.Module):
     """A convolution with a connection table (LeNet-5's C3): output map i is a convolution of
     the input maps connection_table[i] only, so it has len(row) x kernel weights and one bias;
     torch has no such layer, so it is one small convolution per output map."""
 
-    def __init__(self, connection_table, conv=nn.Conv2d, **kwargs) -> None:
+    def __init__(self, connection_table, conv=nn.Conv{ndim}d, **kwargs) -> None:
         super().__init__()
         self.table = [list(row) for row in connection_table]
         self.maps = nn.ModuleList(conv(len(row), 1, **kwargs) for row in self.table)
@@ -165,6 +168,8 @@ class Conv(Windowed):
         self.ndim = ndim
         self.type = f"conv{ndim}d"
         self.args = conv_args(ndim, transposed=False)
+        #: the export's own classes (torch() below), run under shapecalc.torch's module name
+        self.torch_classes = (f"shapecalc_exported.SparseConv{ndim}d", f"shapecalc_exported.KerasSameConv{ndim}d")
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """nn.Conv{n}d; a connection table is one small convolution per output map (SparseConv),
@@ -176,10 +181,23 @@ class Conv(Windowed):
             cls, helpers, skip = f"KerasSameConv{self.ndim}d", (keras_same(self.ndim),), skip + ("padding",)
         first = {"in_channels": xs[0][0]}
         if a.get("connection_table") is not None:
-            conv = Code(cls if helpers else f"nn.{cls}")
-            first = {"connection_table": a["connection_table"], "conv": conv}
-            return module(self, "SparseConv", a, first, skip + ("groups", "out_channels"), helpers + (SPARSE_CONV,))
+            first = {"connection_table": a["connection_table"], **({"conv": Code(cls)} if helpers else {})}
+            return module(self, f"SparseConv{self.ndim}d", a, first, skip + ("groups", "out_channels"),
+                          helpers + (sparse_conv(self.ndim),))
         return module(self, cls, a, first, skip, helpers)
+
+    def from_module(self, module: Any) -> dict[str, Any]:
+        """The export's classes read back: a SparseConv{n}d is its table (`table`) and the
+        arguments its per-map convolutions (`maps`) share, one output channel per row; a
+        KerasSameConv{n}d is a convolution with padding keras_same (its own padding is 0)."""
+        if hasattr(module, "table") and hasattr(module, "maps"):
+            out = self.from_module(module.maps[0])
+            out.update(out_channels=len(module.maps), connection_table=[list(row) for row in module.table])
+            return out
+        out = super().from_module(module)
+        if type(module).__name__ == f"KerasSameConv{self.ndim}d":
+            out["padding"] = "keras_same"
+        return out
 
     def example(self) -> Example:
         return Example((2, *(5,) * self.ndim), {"out_channels": 4, "kernel_size": 3, "padding": 1, "stride": 2})
