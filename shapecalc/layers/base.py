@@ -42,6 +42,19 @@ Shape = tuple[int, ...]
 TENSOR = type("Tensor", (), {"__repr__": lambda self: "TENSOR"})()
 
 
+class ShapeOf(list):
+    """A size the trace folded to numbers that was read off a tensor's shape (`x1.shape[2:]`,
+    `x1.size()`): the numbers, the node of that tensor (`source`, the importer's), which of its
+    batched dimensions they are (`dims`) and how many it has (`rank`). To a kind it is the list of numbers; a kind whose
+    torch call takes a size where its spec takes a second input (centercrop's
+    `center_crop(x, x1.shape[2:])`) lists it under `inputs` in its from_call answer, and the
+    importer reads that tensor as the layer's next input (the spec's graph, not a number)."""
+
+    def __init__(self, values: Any, source: Any, dims: tuple[int, ...], rank: int) -> None:
+        super().__init__(values)
+        self.source, self.dims, self.rank = source, dims, rank
+
+
 class Unbatched(tuple):
     """The shape of a tensor without a batch dimension: a learned tensor or a fixed buffer
     (`parameter`, `buffer`), whose shape is all of it. Every other shape in shapecalc leaves the
@@ -286,8 +299,9 @@ def keep(out: dict[str, Any], arg: Arg, value: Any) -> None:
 
 
 def plain(value: Any) -> Any:
-    """Tuples (torch.Size included) as lists, recursively: what YAML and JSON write."""
-    if isinstance(value, tuple):
+    """Tuples (torch.Size included) and list subclasses (ShapeOf) as lists, recursively: what
+    YAML and JSON write."""
+    if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
     return value
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .args import (REQUIRED, ArgError, Arg, any_integer, boolean, choice, integer, json_schema, optional,
                    positive_number, schema_of)
-from .base import Example, FieldWindow, Inference, LayerError, LayerKind, Shape, shape_str
+from .base import Example, FieldWindow, Inference, LayerError, LayerKind, Shape, ShapeOf, shape_str
 from .cost import FREE, ZERO, Costs, View
 from .field import Axis, AxisMap, Field, adaptive, resample, transform, window
 from .spatial import per_spatial
@@ -301,6 +301,15 @@ class CenterCrop(Resize):
             return expression("center_crop({x0}, {x1}.shape[2:])", CENTER_CROP)
         size = a["size"] if isinstance(a["size"], tuple) else (a["size"],) * (len(xs[0]) - 1)
         return expression(f"center_crop({{x}}, {literal(size)})", CENTER_CROP)
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """`center_crop(x, x1.shape[2:])`, the export's call to a second input's size, is that
+        second input (the importer folds the size; ShapeOf says which tensor it came from);
+        any other size is `size`."""
+        size = args[1] if len(args) == 2 and not kwargs else None
+        if isinstance(size, ShapeOf) and size.dims == tuple(range(2, size.rank)):
+            return {"inputs": [size]}
+        return super().from_call(args, kwargs, batch)
 
     def example(self) -> Example:
         return Example((2, 6, 5), {"size": 4})

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..layers import KINDS, LayerKind
-from ..layers.base import TENSOR, plain
+from ..layers.base import TENSOR, ShapeOf, plain
 
 if TYPE_CHECKING:
     from torch import nn
@@ -317,6 +317,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     batch = 2
     refs: dict[Any, str] = {}           # node -> the spec reference to its value
     consts: dict[Any, Any] = {}         # node -> a folded non-tensor value
+    read_off: dict[Any, tuple[Any, tuple[int, ...], int]] = {}  # folded node -> shape_read's answer
     layers: list[dict[str, Any]] = []
     shapes: dict[str, tuple[int, ...]] = {}
     unmapped: list[Unmapped] = []
@@ -331,6 +332,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         """A call argument with tensors as TENSOR and folded nodes as their numbers."""
         from torch import fx
         if isinstance(a, fx.Node):
+            if a in read_off:
+                return ShapeOf(consts[a], *read_off[a])
             if a in consts:
                 return consts[a]
             return TENSOR
@@ -362,6 +365,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
             continue
         if not holds_tensors(value):  # shape arithmetic: fold
             consts[node] = plain(value) if isinstance(value, tuple) else value
+            if (read := shape_read(node, values, read_off)) is not None:
+                read_off[node] = read
             continue
         where = node.target if node.op in ("call_module", "get_attr") else node.name
         inputs = tensor_inputs((node.args, node.kwargs))
@@ -415,6 +420,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         if kind is None:
             unmapped.append(Unmapped(what or node.op, where, "no shapecalc layer type for it"))
             continue
+        inputs += [size.source for size in args.pop("inputs", ())]  # a size read off a tensor: that tensor
         if any(i not in refs for i in inputs):  # downstream of an unmapped node: not listed itself
             continue
         if kind.torch_output is not None:
@@ -426,6 +432,11 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         if sources and sources != [last]:
             body["inputs"] = sources[0] if len(sources) == 1 else sources
         body.update(args)
+        learned = (list(gm.get_submodule(node.target).parameters()) if node.op == "call_module"
+                   else [gm.get_parameter(node.target)] if node.op == "get_attr" and kind is classes.get("Parameter")
+                   else [])  # the model's own tensors: the traced values are meta stand-ins
+        if learned and not any(p.requires_grad for p in learned):
+            body["trainable"] = False  # requires_grad_(False), as the export writes `trainable: false`
         layers.append({kind.type: body})
         modules[node.name] = [(q, f"{c.__module__}.{c.__qualname__}") if isinstance(c, type) else (q, str(c))
                               for q, c in node.meta.get("nn_module_stack", {}).values()]
@@ -436,6 +447,24 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     params, buffers, unused = counts(model, gm)
     document = {"name": name or type(model).__name__.lower(), "input": list(input_shape), "layers": layers}
     return Imported(document, unmapped, shapes, params, buffers, unused, modules)
+
+
+def shape_read(node: Any, values: dict[Any, Any], read_off: dict[Any, tuple[Any, tuple[int, ...], int]]
+               ) -> tuple[Any, tuple[int, ...], int] | None:
+    """Whether a folded node is (part of) a tensor's shape: `x.shape`, `x.size()`, or a slice of
+    one of those; then (the tensor's node, which of its dimensions, its rank), for ShapeOf."""
+    import operator
+    whole = ((node.op == "call_function" and node.target is getattr and node.args[1:] == ("shape",))
+             or (node.op == "call_method" and node.target == "size" and len(node.args) == 1 and not node.kwargs))
+    if whole and is_tensor(values.get(node.args[0])):
+        rank = values[node.args[0]].dim()
+        return node.args[0], tuple(range(rank)), rank
+    index = node.args[1] if node.op == "call_function" and node.target is operator.getitem else None
+    if isinstance(index, slice) and node.args[0] in read_off \
+            and all(isinstance(v, (int, type(None))) for v in (index.start, index.stop, index.step)):
+        source, dims, rank = read_off[node.args[0]]
+        return source, dims[index], rank
+    return None
 
 
 def counts(model: "nn.Module", gm: Any) -> tuple[int, int, list[tuple[str, int, int]]]:

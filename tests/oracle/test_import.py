@@ -26,10 +26,6 @@ from ..conftest import ROOT  # noqa: E402
 
 TORCHVISION = ["resnet18", "resnet50", "vgg16", "alexnet", "mobilenet_v2", "squeezenet1_0"]
 SPECS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "architectures").glob("*.yaml"))
-#: What the round trip does not give back yet (IMPORT_STATUS.md): LeNet-5's connection table is
-#: exported as SparseConv, whose inside the import does not read back; U-Net's crop to a second
-#: input's size comes back as a crop to that size, a number (same shapes, another graph).
-ROUND_TRIP_GAPS = {"architectures/lenet5-1998.yaml": "SparseConv", "architectures/unet.yaml": "centercrop"}
 
 
 def checked(imported: Imported):
@@ -115,25 +111,41 @@ def layer_graph(analysis):
         args = dict(r.spec.args)
         if "kernel_size" in args and args.get("stride", 0) is None:  # pooling's default: torch stores it
             args["stride"] = args["kernel_size"]
-        out.append((r.spec.type, args, inputs, r.output_shape))
+        out.append((r.spec.type, args, inputs, r.output_shape, r.spec.trainable))
     return out
 
 
-@pytest.mark.parametrize("path", SPECS)
-def test_export_then_import_gives_the_spec_back(path):
-    original = check_file(str(ROOT / path))
+def round_trip(original) -> None:
+    """Export, run the source as shapecalc.torch.build does, import: the spec comes back."""
     source = export_source(original)
     namespace: dict = {"__name__": EXPORTED}
-    exec(compile(source, f"<export of {path}>", "exec"), namespace)
+    exec(compile(source, f"<export of {original.spec.name}>", "exec"), namespace)
     with torch.device("meta"):
         model = namespace[network_class(source)]()
     imported = import_model(model, original.spec.input_shape)
-    if path in ROUND_TRIP_GAPS:
-        pytest.xfail(f"known gap: {ROUND_TRIP_GAPS[path]} (IMPORT_STATUS.md)")
     assert imported.unmapped == []
     back = checked(imported)
     assert layer_graph(back) == layer_graph(original)
     assert (back.total_params, back.buffers) == (original.total_params, original.buffers)
+
+
+@pytest.mark.parametrize("path", SPECS)
+def test_export_then_import_gives_the_spec_back(path):
+    round_trip(check_file(str(ROOT / path)))
+
+
+def test_the_exports_own_convolution_classes_come_back_in_every_dimension():
+    """SparseConv{n}d (a connection table) and KerasSameConv{n}d, alone and nested."""
+    round_trip(check_text(textwrap.dedent("""
+        name: own
+        input: [4, 15, 15]
+        layers:
+          - conv2d: {name: a, out_channels: 4, kernel_size: 3, stride: 2, padding: keras_same}
+          - conv2d: {name: b, out_channels: 2, kernel_size: 3, stride: 2, padding: keras_same,
+                     connection_table: [[0, 1], [2, 3]], trainable: false}
+          - flatten: {start_dim: 2}
+          - conv1d: {name: c, out_channels: 3, kernel_size: 2, connection_table: [[0], [1], [0, 1]]}
+    """), "own"))
 
 
 def with_conv(forward):
