@@ -268,6 +268,13 @@ CASES = {
   - scaleddotproductattention: {inputs: [q, "c[0]", "c[1]"], enable_gqa: true}
   - scaleddotproductattention: {inputs: ["c[0]", q, q], dropout_p: 0.2}
 """),
+    "swin": ("[7, 6, 8]", """
+  - shiftedwindowattention: {num_heads: 2, window_size: 3, shift_size: 1}
+  - shiftedwindowattention: {inputs: input, num_heads: 4, window_size: [4, 3], qkv_bias: false, proj_bias: false}
+  - shiftedwindowattention: {inputs: input, num_heads: 2, window_size: 3, shift_size: 1, v2: true}
+  - shiftedwindowattention: {inputs: input, num_heads: 4, window_size: 8, v2: true}
+  - patchmerge: {inputs: input}
+"""),
     "vit-b-16-attention": ("[197, 768]", """
   - multiheadattention: {num_heads: 12, batch_first: true}
 """),

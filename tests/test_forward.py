@@ -165,6 +165,11 @@ CASES = {
                         "  - mul: {inputs: [a, b]}\n  - add: {inputs: [input, mul_1]}", None),
     "concat": ([2, 3, 4], "tanh\n  - concat: {inputs: [input, tanh_1]}", None),
     "concat-last-dim": ([2, 3, 4], "tanh\n  - concat: {dim: -1, inputs: [input, tanh_1, input]}", None),
+    "swin-window-attention-shifted": ([5, 7, 4], "shiftedwindowattention: {num_heads: 2, window_size: 3, shift_size: [1, 2]}", 2.0),
+    "swin-window-attention-one-window": ([3, 3, 4], "shiftedwindowattention: {num_heads: 1, window_size: 3, shift_size: 1, qkv_bias: false}", 2.0),
+    "swin-v2-window-attention": ([5, 6, 4], "shiftedwindowattention: {num_heads: 2, window_size: [3, 2], shift_size: 1, v2: true, proj_bias: false}", 2.0),
+    "swin-v2-window-attention-no-shift": ([4, 4, 6], "shiftedwindowattention: {num_heads: 3, window_size: 2, v2: true}", 2.0),
+    "swin-patch-merge-odd": ([3, 5, 2], "patchmerge", None),
     "multiheadattention-self": ([5, 8], "multiheadattention: {num_heads: 2, batch_first: true}", 2.0),
     "multiheadattention-cross-kdim-vdim": ([6, 8], "concat: {name: kv, inputs: [input, input], dim: 1}\n  - tanh: {inputs: kv}\n"
                                            "  - linear: {name: k, inputs: kv, out_features: 3}\n  - linear: {name: v, inputs: tanh_1, out_features: 5}\n"

@@ -38,6 +38,9 @@ class ParamDecl:
     #: For a weight [out, in, *k] under a connection table: the input maps each output map reads;
     #: every other map's weights are 0 (seeded ones are zeroed, given ones must be).
     links: tuple[tuple[int, ...], ...] | None = None
+    #: A buffer whose values are part of the layer's definition, not drawn (Swin's
+    #: relative_position_index): every value, row-major; given weights may still replace them.
+    fixed: tuple[float, ...] | None = None
 
 
 class Param(Protocol):
@@ -74,6 +77,7 @@ class Seeded:
     low: float
     high: float
     links: tuple[tuple[int, ...], ...] | None = None  # see ParamDecl
+    fixed: tuple[float, ...] | None = None  # see ParamDecl
 
     def _draw(self, key: str, n: int) -> list[float]:
         r, low, span = random.Random(key).random, self.low, self.high - self.low
@@ -83,13 +87,18 @@ class Seeded:
         return (self._row(i) for i in range(start, stop))
 
     def _row(self, i: int) -> list[float]:
-        row = self._draw(f"{self.key}/{i}", prod(self.shape[1:]))
+        n = prod(self.shape[1:])
+        if self.fixed is not None:
+            return list(self.fixed[i * n:(i + 1) * n])
+        row = self._draw(f"{self.key}/{i}", n)
         if self.links is None:
             return row
         taps = prod(self.shape[2:])
         return [v if j // taps in self.links[i] else 0.0 for j, v in enumerate(row)]
 
     def values(self) -> list[float]:
+        if self.fixed is not None:
+            return list(self.fixed)
         if len(self.shape) == 1:
             return self._draw(self.key, self.shape[0])
         return [v for row in self.rows(0, self.shape[0]) for v in row]
@@ -99,4 +108,4 @@ Params = dict[str, Param]
 
 
 def seeded(seed: int, layer: str, decls: dict[str, ParamDecl]) -> Params:
-    return {name: Seeded(d.shape, f"{seed}/{layer}/{name}", d.low, d.high, d.links) for name, d in decls.items()}
+    return {name: Seeded(d.shape, f"{seed}/{layer}/{name}", d.low, d.high, d.links, d.fixed) for name, d in decls.items()}

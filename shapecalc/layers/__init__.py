@@ -16,6 +16,7 @@ from .shape import kinds as shape_kinds
 from .shuffle import ChannelShuffle
 from .source import Buffer, Parameter
 from .split import Chunk, Split
+from .swin import PatchMerge, ShiftedWindowAttention
 
 KINDS: dict[str, LayerKind] = {
     kind.type: kind
@@ -47,6 +48,8 @@ KINDS: dict[str, LayerKind] = {
         MultiheadAttention(),
         Matmul(),
         ScaledDotProductAttention(),
+        ShiftedWindowAttention(),
+        PatchMerge(),
         Parameter(),
         Buffer(),
         Split(),

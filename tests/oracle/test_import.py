@@ -25,6 +25,8 @@ from shapecalc.torch.importer import EXPORTED, Imported, ImportFailure, import_m
 from ..conftest import ROOT  # noqa: E402
 
 TORCHVISION = ["resnet18", "resnet50", "vgg16", "alexnet", "mobilenet_v2", "squeezenet1_0"]
+#: Transformers of windowed attention (shapecalc/layers/swin.py)
+WINDOWED = ["swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b"]
 SPECS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "architectures").glob("*.yaml"))
 
 
@@ -35,12 +37,22 @@ def checked(imported: Imported):
     return analysis
 
 
-@pytest.mark.parametrize("name", TORCHVISION)
-def test_torchvision_import_gives_torchs_shapes_params_and_buffers(name):
+def built(name: str):
+    """A torchvision model on the meta device: shapes only, nothing computed, nothing allocated."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        with torch.device("meta"):  # shapes only: nothing computed, nothing allocated
-            model = torchvision.models.get_model(name, weights=None)
+        with torch.device("meta"):
+            return torchvision.models.get_model(name, weights=None)
+
+
+@pytest.mark.parametrize("name", TORCHVISION + WINDOWED)
+def test_torchvision_import_gives_torchs_shapes_params_buffers_and_macs(name):
+    """Every node's shape, the parameter and buffer totals, and the MACs under the `torch`
+    convention: FlopCounterMode's total halved (eval, autograd on, batch 1, on meta)."""
+    from torch.utils.flop_counter import FlopCounterMode
+    from shapecalc.analysis.cost import layer_costs, totals
+
+    model = built(name)
     imported = import_model(model, (3, 224, 224), name)
     assert imported.unmapped == []
     analysis = checked(imported)
@@ -49,17 +61,16 @@ def test_torchvision_import_gives_torchs_shapes_params_and_buffers(name):
         assert analysis.layer(layer).output_shape == shape, layer
     assert (analysis.total_params, analysis.buffers) == (imported.params, imported.buffers)
     assert imported.unused == []
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(1, 3, 224, 224, device="meta"))
+    assert totals(layer_costs(analysis, "torch")).macs == counter.get_total_flops() // 2
 
 
 @pytest.mark.parametrize("name", TORCHVISION)
 def test_folded_import_gives_the_same_network_in_blocks(name):
     from shapecalc.torch.fold import fold
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with torch.device("meta"):
-            model = torchvision.models.get_model(name, weights=None)
-    flat = import_model(model, (3, 224, 224), name)
+    flat = import_model(built(name), (3, 224, 224), name)
     folded = fold(flat)
     analysis = checked(folded)
     assert len(folded.shapes) == len(analysis.layers) == len(flat.shapes)
