@@ -275,6 +275,10 @@ CASES = {
   - shiftedwindowattention: {inputs: input, num_heads: 4, window_size: 8, v2: true}
   - patchmerge: {inputs: input}
 """),
+    "maxvit": ("[3, 16, 8]", """
+  - relativepositionalmultiheadattention: {head_dim: 4}
+  - relativepositionalmultiheadattention: {inputs: input, head_dim: 8}
+"""),
     "vit-b-16-attention": ("[197, 768]", """
   - multiheadattention: {num_heads: 12, batch_first: true}
 """),

@@ -170,6 +170,8 @@ CASES = {
     "swin-v2-window-attention": ([5, 6, 4], "shiftedwindowattention: {num_heads: 2, window_size: [3, 2], shift_size: 1, v2: true, proj_bias: false}", 2.0),
     "swin-v2-window-attention-no-shift": ([4, 4, 6], "shiftedwindowattention: {num_heads: 3, window_size: 2, v2: true}", 2.0),
     "swin-patch-merge-odd": ([3, 5, 2], "patchmerge", None),
+    "maxvit-attention": ([2, 4, 6], "relativepositionalmultiheadattention: {head_dim: 3}", 2.0),
+    "maxvit-attention-one-head": ([3, 9, 4], "relativepositionalmultiheadattention: {head_dim: 4}", 2.0),
     "multiheadattention-self": ([5, 8], "multiheadattention: {num_heads: 2, batch_first: true}", 2.0),
     "multiheadattention-cross-kdim-vdim": ([6, 8], "concat: {name: kv, inputs: [input, input], dim: 1}\n  - tanh: {inputs: kv}\n"
                                            "  - linear: {name: k, inputs: kv, out_features: 3}\n  - linear: {name: v, inputs: tanh_1, out_features: 5}\n"

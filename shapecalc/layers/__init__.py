@@ -16,7 +16,7 @@ from .shape import kinds as shape_kinds
 from .shuffle import ChannelShuffle
 from .source import Buffer, Parameter
 from .split import Chunk, Split
-from .swin import PatchMerge, ShiftedWindowAttention
+from .windowed import PatchMerge, RelativePositionalMultiHeadAttention, ShiftedWindowAttention
 
 KINDS: dict[str, LayerKind] = {
     kind.type: kind
@@ -50,6 +50,7 @@ KINDS: dict[str, LayerKind] = {
         ScaledDotProductAttention(),
         ShiftedWindowAttention(),
         PatchMerge(),
+        RelativePositionalMultiHeadAttention(),
         Parameter(),
         Buffer(),
         Split(),

@@ -165,7 +165,9 @@ class Permute(Rearrange):
 
 class Transpose(Rearrange):
     type = "transpose"
-    torch_functions = ("torch.transpose", "Tensor.transpose")
+    #: swapaxes and swapdims are torch's aliases of transpose (MaxViT's SwapAxes calls torch.swapaxes)
+    torch_functions = ("torch.transpose", "Tensor.transpose", "torch.swapaxes", "Tensor.swapaxes", "torch.swapdims",
+                       "Tensor.swapdims")
     summary = "Swap two dimensions (torch.transpose; neither may be the batch)"
     args = (Arg("dim0", any_integer, REQUIRED, (), "one dim to swap, counting the batch as 0"),
             Arg("dim1", any_integer, REQUIRED, (), "the other"))

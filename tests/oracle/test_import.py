@@ -25,8 +25,8 @@ from shapecalc.torch.importer import EXPORTED, Imported, ImportFailure, import_m
 from ..conftest import ROOT  # noqa: E402
 
 TORCHVISION = ["resnet18", "resnet50", "vgg16", "alexnet", "mobilenet_v2", "squeezenet1_0"]
-#: Transformers of windowed attention (shapecalc/layers/swin.py)
-WINDOWED = ["swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b"]
+#: Transformers of attention within windows (shapecalc/layers/windowed.py)
+WINDOWED = ["swin_t", "swin_s", "swin_b", "swin_v2_t", "swin_v2_s", "swin_v2_b", "maxvit_t"]
 SPECS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "architectures").glob("*.yaml"))
 
 

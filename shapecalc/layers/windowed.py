@@ -1,6 +1,10 @@
-"""The Swin Transformer's own layers, as torchvision writes them (torchvision/models/swin_transformer.py;
-Liu et al., "Swin Transformer: Hierarchical Vision Transformer using Shifted Windows", ICCV 2021, and
-"Swin Transformer V2", CVPR 2022): shifted-window attention and the patch merging rearrangement.
+"""Attention within windows of tokens, as torchvision writes it: the Swin Transformer's shifted-window
+attention and patch merging (torchvision/models/swin_transformer.py; Liu et al., "Swin Transformer:
+Hierarchical Vision Transformer using Shifted Windows", ICCV 2021, and "Swin Transformer V2", CVPR
+2022), and MaxViT's attention within its block and grid partitions (torchvision/models/maxvit.py;
+Tu et al., "MaxViT: Multi-Axis Vision Transformer", ECCV 2022). Each attends with a learned bias
+per head and relative position in the window, a table indexed by the buffer
+relative_position_index.
 
 Swin's tensors are channels last: a sample is (H, W, C), torchvision's (B, H, W, C) without the B,
 which the patch embedding's Permute([0, 2, 3, 1]) makes. Both kinds read the last dimension as the
@@ -24,6 +28,13 @@ features and the two before it as the grid.
   (1, 0), (0, 1), (1, 1): (H, W, C) -> (ceil(H/2), ceil(W/2), 4C). PatchMerging's LayerNorm and
   Linear are ordinary layers after it.
 
+- `relativepositionalmultiheadattention`: torchvision's RelativePositionalMultiHeadAttention, the
+  attention of MaxViT's PartitionAttentionLayer: a sample (G, P, D) is G windows of P = s*s
+  tokens (s: the partition size; P must be a square, torchvision's max_seq_len) of D features,
+  attending within each window with D / `head_dim` heads: to_qkv (D -> 3D, bias), softmax(q
+  (k / sqrt(D)) + bias) v (torchvision scales by the features, not the head size), merge (D -> D,
+  bias); output (G, P, D). The bias table is (2s-1)^2 x heads, its index (P, P) int64.
+
 What the counters see (measured on torchvision 0.29.1's modules, torch 2.14.1; tests/test_cost.py's
 "swin" case checks every convention against the tools, tests/oracle/test_import.py the six
 torchvision Swins against FlopCounterMode): FlopCounterMode and fvcore count the qkv and output
@@ -36,7 +47,7 @@ sees only the calls it patches (swa_ptflops).
 from __future__ import annotations
 
 from functools import cached_property
-from math import log2, sqrt
+from math import isqrt, log2, prod, sqrt
 from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, integer, number, per_dim
@@ -144,7 +155,7 @@ def relative_coords(wh: int, ww: int) -> tuple[float, ...]:
 
 
 def swa_decls(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
-    """The forward pass's parameters and buffers (kernels/swin.py reads them), by torchvision's
+    """The forward pass's parameters and buffers (kernels/windowed.py reads them), by torchvision's
     state_dict names; the buffers hold torchvision's formulas (ParamDecl.fixed). Seeded values:
     +-1/sqrt(fan_in) for the linears and their biases, V1's bias table on +-1, V2's logit_scale
     on 1..6, either side of the clamp at log 100."""
@@ -232,7 +243,7 @@ class ShiftedWindowAttention(LayerKind):
     @cached_property
     def forward(self) -> Op:
         from ..kernels.ops import Op
-        from ..kernels.swin import shifted_window_attention
+        from ..kernels.windowed import shifted_window_attention
         return Op(shifted_window_attention, swa_decls, lambda x, y, a: swa_macs(View(a, 0, x, y)))
 
     def explain_macs(self, v: View, count: int) -> str:
@@ -307,7 +318,7 @@ class PatchMerge(Rearrange):
     @cached_property
     def forward(self) -> Op:
         from ..kernels.ops import Op
-        from ..kernels.swin import patch_merge
+        from ..kernels.windowed import patch_merge
         return Op(patch_merge)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
@@ -315,3 +326,123 @@ class PatchMerge(Rearrange):
         h, w, c = x
         y = (-(-h // 2), -(-w // 2), 4 * c)
         return Inference(y, 0, 0, [f"{shape_str(x)} -> 2x2 patches of {c} -> {shape_str(y)}"])
+
+
+# --- MaxViT's relative positional attention ----------------------------------------------------------
+
+def rpa_dims(v: View) -> tuple[int, int, int]:
+    """(windows G, tokens per window P, features D)."""
+    g, p, d = v.x
+    return g, p, d
+
+
+def rpa_macs(v: View) -> int:
+    """to_qkv (G*P*D*3D), QK^T and AV (G*P*P*D each, over all heads), merge (G*P*D*D); biases left out."""
+    g, p, d = rpa_dims(v)
+    return g * p * d * 4 * d + 2 * g * p * p * d
+
+
+def rpa_fvcore(v: View) -> float:
+    """fvcore's count, measured: the Linears without bias, and each einsum by its generic handle,
+    numpy's einsum_path "Optimized FLOP count" (2 per multiply-add) halved, which numpy prints to
+    four significant digits (`%.3e`), so fvcore's count is rounded so too (6,145 for 6,144)."""
+    g, p, d = rpa_dims(v)
+    return 4 * g * p * d * d + 2 * (float(f"{2 * g * p * p * d:.3e}") / 2)
+
+
+def rpa_ptflops(v: View) -> int:
+    """ptflops' count, measured: the Linears by their module hooks (the bias once per output
+    value), F.softmax its input's elements (P*P per window and head); torch.einsum it does not
+    patch."""
+    g, p, d = rpa_dims(v)
+    return 4 * g * p * d * (d + 1) + g * (d // v.a["head_dim"]) * p * p
+
+
+class RelativePositionalMultiHeadAttention(LayerKind):
+    """torchvision's MaxViT attention (module docstring)."""
+
+    type = "relativepositionalmultiheadattention"
+    family = "attention"
+    summary = "MaxViT's attention within windows, with a relative position bias (torchvision)"
+    torch_classes = ("torchvision.models.maxvit.RelativePositionalMultiHeadAttention",)
+    args = (Arg("head_dim", integer(), REQUIRED, (), "features per head; must divide the features"),)
+    cost = Costs(
+        macs=rpa_macs,
+        torchinfo=lambda v: v.params - rpa_table(v.x, v.a["head_dim"]),  # its two Linears, their parameters once
+        fvcore=rpa_fvcore,
+        ptflops=rpa_ptflops,
+        extra_flops=lambda v: 4 * prod(v.x),  # to_qkv's and merge's bias adds
+        torch=rpa_macs,  # addmm for the Linears, bmm for both einsums
+    )
+    saves_input = True
+    counts_batches = False
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None  # windows of tokens, already cut out: no sliding window
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> None:
+        return None  # (windows, tokens, features): no grid shapecalc's receptive field reads
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        """torchvision's own module, imported by the exported file."""
+        g, p, d = xs[0]
+        load = Helper("RelativePositionalMultiHeadAttention",
+                      "from torchvision.models.maxvit import RelativePositionalMultiHeadAttention")
+        return module(self, "RelativePositionalMultiHeadAttention", a, {"feat_dim": d, "head_dim": a["head_dim"],
+                                                                           "max_seq_len": p}, (), (load,))
+
+    def example(self) -> Example:
+        return Example((2, 4, 6), {"head_dim": 3})
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..kernels.ops import Op
+        from ..kernels.windowed import relative_positional_attention
+        return Op(relative_positional_attention, rpa_decls, lambda x, y, a: rpa_macs(View(a, 0, x, y)))
+
+    def explain_macs(self, v: View, count: int) -> str:
+        if count != rpa_macs(v):
+            return f"{count:,}"
+        g, p, d = rpa_dims(v)
+        return f"to_qkv {g}*{p}*{d}*{3 * d} + QK^T and AV 2*{g}*{p}*{p}*{d} + merge {g}*{p}*{d}*{d} = {count:,}"
+
+    def answer_macs(self, v: View, count: int) -> str:
+        return f"{self.explain_macs(v, count)} MACs"
+
+    def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
+        if len(x) != 3:
+            raise LayerError("F003", f"{self.type} expects a [windows, tokens, features] input (MaxViT's partitions), "
+                             f"found {len(x)}-D input {shape_str(x)}")
+        g, p, d = x
+        if d % a["head_dim"]:
+            raise LayerError("F010", f"head_dim {a['head_dim']} does not divide the {d} features", "head_dim")
+        s = isqrt(p)
+        if s * s != p:
+            raise LayerError("F003", f"{p} tokens per window are not a square s*s partition", "inputs")
+        heads, table = d // a["head_dim"], rpa_table(x, a["head_dim"])
+        params = 4 * d * d + 4 * d + table
+        formulas = [f"{g} windows of {s}x{s} tokens, {heads} heads of {a['head_dim']}",
+                    f"to_qkv {d}*{3 * d} + {3 * d} + merge {d}*{d} + {d} + relative_position_bias_table "
+                    f"{(2 * s - 1) ** 2}*{heads} = {fmt(params)} params",
+                    f"relative_position_index {p}*{p} = {fmt(p * p)} buffer elements"]
+        return Inference(x, params, p * p, formulas)
+
+
+def rpa_table(x: Shape, head_dim: int) -> int:
+    """The bias table's parameters: (2s-1)^2 offsets times the heads."""
+    s = isqrt(x[1])
+    return (2 * s - 1) ** 2 * (x[2] // head_dim)
+
+
+def rpa_decls(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
+    """The forward pass's parameters and buffer, by torchvision's names (seeded as swa_decls)."""
+    from ..kernels.params import ParamDecl
+
+    _, p, d = x
+    s, heads, b = isqrt(p), d // a["head_dim"], 1 / sqrt(d)
+    return {"to_qkv.weight": ParamDecl((3 * d, d), "3*features (q, k, v), features", -b, b),
+            "to_qkv.bias": ParamDecl((3 * d,), "3*features", -b, b),
+            "merge.weight": ParamDecl((d, d), "features, features", -b, b),
+            "merge.bias": ParamDecl((d,), "features", -b, b),
+            "relative_position_bias_table": ParamDecl(((2 * s - 1) ** 2, heads), "(2s-1)^2, heads", -1.0, 1.0),
+            "relative_position_index": ParamDecl((p, p), "tokens, tokens", 0.0, 0.0, fixed=relative_index(s, s))}

@@ -1,10 +1,11 @@
-"""The bridge's Swin layers: torchvision's own ShiftedWindowAttention(V2) module and its
-_patch_merging_pad, the code shapecalc's kinds (shapecalc/layers/swin.py) describe."""
+"""The bridge's windowed attention: torchvision's own ShiftedWindowAttention(V2) module and its
+_patch_merging_pad, and MaxViT's RelativePositionalMultiHeadAttention: the code shapecalc's kinds
+(shapecalc/layers/windowed.py) describe."""
 
 from __future__ import annotations
 
 import torch
-from torchvision.models import swin_transformer as swin
+from torchvision.models import maxvit, swin_transformer as swin
 
 from .torch_bridge import FUNCTIONS, MODULES
 
@@ -18,3 +19,5 @@ def window_attention(layer, shapes) -> torch.nn.Module:
 
 MODULES["shiftedwindowattention"] = window_attention
 FUNCTIONS["patchmerge"] = lambda layer, xs: swin._patch_merging_pad(*xs)
+MODULES["relativepositionalmultiheadattention"] = lambda layer, shapes: maxvit.RelativePositionalMultiHeadAttention(
+    shapes[0][-1], layer.args["head_dim"], shapes[0][-2])

@@ -1,4 +1,4 @@
-"""Kernels of the Swin Transformer's layers (layers/swin.py), on one channels-last (H, W, C) sample,
+"""Kernels of the Swin Transformer's layers (layers/windowed.py), on one channels-last (H, W, C) sample,
 step for step as torchvision's shifted_window_attention and _patch_merging_pad compute them
 (torchvision/models/swin_transformer.py): pad, roll, windows, attention with the relative
 position bias (and the shift's mask), projection, windows back, roll back, unpad."""
@@ -6,10 +6,10 @@ position bias (and the shift's mask), projection, windows back, roll back, unpad
 from __future__ import annotations
 
 from math import exp, log, sqrt
-from typing import Any
+from typing import Any, Callable
 
 from .activations import normalised
-from .attention import project, split
+from .attention import Rows, project, split
 from .params import Params
 from .tensor import Shape, Tensor, dot
 
@@ -54,6 +54,21 @@ def unit(v: list[float]) -> list[float]:
     return [x / n for x in v]
 
 
+def attend_heads(qkv: Rows, heads: int, logits: Callable[[int, Rows, Rows], Rows]) -> Rows:
+    """Each token's heads side by side: per head (its slice of the packed q, k, v features),
+    softmax over the keys of `logits(head, q, k)`, the layer's scores with its bias, times v."""
+    c = len(qkv[0]) // 3
+    d = c // heads
+    joined: Rows = [[] for _ in qkv]
+    for head in range(heads):
+        q, k, v = ([r[part * c + head * d:part * c + (head + 1) * d] for r in qkv] for part in range(3))
+        columns = list(zip(*v))
+        for t, row in enumerate(logits(head, q, k)):
+            weights = normalised(row)
+            joined[t] += [dot(weights, column) for column in columns]
+    return joined
+
+
 def shifted_window_attention(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
     """torchvision's shifted_window_attention at inference (dropout off)."""
     h, w, c = x.shape
@@ -80,16 +95,15 @@ def shifted_window_attention(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
             cells = [(top + i, left + j) for i in range(wh) for j in range(ww)]
             qkv = project([rolled[i][j] for i, j in cells], qkv_weight, qkv_bias)
             labels = [rows[i] * 3 + cols[j] for i, j in cells]
-            joined: list[list[float]] = [[] for _ in cells]
-            for head in range(heads):
-                q, k, v = ([r[part * c + head * d:part * c + (head + 1) * d] for r in qkv] for part in range(3))
+
+            def logits(head: int, q: Rows, k: Rows) -> Rows:
                 if a["v2"]:
                     q, k = [unit(r) for r in q], [unit(r) for r in k]
-                for t, qt in enumerate(q):
-                    logits = [scales[head] * dot(qt, ks) + table[index[t][s]][head]
-                              - (100.0 if shifted and labels[t] != labels[s] else 0.0) for s, ks in enumerate(k)]
-                    weights = normalised(logits)
-                    joined[t] += [dot(weights, column) for column in zip(*v)]
+                return [[scales[head] * dot(qt, ks) + table[index[t][s]][head]
+                         - (100.0 if shifted and labels[t] != labels[s] else 0.0) for s, ks in enumerate(k)]
+                        for t, qt in enumerate(q)]
+
+            joined = attend_heads(qkv, heads, logits)
             for (i, j), y in zip(cells, project(joined, proj_weight, proj_bias)):
                 out[i][j] = y
     data = [value for i in range(h) for j in range(w) for value in out[(i - sh) % hp][(j - sw) % wp]]
@@ -105,3 +119,25 @@ def patch_merge(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
     data = [value for i in range(0, hp, 2) for j in range(0, wp, 2)
             for di, dj in ((0, 0), (1, 0), (0, 1), (1, 1)) for value in grid[i + di][j + dj]]
     return Tensor((hp // 2, wp // 2, 4 * c), data)
+
+
+def relative_positional_attention(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:
+    """torchvision's RelativePositionalMultiHeadAttention: per window, to_qkv, q against
+    k / sqrt(D) (the features, not the head size) plus the bias, softmax, times v, the heads
+    side by side through merge."""
+    g, n, c = x.shape
+    table = p["relative_position_bias_table"]
+    biases = list(table.rows(0, table.shape[0]))
+    index = split([int(i) for i in p["relative_position_index"].values()], n)
+    qkv_weight, merge_weight = list(p["to_qkv.weight"].rows(0, 3 * c)), list(p["merge.weight"].rows(0, c))
+    scale = c ** -0.5
+
+    def logits(head: int, q: Rows, k: Rows) -> Rows:
+        k = [[scale * e for e in r] for r in k]  # torchvision scales the keys
+        return [[dot(qt, ks) + biases[index[t][s]][head] for s, ks in enumerate(k)] for t, qt in enumerate(q)]
+
+    data: list[float] = []
+    for window in split(x.data, n * c):
+        joined = attend_heads(project(split(window, c), qkv_weight, p["to_qkv.bias"].values()), c // a["head_dim"], logits)
+        data += [value for row in project(joined, merge_weight, p["merge.bias"].values()) for value in row]
+    return Tensor(x.shape, data)
