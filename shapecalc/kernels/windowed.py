@@ -11,7 +11,7 @@ from typing import Any, Callable
 from .activations import normalised
 from .attention import Rows, project, split
 from .params import Params
-from .tensor import Shape, Tensor, dot
+from .tensor import Tensor, dot
 
 Grid = list[list[list[float]]]
 

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, integer, number, per_dim
 from .base import Example, Inference, LayerError, LayerKind, Rearrange, Shape, fmt, keep, shape_str
-from .cost import ZERO, Costs, View
+from .cost import Costs, View
 from .torchcode import Helper, TorchCode, expression, module
 
 if TYPE_CHECKING:
@@ -186,11 +186,28 @@ def swa_decls(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
     return decls
 
 
-class ShiftedWindowAttention(LayerKind):
+class WindowAttention(LayerKind):
+    """Attention among the tokens of each window: weighted, every input saved for backward, no
+    sliding window and no spatial grid shapecalc's receptive field reads (the features are last)."""
+
+    family = "attention"
+    saves_input = True
+    counts_batches = False
+
+    def windows(self, x: Shape, a: dict[str, Any]) -> None:
+        return None
+
+    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> None:
+        return None
+
+    def answer_macs(self, v: View, count: int) -> str:
+        return f"{self.explain_macs(v, count)} MACs"
+
+
+class ShiftedWindowAttention(WindowAttention):
     """torchvision's ShiftedWindowAttention and ShiftedWindowAttentionV2 (module docstring)."""
 
     type = "shiftedwindowattention"
-    family = "attention"
     summary = "Swin's (shifted) window attention on a channels-last [H, W, C] grid (torchvision)"
     torch_classes = ("torchvision.models.swin_transformer.ShiftedWindowAttention",
                      "torchvision.models.swin_transformer.ShiftedWindowAttentionV2")
@@ -212,15 +229,6 @@ class ShiftedWindowAttention(LayerKind):
         extra_flops=swa_bias_adds,
         torch=swa_macs,  # addmm/mm and the two bmm, the MLP's addmm/mm (module docstring)
     )
-    saves_input = True
-    counts_batches = False
-
-    def windows(self, x: Shape, a: dict[str, Any]) -> None:
-        return None  # windows of tokens, not a sliding window over a channels-first grid
-
-    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> None:
-        return None  # channels last: no grid shapecalc's receptive field reads
-
     def from_module(self, module: Any) -> dict[str, Any]:
         """The module's own attributes, and what its submodules say: the biases, V2's MLP."""
         out = super().from_module(module)
@@ -253,9 +261,6 @@ class ShiftedWindowAttention(LayerKind):
         mlp = f" + bias MLP {swa_cpb(v):,}" if v.a["v2"] else ""
         return (f"qkv {p}*{c}*{3 * c} + QK^T {p}*{n}*{c} + AV {p}*{n}*{c} + proj {p}*{c}*{c}{mlp} = {count:,} "
                 f"({p} padded positions, windows of {n})")
-
-    def answer_macs(self, v: View, count: int) -> str:
-        return f"{self.explain_macs(v, count)} MACs"
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         grid(self, x)
@@ -358,11 +363,10 @@ def rpa_ptflops(v: View) -> int:
     return 4 * g * p * d * (d + 1) + g * (d // v.a["head_dim"]) * p * p
 
 
-class RelativePositionalMultiHeadAttention(LayerKind):
+class RelativePositionalMultiHeadAttention(WindowAttention):
     """torchvision's MaxViT attention (module docstring)."""
 
     type = "relativepositionalmultiheadattention"
-    family = "attention"
     summary = "MaxViT's attention within windows, with a relative position bias (torchvision)"
     torch_classes = ("torchvision.models.maxvit.RelativePositionalMultiHeadAttention",)
     args = (Arg("head_dim", integer(), REQUIRED, (), "features per head; must divide the features"),)
@@ -374,15 +378,6 @@ class RelativePositionalMultiHeadAttention(LayerKind):
         extra_flops=lambda v: 4 * prod(v.x),  # to_qkv's and merge's bias adds
         torch=rpa_macs,  # addmm for the Linears, bmm for both einsums
     )
-    saves_input = True
-    counts_batches = False
-
-    def windows(self, x: Shape, a: dict[str, Any]) -> None:
-        return None  # windows of tokens, already cut out: no sliding window
-
-    def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> None:
-        return None  # (windows, tokens, features): no grid shapecalc's receptive field reads
-
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """torchvision's own module, imported by the exported file."""
         g, p, d = xs[0]
@@ -405,9 +400,6 @@ class RelativePositionalMultiHeadAttention(LayerKind):
             return f"{count:,}"
         g, p, d = rpa_dims(v)
         return f"to_qkv {g}*{p}*{d}*{3 * d} + QK^T and AV 2*{g}*{p}*{p}*{d} + merge {g}*{p}*{d}*{d} = {count:,}"
-
-    def answer_macs(self, v: View, count: int) -> str:
-        return f"{self.explain_macs(v, count)} MACs"
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         if len(x) != 3:
