@@ -202,7 +202,8 @@ class LayerKind:
         tensor input, or list of them, as TENSOR; sizes the trace resolved as numbers), its
         keyword arguments and the batch size the trace ran with; None when the call uses an
         argument the kind has no counterpart for (the importer then lists it as unmapped,
-        rather than writing a layer that differs)."""
+        rather than writing a layer that differs). A size read off a tensor comes as a ShapeOf;
+        an answer's `inputs`, a list of them, makes their tensors the layer's further inputs."""
         while args and args[0] is TENSOR:
             args = args[1:]
         if TENSOR in args:

@@ -4,7 +4,8 @@ The model is traced with torch.fx (symbolic_trace's tracer: every torch.nn modul
 nn.Sequential is a leaf, plus the classes given to `register`), then run once by an fx
 Interpreter on a random input of the given shape with batch 2, which records every node's value:
 a tensor's shape is what the spec's layer must give, and a value that is not a tensor (`x.size(0)`,
-`x.shape[1] // 2`) is shape arithmetic the trace resolved, folded into the arguments as a number.
+`x.shape[1] // 2`) is shape arithmetic the trace resolved, folded into the arguments as a number
+(a size read off a tensor, `x1.shape[2:]`, also names that tensor: layers.base.ShapeOf).
 Batch 2, not 1: a size equal to the batch can then be told from a literal 1.
 
 Each node becomes one layer, named by fx after the module tree (`layer1_0_conv1`):
