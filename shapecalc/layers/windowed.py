@@ -7,8 +7,8 @@ per head and relative position in the window, a table indexed by the buffer
 relative_position_index.
 
 Swin's tensors are channels last: a sample is (H, W, C), torchvision's (B, H, W, C) without the B,
-which the patch embedding's Permute([0, 2, 3, 1]) makes. Both kinds read the last dimension as the
-features and the two before it as the grid.
+which the patch embedding's Permute([0, 2, 3, 1]) makes. Both Swin kinds read the last dimension as
+the features and the two before it as the grid.
 
 - `shiftedwindowattention`: torchvision's ShiftedWindowAttention (`v2: true`:
   ShiftedWindowAttentionV2), one module. The grid is padded at the end to whole windows of
@@ -27,7 +27,6 @@ features and the two before it as the grid.
   W is padded by one, then each 2x2 patch's four vectors are concatenated, in the order (0, 0),
   (1, 0), (0, 1), (1, 1): (H, W, C) -> (ceil(H/2), ceil(W/2), 4C). PatchMerging's LayerNorm and
   Linear are ordinary layers after it.
-
 - `relativepositionalmultiheadattention`: torchvision's RelativePositionalMultiHeadAttention, the
   attention of MaxViT's PartitionAttentionLayer: a sample (G, P, D) is G windows of P = s*s
   tokens (s: the partition size; P must be a square, torchvision's max_seq_len) of D features,
@@ -36,12 +35,13 @@ features and the two before it as the grid.
   bias); output (G, P, D). The bias table is (2s-1)^2 x heads, its index (P, P) int64.
 
 What the counters see (measured on torchvision 0.29.1's modules, torch 2.14.1; tests/test_cost.py's
-"swin" case checks every convention against the tools, tests/oracle/test_import.py the six
-torchvision Swins against FlopCounterMode): FlopCounterMode and fvcore count the qkv and output
-linears and the two attention matmuls (QK^T and AV: bmm, no fused kernel is called), and in V2
-the bias MLP, which runs once per forward whatever the batch (counted here per input: exact at
-batch 1). torchinfo counts only called leaf modules: V1 nothing, V2 the MLP's Linears. ptflops
-sees only the calls it patches (swa_ptflops).
+"swin" and "maxvit" cases check every convention against the tools, tests/oracle/test_import.py
+the six torchvision Swins and maxvit_t against FlopCounterMode): FlopCounterMode counts the
+projections and the two attention products (QK^T and AV: bmm, no fused kernel is called; MaxViT's
+einsums become bmm), and in V2 the bias MLP, which runs once per forward whatever the batch
+(counted here per input: exact at batch 1); fvcore the same, its einsum rounded (rpa_fvcore).
+torchinfo counts only called leaf modules: Swin V1 nothing, V2 the MLP's Linears, MaxViT its two
+Linears. ptflops sees only the calls it patches (swa_ptflops, rpa_ptflops).
 """
 
 from __future__ import annotations
@@ -229,6 +229,7 @@ class ShiftedWindowAttention(WindowAttention):
         extra_flops=swa_bias_adds,
         torch=swa_macs,  # addmm/mm and the two bmm, the MLP's addmm/mm (module docstring)
     )
+
     def from_module(self, module: Any) -> dict[str, Any]:
         """The module's own attributes, and what its submodules say: the biases, V2's MLP."""
         out = super().from_module(module)
@@ -378,6 +379,7 @@ class RelativePositionalMultiHeadAttention(WindowAttention):
         extra_flops=lambda v: 4 * prod(v.x),  # to_qkv's and merge's bias adds
         torch=rpa_macs,  # addmm for the Linears, bmm for both einsums
     )
+
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """torchvision's own module, imported by the exported file."""
         g, p, d = xs[0]
