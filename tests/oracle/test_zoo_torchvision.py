@@ -14,9 +14,6 @@ transforms; a ViT's constructor fixes its `image_size`, which wins: vit_h_14 wit
   at that size (`num_params`, `_ops`: GMACs to three decimals, torchvision's own dispatch-mode
   count, pytorch/vision#6936); the folded spec (blocks) has the flat one's totals.
 
-A model listed in MISSING must come back with exactly the unmapped nodes listed there (the README
-lists them too): the day one is mapped, its entry goes and the full check applies.
-
 Shapes only: models are built and traced on the meta device (nothing allocated, nothing computed)
 except where torchvision's constructor cannot run there. FlopCounterMode runs on the CPU for a
 model with attention: shapecalc's `torch` convention is the CPU's, where the fused attention
@@ -42,17 +39,6 @@ from shapecalc.torch.fold import fold  # noqa: E402
 from shapecalc.torch.importer import import_model  # noqa: E402
 
 MODELS = torchvision.models.list_models(module=torchvision.models)
-
-#: model -> the torch functions and classes its import leaves unmapped (README, "The zoo").
-SWIN = {"torchvision.models.swin_transformer.shifted_window_attention",
-        "torchvision.models.swin_transformer._get_relative_position_bias",
-        "torchvision.models.swin_transformer._patch_merging_pad", "a buffer read in forward"}
-MISSING: dict[str, set[str]] = {
-    **dict.fromkeys(["swin_t", "swin_s", "swin_b"], SWIN),
-    **dict.fromkeys(["swin_v2_t", "swin_v2_s", "swin_v2_b"], SWIN | {"Tensor.view"}),
-    "maxvit_t": {"torch.functional.einsum", "torch.swapaxes", "Tensor.view", "operator.getitem",
-                 "a buffer read in forward"},
-}
 
 #: Models whose last row and column of real input no stride reads (F001), as torch also drops them.
 UNREAD = {"squeezenet1_0", "squeezenet1_1"}
@@ -105,16 +91,12 @@ def flop_counter_macs(name: str, model, size: int) -> int:
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_import_maps_every_node_or_says_what_it_misses(name):
+def test_import_maps_every_node(name):
     _, _, result, _ = imported(name)
-    assert {u.what for u in result.unmapped} == MISSING.get(name, set())
+    assert result.unmapped == []
 
 
-#: The models the checks below apply to: all of them but MISSING's (no skip: they are not run).
-MAPPED = [name for name in MODELS if name not in MISSING]
-
-
-@pytest.mark.parametrize("name", MAPPED)
+@pytest.mark.parametrize("name", MODELS)
 def test_every_node_params_and_buffers_are_torchs(name):
     model, _, result, analysis = imported(name)
     assert len(result.shapes) == len(analysis.layers)
@@ -127,13 +109,13 @@ def test_every_node_params_and_buffers_are_torchs(name):
     assert errors == (["F001"] if name in UNREAD else [])
 
 
-@pytest.mark.parametrize("name", MAPPED)
+@pytest.mark.parametrize("name", MODELS)
 def test_macs_under_the_torch_convention_are_flop_counter_modes(name):
     model, size, _, analysis = imported(name)
     assert totals(layer_costs(analysis, "torch")).macs == flop_counter_macs(name, model, size)
 
 
-@pytest.mark.parametrize("name", MAPPED)
+@pytest.mark.parametrize("name", MODELS)
 def test_params_and_gflops_are_torchvisions_published_figures(name):
     _, size, result, analysis = imported(name)
     weights = [w for w in torchvision.models.get_model_weights(name) if w.transforms().crop_size[0] == size]
@@ -144,7 +126,7 @@ def test_params_and_gflops_are_torchvisions_published_figures(name):
     assert round(totals(layer_costs(analysis, "macs")).macs / 1e9, 3) == meta["_ops"]
 
 
-@pytest.mark.parametrize("name", MAPPED)
+@pytest.mark.parametrize("name", MODELS)
 def test_the_folded_spec_has_the_flat_ones_totals(name):
     _, _, result, analysis = imported(name)
     folded = check_text(fold(result).yaml(), name)
