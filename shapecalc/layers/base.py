@@ -180,6 +180,11 @@ class LayerKind:
     #: Module classes outside torch.nn that are this kind, by qualified name (torchvision's
     #: LayerNorm2d): the importer treats them as leaves, read by `from_module` as torch.nn's.
     torch_classes: ClassVar[tuple[str, ...]] = ()
+    #: Of those classes, the ones that are this layer followed by some of their child modules
+    #: (timm's BatchNormAct2d: the norm, then its `drop` and `act`): class -> the children's
+    #: attribute names in the order forward runs them; the importer writes each as a layer after
+    #: this one (an nn.Identity child as none).
+    torch_followed_by: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     def from_module(self, module: Any) -> dict[str, Any]:
         """The spec arguments of a torch module of the class `torch()` writes (the reverse of

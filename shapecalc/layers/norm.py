@@ -36,6 +36,17 @@ def fvcore_batchnorm(v: View) -> int:
     return fvcore_batch_statistics(v)
 
 
+#: timm's norm + activation modules (timm.layers.norm_act) are the norm they subclass, then their
+#: `drop` (an identity in eval) and `act` children.
+NORM_ACT = ("drop", "act")
+TIMM_NORM_ACT = "timm.layers.norm_act."
+
+
+def norm_act(*classes: str) -> dict[str, tuple[str, ...]]:
+    """LayerKind.torch_followed_by for timm's norm + activation classes of the given names."""
+    return {TIMM_NORM_ACT + c: NORM_ACT for c in classes}
+
+
 class Norm(Pointwise):
     """A normalisation: pointwise for the receptive field, its input saved for backward."""
 
@@ -103,6 +114,9 @@ class BatchNorm(Norm):
         self.ndim = ndim
         self.type = f"batchnorm{ndim}d"
         self.args = norm_args(affine=True, track=True)
+        if ndim == 2:
+            self.torch_followed_by = norm_act("BatchNormAct2d")
+            self.torch_classes = tuple(self.torch_followed_by)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
         layouts = {1: ((1, 2), "[C] or [C, L]"), 2: ((3,), "[C, H, W]"), 3: ((4,), "[C, D, H, W]")}
@@ -149,6 +163,8 @@ class GroupNorm(Norm):
         Arg("affine", boolean, True, (), "learn a scale and shift per channel (2C parameters)"),
     )
     cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO, ZERO)
+    torch_followed_by = norm_act("GroupNormAct", "GroupNorm1Act")
+    torch_classes = tuple(torch_followed_by)
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         return module(self, "GroupNorm", a, {"num_groups": a["num_groups"], "num_channels": xs[0][0]}, ("num_channels",))
@@ -198,6 +214,8 @@ class LayerNorm(Norm):
 
     type = "layernorm"
     summary = "Layer normalisation over the last dimensions (torch.nn.LayerNorm)"
+    torch_followed_by = norm_act("LayerNormAct")
+    torch_classes = tuple(torch_followed_by)
     args = (Arg("normalized_shape", per_dim_list, REQUIRED, (), "the trailing dimensions to normalise"),
             *LAYERNORM_ARGS)
     counts_batches = False
@@ -252,7 +270,8 @@ class LayerNorm2d(Norm):
     this subclass's, nor is F.layer_norm patched: 0."""
 
     type = "layernorm2d"
-    torch_classes = ("torchvision.models.convnext.LayerNorm2d", "timm.layers.norm.LayerNorm2d")
+    torch_followed_by = norm_act("LayerNormAct2d")
+    torch_classes = ("torchvision.models.convnext.LayerNorm2d", "timm.layers.norm.LayerNorm2d", *torch_followed_by)
     summary = "Layer normalisation over the channels at each position (ConvNeXt's LayerNorm2d)"
     args = (Arg("num_channels", optional(integer()), None, (), "checked against the incoming channels"),
             *LAYERNORM_ARGS)

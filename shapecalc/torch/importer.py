@@ -232,19 +232,40 @@ def check_signature(model: "nn.Module") -> None:
                             "wrap it in a module whose forward takes one tensor and builds the others")
 
 
+#: Library leaves the importer traces into after all: NormFreeBlock is a timm leaf because fx
+#: loses the data flow of its unassigned in-place `out.mul_(gain)`, which import_model follows.
+TRACE_INTO = {"timm.models.nfnet.NormFreeBlock"}
+
+
+def library_leaves(model: "nn.Module") -> tuple[set[type], tuple[Callable[..., Any], ...]]:
+    """The module classes and functions a model's own library says fx must not trace into
+    (timm's `register_notrace_module` / `register_notrace_function`, as its feature extractor
+    traces): a timm model traced without them fails or loses nodes. timm is imported only
+    when it already is and one of the model's modules comes from it."""
+    if "timm" not in sys.modules or not any(type(m).__module__.startswith("timm.") for m in model.modules()):
+        return set(), ()
+    import timm.layers
+
+    leaves = {c for c in timm.layers.get_notrace_modules() if f"{c.__module__}.{c.__name__}" not in TRACE_INTO}
+    return leaves, tuple(timm.layers.get_notrace_functions())
+
+
 def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = 2) -> tuple[Any, dict[Any, Any]]:
     """The fx graph of the model in eval mode, and every node's value on a random input."""
     import torch
     from torch import fx
 
+    leaves, wrapped = library_leaves(model)
+
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            return type(m) in MAPPERS or known(type(m), tables()[0]) or super().is_leaf_module(m, qualname)
+            return (type(m) in MAPPERS or known(type(m), tables()[0]) or type(m) in leaves
+                    or super().is_leaf_module(m, qualname))
 
     model.eval()
     check_signature(model)
     try:
-        graph = Tracer().trace(model)
+        graph = Tracer(autowrap_functions=wrapped).trace(model)
     except Exception as err:
         why = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ImportFailure(f"torch.fx cannot trace {type(model).__name__}: {type(err).__name__}: {why} "
@@ -371,7 +392,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
             continue
         where = node.target if node.op in ("call_module", "get_attr") else node.name
         inputs = tensor_inputs((node.args, node.kwargs))
-        kind, args, what = None, None, ""
+        kind, args, what, then = None, None, "", []
         if node.op == "call_module":
             module = gm.get_submodule(node.target)
             cls = type(module)
@@ -381,12 +402,11 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                 unmapped.append(Unmapped(what, where, "called more than once: its parameters are shared, "
                                          "which a spec layer per call would count again"))
                 continue
-            if cls in MAPPERS:
-                type_name, args = MAPPERS[cls](module)
-                kind = KINDS.get(type_name.lower())
-            elif known(cls, classes):
-                kind = class_kind(cls, classes)
-                args = kind.from_module(module)
+            kind, args = module_layer(module, classes)
+            then, missing = followers(kind, module, where, classes)
+            if missing:
+                unmapped.append(missing)
+                continue
         elif node.op in ("call_function", "call_method"):
             what = qualified(node)
             if what in PASS_THROUGH or (what == "torch.cat" and len(inputs) == 1):
@@ -439,12 +459,20 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         if learned and not any(p.requires_grad for p in learned):
             body["trainable"] = False  # requires_grad_(False), as the export writes `trainable: false`
         layers.append({kind.type: body})
-        modules[node.name] = [(q, f"{c.__module__}.{c.__qualname__}") if isinstance(c, type) else (q, str(c))
-                              for q, c in node.meta.get("nn_module_stack", {}).values()]
-        refs[node] = last = node.name
+        stack = [(q, f"{c.__module__}.{c.__qualname__}") if isinstance(c, type) else (q, str(c))
+                 for q, c in node.meta.get("nn_module_stack", {}).values()]
         first = value[0] if isinstance(value, (tuple, list)) else value
         # a learned tensor has no batch: its shape is all of it (layers.base.Unbatched)
-        shapes[node.name] = tuple(first.shape[0 if node.op == "get_attr" else 1:])
+        shape = tuple(first.shape[0 if node.op == "get_attr" else 1:])
+        modules[node.name], shapes[node.name] = stack, shape
+        last = node.name
+        for attr, child_kind, child_args in then:  # a norm's activation: same shape, in order
+            last = f"{node.name}_{attr}"
+            layers.append({child_kind.type: {"name": last, **child_args}})
+            modules[last], shapes[last] = stack, shape
+        refs[node] = last
+        if in_place(node) and inputs:  # `out.mul_(gain)` unassigned: later reads of `out` read this
+            refs[inputs[0]] = last
     params, buffers, unused = counts(model, gm)
     document = {"name": name or type(model).__name__.lower(), "input": list(input_shape), "layers": layers}
     return Imported(document, unmapped, shapes, params, buffers, unused, modules)
@@ -466,6 +494,42 @@ def shape_read(node: Any, values: dict[Any, Any], read_off: dict[Any, tuple[Any,
         source, dims, rank = read_off[node.args[0]]
         return source, dims[index], rank
     return None
+
+
+def module_layer(module: "nn.Module", classes: dict[str, LayerKind]) -> tuple[LayerKind | None, dict[str, Any] | None]:
+    """The kind and arguments of a leaf module: a registered mapper's, or its class's kind's."""
+    cls = type(module)
+    if cls in MAPPERS:
+        type_name, args = MAPPERS[cls](module)
+        return KINDS.get(type_name.lower()), args
+    kind = class_kind(cls, classes)
+    return (kind, kind.from_module(module)) if kind else (None, None)
+
+
+def followers(kind: LayerKind | None, module: "nn.Module", where: str,
+              classes: dict[str, LayerKind]) -> tuple[list[tuple[str, LayerKind, dict[str, Any]]], Unmapped | None]:
+    """The layers a module's children add after its own (LayerKind.torch_followed_by), named
+    as (child attribute, kind, arguments), or the first child that has no kind."""
+    from torch import nn
+
+    cls = type(module)
+    out = []
+    for attr in (kind.torch_followed_by.get(f"{cls.__module__}.{cls.__name__}", ()) if kind else ()):
+        child = getattr(module, attr)
+        if isinstance(child, nn.Identity):
+            continue
+        child_kind, args = module_layer(child, classes)
+        if child_kind is None:
+            return [], Unmapped(f"{type(child).__module__}.{type(child).__name__}", f"{where}.{attr}",
+                                "no shapecalc layer type for it")
+        out.append((attr, child_kind, args))
+    return out, None
+
+
+def in_place(node: Any) -> bool:
+    """A call that writes its result into its first argument (`x.mul_(g)`, `torch.relu_(x)`)."""
+    name = node.target if node.op == "call_method" else getattr(node.target, "__name__", "")
+    return node.op in ("call_method", "call_function") and name.endswith("_") and not name.endswith("__")
 
 
 def counts(model: "nn.Module", gm: Any) -> tuple[int, int, list[tuple[str, int, int]]]:
