@@ -186,12 +186,13 @@ class LayerKind:
     #: this one (an nn.Identity child as none).
     torch_followed_by: ClassVar[dict[str, tuple[str, ...]]] = {}
 
-    def from_module(self, module: Any) -> dict[str, Any]:
+    def from_module(self, module: Any) -> dict[str, Any] | None:
         """The spec arguments of a torch module of the class `torch()` writes (the reverse of
         the export): each argument read from the module's attribute of the same name (shapecalc
         takes torch's names), a yes/no argument from whether the attribute is set (`bias`: a
         Parameter or None), defaults and the inferred arguments left out. Duck-typed: no torch
-        import. A kind whose module keeps an argument elsewhere overrides this."""
+        import. A kind whose module keeps an argument elsewhere overrides this; None when the
+        module is an instance the kind is not (the importer lists it as unmapped)."""
         out: dict[str, Any] = {}
         for arg in self.args:
             if arg.name in self.inferred_args or not hasattr(module, arg.name):

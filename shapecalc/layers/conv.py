@@ -58,6 +58,19 @@ def window_output(dims: list[WindowDim]) -> tuple[Shape, list[str], list[Problem
     return tuple(w.out for w in dims), [formula], problems, notes
 
 
+#: Weight standardisation (Qiao et al. 2019, timm's StdConv2d; NFNets' ScaledStdConv2d adds a gain).
+STANDARDIZATIONS = ("none", "plain", "scaled")
+
+#: timm's convolution classes: (weight standardisation, TensorFlow SAME padding). Their padding
+#: attribute is 0 when they pad in forward; for the *Same standardised ones `same_pad` says whether
+#: they do (timm pads statically when it can).
+TIMM_CONVS = {"timm.layers.conv2d_same.Conv2dSame": ("none", True),
+              "timm.layers.std_conv.StdConv2d": ("plain", False),
+              "timm.layers.std_conv.StdConv2dSame": ("plain", None),
+              "timm.layers.std_conv.ScaledStdConv2d": ("scaled", False),
+              "timm.layers.std_conv.ScaledStdConv2dSame": ("scaled", None)}
+
+
 def conv_args(ndim: int, transposed: bool) -> tuple[Arg, ...]:
     pad = (Arg("padding", per_dim(ndim, 0), 0, (), "implicit padding removed from each side of the output"),
            Arg("output_padding", per_dim(ndim, 0), 0, (), "extra size added at the end of each output dimension"))
@@ -65,7 +78,10 @@ def conv_args(ndim: int, transposed: bool) -> tuple[Arg, ...]:
         pad = (Arg("padding", padding(ndim), 0, (), "zeros added on each side, or 'same' / 'valid' / 'keras_same'"),)
     modes = ("zeros",) if transposed else ("zeros", "reflect", "replicate", "circular")
     extra = () if transposed else (
-        Arg("connection_table", optional(connection_table), None, (), "LeNet-5's sparse maps: input maps per output map"),)
+        Arg("connection_table", optional(connection_table), None, (), "LeNet-5's sparse maps: input maps per output map"),
+        Arg("weight_standardization", choice(*STANDARDIZATIONS), "none", (),
+            "each filter's weights normalised before use (timm's StdConv2d); 'scaled' also multiplies "
+            "them by a learned gain per filter (ScaledStdConv2d: out_channels more parameters)"),)
     return (
         Arg("out_channels", integer(), REQUIRED, ("filters",), "number of filters"),
         Arg("kernel_size", per_dim(ndim), REQUIRED, ("kernel",), "filter size, per dimension"),
@@ -95,9 +111,15 @@ def bias(v: View) -> int:
     return v.y[0] if v.a["bias"] else 0
 
 
+def gain(v: View) -> int:
+    """ScaledStdConv2d's gain: one per output channel."""
+    return v.y[0] if v.a.get("weight_standardization") == "scaled" else 0
+
+
 def weights(v: View) -> int:
-    """Weight values (with a connection table, its links only): the parameters without the bias."""
-    return v.params - bias(v)
+    """Weight values (with a connection table, its links only): the parameters without the bias
+    and gain."""
+    return v.params - bias(v) - gain(v)
 
 
 def every_parameter(v: View) -> int:
@@ -149,6 +171,30 @@ class KerasSameConv{ndim}d(nn.Conv{ndim}d):
 ''')
 
 
+def standardized(ndim: int, base: str) -> Helper:
+    """The convolution with weight standardisation on top of `base` (nn.Conv{n}d or the SAME one)."""
+    return Helper(f"StdConv{ndim}d" if base.startswith("nn.") else f"Std{base}", f'''
+class {f"StdConv{ndim}d" if base.startswith("nn.") else f"Std{base}"}({base}):
+    """{base} with weight standardisation (timm's StdConv2d): each filter's weights are shifted and
+    scaled to zero mean and unit variance before use; 'scaled' (ScaledStdConv2d, NFNets) then
+    multiplies them by a learned gain per filter over sqrt(fan-in)."""
+
+    def __init__(self, *args, weight_standardization="plain", eps=1e-6, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.weight_standardization, self.eps = weight_standardization, eps
+        scaled = weight_standardization == "scaled"
+        self.gain = nn.Parameter(torch.ones(self.out_channels, *[1] * (self.weight.dim() - 1))) if scaled else None
+
+    def _conv_forward(self, x, weight, bias):
+        flat = weight.flatten(1)
+        mean, var = flat.mean(1, keepdim=True), flat.var(1, unbiased=False, keepdim=True)
+        weight = ((flat - mean) / torch.sqrt(var + self.eps)).view_as(weight)
+        if self.gain is not None:
+            weight = weight * self.gain * weight[0].numel() ** -0.5
+        return super()._conv_forward(x, weight, bias)
+''')
+
+
 class Conv(Windowed):
     family = "convolution"
     summary = "Convolution (torch.nn.Conv{n}d)"
@@ -168,17 +214,26 @@ class Conv(Windowed):
         self.ndim = ndim
         self.type = f"conv{ndim}d"
         self.args = conv_args(ndim, transposed=False)
-        #: the export's own classes (torch() below), run under shapecalc.torch's module name
-        self.torch_classes = (f"shapecalc_exported.SparseConv{ndim}d", f"shapecalc_exported.KerasSameConv{ndim}d")
+        #: the export's own classes (torch() below), run under shapecalc.torch's module name, and
+        #: timm's SAME and standardised convolutions
+        self.torch_classes = (*(f"shapecalc_exported.{c}{ndim}d" for c in ("SparseConv", "KerasSameConv", "StdConv",
+                                                                            "StdKerasSameConv")),
+                              *(TIMM_CONVS if ndim == 2 else ()))
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """nn.Conv{n}d; a connection table is one small convolution per output map (SparseConv),
-        `keras_same` a convolution that pads as TensorFlow does first (KerasSameConv{n}d)."""
+        `keras_same` a convolution that pads as TensorFlow does first (KerasSameConv{n}d), weight
+        standardisation one that normalises its filters first (StdConv{n}d, on either)."""
         cls = f"Conv{self.ndim}d"
         helpers: tuple[Helper, ...] = ()
         skip: tuple[str, ...] = ("in_channels", "connection_table")
         if a["padding"] == "keras_same":
             cls, helpers, skip = f"KerasSameConv{self.ndim}d", (keras_same(self.ndim),), skip + ("padding",)
+        if a["weight_standardization"] == "none":
+            skip += ("weight_standardization",)
+        else:
+            std = standardized(self.ndim, cls if helpers else f"nn.{cls}")
+            cls, helpers = std.name, helpers + (std,)
         first = {"in_channels": xs[0][0]}
         if a.get("connection_table") is not None:
             first = {"connection_table": a["connection_table"], **({"conv": Code(cls)} if helpers else {})}
@@ -187,15 +242,21 @@ class Conv(Windowed):
         return module(self, cls, a, first, skip, helpers)
 
     def from_module(self, module: Any) -> dict[str, Any]:
-        """The export's classes read back: a SparseConv{n}d is its table (`table`) and the
-        arguments its per-map convolutions (`maps`) share, one output channel per row; a
-        KerasSameConv{n}d is a convolution with padding keras_same (its own padding is 0)."""
+        """nn.Conv{n}d's attributes, and what a class says by itself: the export's SparseConv{n}d
+        is its table (`table`) and the arguments its per-map convolutions (`maps`) share, one
+        output channel per row; a KerasSameConv{n}d (or its standardised subclass) is padding
+        keras_same (its own padding is 0); timm's SAME and standardised classes say so by their
+        class (TIMM_CONVS), the exported StdConv by its `weight_standardization` attribute."""
         if hasattr(module, "table") and hasattr(module, "maps"):
             out = self.from_module(module.maps[0])
             out.update(out_channels=len(module.maps), connection_table=[list(row) for row in module.table])
             return out
         out = super().from_module(module)
-        if type(module).__name__ == f"KerasSameConv{self.ndim}d":
+        cls = type(module)
+        standardization, same = TIMM_CONVS.get(f"{cls.__module__}.{cls.__name__}", (None, False))
+        if standardization is not None:
+            out.update({"weight_standardization": standardization} if standardization != "none" else {})
+        if (module.same_pad if same is None else same) or any(c.__name__ == f"KerasSameConv{self.ndim}d" for c in cls.__mro__):
             out["padding"] = "keras_same"
         return out
 
@@ -233,18 +294,19 @@ class Conv(Windowed):
                                  f"{n}, found {max(before, after)} (torch raises)", "padding")
         out, formulas, more, notes = window_output(self.windows(x, a))
         more += asymmetric_same(a["padding"], k, pads) + kernel_on_a_point(x, k)
-        bias = c_out if a["bias"] else 0
+        # a bias and ScaledStdConv2d's gain: one value per filter each
+        bias = c_out * (bool(a["bias"]) + (a["weight_standardization"] == "scaled"))
         kernel = "*".join(str(ki) for ki in k)
         table = a.get("connection_table")
         if table is not None:
             self.check_table(table, c_in, c_out, g)
             links = sum(len(row) for row in table)
             weights = prod(k) * links
-            formulas.append(f"({kernel})*{links} map links" + (f" + {c_out}" if bias else "")
+            formulas.append(f"({kernel})*{links} map links" + (f" + {bias}" if bias else "")
                             + f" = {fmt(weights + bias)} params")
         else:
             weights = prod(k) * (c_in // g) * c_out
-            formulas.append(f"({kernel}*{c_in // g})*{c_out}" + (f" + {c_out}" if bias else "")
+            formulas.append(f"({kernel}*{c_in // g})*{c_out}" + (f" + {bias}" if bias else "")
                             + f" = {fmt(weights + bias)} params ({fmt((weights + bias) // c_out)} per filter)")
         connections = prod(out) * (weights + bias)
         return Inference((c_out, *out), weights + bias, 0, formulas, problems + more, notes, connections)

@@ -128,6 +128,8 @@ TORCH_NAMES = {
 #: The functions a traced forward calls for each elementwise layer, beyond `torch.nn.functional.<type>`
 #: (which every one but dropout's has: F.dropout takes `training`, which the kind does not).
 FUNCTIONS = {"relu": ("torch.relu", "Tensor.relu", "Tensor.relu_", "torch.relu_"), "sigmoid": ("torch.sigmoid", "Tensor.sigmoid"),
+             # F.gelu and F.softplus are C builtins: fx records them under the C module's name
+             "gelu": ("torch._C._nn.gelu",), "softplus": ("torch._C._nn.softplus",),
              "tanh": ("torch.tanh", "Tensor.tanh"), "softmax": ("torch.softmax", "Tensor.softmax"),
              "logsoftmax": ("torch.log_softmax", "Tensor.log_softmax", "torch.nn.functional.log_softmax")}
 

@@ -40,6 +40,7 @@ class Linear(LayerKind):
     inferred_args = ("in_features",)
     family = "fully-connected"
     summary = "Fully connected layer (torch.nn.Linear), applied to the last dimension"
+    torch_classes = ("timm.layers.linear.Linear",)  # an nn.Linear whose forward calls F.linear
     args = (
         Arg("out_features", integer(), REQUIRED, ("units",), "number of outputs"),
         Arg("bias", boolean, True, (), "add a learned bias per output"),

@@ -164,7 +164,8 @@ class GroupNorm(Norm):
     )
     cost = Costs(ZERO, params, fvcore_batch_statistics, ptflops_norm, ZERO, ZERO)
     torch_followed_by = norm_act("GroupNormAct", "GroupNorm1Act")
-    torch_classes = tuple(torch_followed_by)
+    # timm's GroupNorm / GroupNorm1 (one group): nn.GroupNorm subclasses that call F.group_norm
+    torch_classes = ("timm.layers.norm.GroupNorm", "timm.layers.norm.GroupNorm1", *torch_followed_by)
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         return module(self, "GroupNorm", a, {"num_groups": a["num_groups"], "num_channels": xs[0][0]}, ("num_channels",))
@@ -215,7 +216,7 @@ class LayerNorm(Norm):
     type = "layernorm"
     summary = "Layer normalisation over the last dimensions (torch.nn.LayerNorm)"
     torch_followed_by = norm_act("LayerNormAct")
-    torch_classes = tuple(torch_followed_by)
+    torch_classes = ("timm.layers.norm.LayerNorm", *torch_followed_by)  # timm's calls F.layer_norm
     args = (Arg("normalized_shape", per_dim_list, REQUIRED, (), "the trailing dimensions to normalise"),
             *LAYERNORM_ARGS)
     counts_batches = False

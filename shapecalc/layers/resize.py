@@ -220,12 +220,29 @@ class ZeroPad(Resize):
     def __init__(self, ndim: int) -> None:
         self.ndim = ndim
         self.type = f"zeropad{ndim}d"
+        # a constant pad of zeros (ResNet-V2 BiT's stem), F.pad's default; other values are no zeropad
+        self.torch_classes = (f"ConstantPad{ndim}d",)
+        self.torch_functions = ("torch.nn.functional.pad",) if ndim == 2 else ()
         self.args = (Arg("padding", one_or_list(any_integer), REQUIRED, (),
                          f"an int, or {2 * ndim} ints: (left, right{', top, bottom' if ndim > 1 else ''}"
                          f"{', front, back' if ndim > 2 else ''})"),)
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         return module(self, f"ZeroPad{self.ndim}d", a)
+
+    def from_module(self, module: Any) -> dict[str, Any] | None:
+        """nn.ZeroPad{n}d's padding; an nn.ConstantPad{n}d's only when it pads with zeros."""
+        return None if getattr(module, "value", 0) != 0 else super().from_module(module)
+
+    def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
+        """F.pad(x, pad) of zeros: `mode="constant"` and `value=0` (its defaults) or nothing else.
+        F.pad lists every dimension it pads, last first: 2 per spatial dimension here."""
+        pad, mode, value = (list(args[1:]) + [None, "constant", None])[:3] if len(args) <= 4 else (None, None, None)
+        mode, value = kwargs.get("mode", mode), kwargs.get("value", value)
+        if (mode or "constant") != "constant" or (value or 0) != 0 or not isinstance(pad, (list, tuple)) \
+                or len(pad) != 2 * self.ndim or set(kwargs) - {"mode", "value"}:
+            return None
+        return {"padding": list(pad) if len(set(pad)) > 1 else pad[0]}
 
     def example(self) -> Example:
         return Example((2, *(3,) * self.ndim), {"padding": 1})

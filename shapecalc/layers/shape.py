@@ -577,6 +577,8 @@ def indexed(args: list[Any]) -> list[Any] | None:
     if len(args) != 2:
         return None
     index = list(args[1]) if isinstance(args[1], tuple) else [args[1]]
+    while len(index) > 1 and index[-1] == slice(None):  # `x[:, :k, :, :]`: the `:`s after it change nothing
+        index.pop()
     if any(i != slice(None) for i in index[:-1]) or any(i is Ellipsis or i is None for i in index):
         return None
     return index

@@ -15,14 +15,21 @@ from functools import cached_property
 from math import prod
 from typing import TYPE_CHECKING, Any
 
-from .args import REQUIRED, Arg
+from .args import REQUIRED, Arg, ArgError, describe, int_schema, integer, json_schema
 from .base import Example, Inference, LayerKind, Shape, Unbatched, fmt, shape_str
 from .cost import FREE
-from .linear import sizes
 from .torchcode import Code, TorchCode, literal
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
+
+
+@json_schema({"type": "array", "items": int_schema(1)})
+def tensor_shape(value: Any) -> tuple[int, ...]:
+    """A tensor's whole shape: a list of positive sizes, empty for a scalar (NFNets' skip-init gain)."""
+    if not isinstance(value, list):
+        raise ArgError("S009", "a list of positive integers (empty for a scalar)", describe(value))
+    return tuple(integer()(v) for v in value)
 
 
 class Source(LayerKind):
@@ -35,7 +42,7 @@ class Source(LayerKind):
     counts_batches = False
     #: Whether the elements are learned (parameters) or fixed (buffer elements).
     learned: bool
-    args = (Arg("shape", sizes, REQUIRED, (), "the tensor's whole shape (it has no batch dimension)"),)
+    args = (Arg("shape", tensor_shape, REQUIRED, (), "the tensor's whole shape (it has no batch dimension)"),)
 
     def example(self) -> Example:
         return Example((2,), {"shape": [3, 1, 1]})  # the network's input, which it does not take

@@ -64,7 +64,7 @@ class Cut(Rearrange):
 
 class Split(Cut):
     type = "split"
-    torch_functions = ("torch.split", "Tensor.split")
+    torch_functions = ("torch.split", "torch.functional.split", "Tensor.split")
     summary = "Cut into pieces of the given sizes (torch.split): several outputs, named split[i]"
     args = (Arg("split_size_or_sections", size_or_sections, REQUIRED, (),
                 "one size (the last piece may be smaller), or the size of every piece"), DIM)

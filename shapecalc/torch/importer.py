@@ -415,6 +415,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                 continue  # else downstream of an unmapped node, listed there
             if what == "operator.getitem" and isinstance(values.get(node.args[0]), (tuple, list)):
                 source, index = node.args[0], node.args[1]
+                if isinstance(index, int) and index < 0:  # `parts[-1]`: the spec names outputs from 0
+                    index += len(values[node.args[0]])
                 if source not in refs:
                     continue  # downstream of an unmapped node, listed there
                 one = single.get(source)
@@ -503,7 +505,8 @@ def module_layer(module: "nn.Module", classes: dict[str, LayerKind]) -> tuple[La
         type_name, args = MAPPERS[cls](module)
         return KINDS.get(type_name.lower()), args
     kind = class_kind(cls, classes)
-    return (kind, kind.from_module(module)) if kind else (None, None)
+    args = kind.from_module(module) if kind else None  # None: an instance the kind is not (a ConstantPad of 1s)
+    return (kind, args) if args is not None else (None, None)
 
 
 def followers(kind: LayerKind | None, module: "nn.Module", where: str,
