@@ -276,6 +276,7 @@ class Matmul(Attention):
     type = "matmul"
     summary = "Matrix product of two inputs with broadcasting (torch.matmul, a @ b)"
     args = ()
+    torch_functions = ("operator.matmul", "torch.matmul", "Tensor.matmul")
     takes_unbatched = True
     cost = Costs(
         macs=lambda v: v.n_out * inner(v),
@@ -360,6 +361,8 @@ class ScaledDotProductAttention(Attention):
 
     type = "scaleddotproductattention"
     summary = "softmax(q k^T / sqrt(E)) v of query, key, value (F.scaled_dot_product_attention)"
+    # a C builtin: fx records it under the C module's name
+    torch_functions = ("torch._C._nn.scaled_dot_product_attention",)
     args = (
         Arg("dropout_p", number(0, 1), 0.0, (), "attention dropout in training (no effect on shapes)"),
         Arg("is_causal", boolean, False, (), "mask the keys after each query position"),

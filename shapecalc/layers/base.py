@@ -185,6 +185,10 @@ class LayerKind:
     #: attribute names in the order forward runs them; the importer writes each as a layer after
     #: this one (an nn.Identity child as none).
     torch_followed_by: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: Of `torch_functions`, those with a tensor argument read only for its shape (x.expand_as(y)):
+    #: name -> that argument's position; from_call is given its shape, with the batch, in its place,
+    #: and it is no input of the layer.
+    torch_shape_of: ClassVar[dict[str, int]] = {}
 
     def from_module(self, module: Any) -> dict[str, Any] | None:
         """The spec arguments of a torch module of the class `torch()` writes (the reverse of

@@ -134,6 +134,12 @@ FUNCTIONS = {"relu": ("torch.relu", "Tensor.relu", "Tensor.relu_", "torch.relu_"
              "logsoftmax": ("torch.log_softmax", "Tensor.log_softmax", "torch.nn.functional.log_softmax")}
 
 
+#: timm's own activation modules (timm.layers.activations) that compute exactly torch's function
+#: (its GELUTanh, QuickGELU and HardMish do not: none of these); a norm's `act` child is one.
+TIMM_CLASSES = {"gelu": "GELU", "sigmoid": "Sigmoid", "tanh": "Tanh", "silu": "Swish", "mish": "Mish",
+                "hardswish": "HardSwish", "hardsigmoid": "HardSigmoid"}
+
+
 def functions(type_: str) -> tuple[str, ...]:
     """The qualified names a traced call of this elementwise layer has (base.LayerKind.torch_functions)."""
     functional = () if type_.startswith(("dropout", "alphadropout", "identity")) else (f"torch.nn.functional.{type_}",)
@@ -152,6 +158,7 @@ class Elementwise(Pointwise):
         self.type, self.summary, self.args = type_, summary, args
         self.scalar, self.saves_input = scalar, saves_input
         self.torch_functions = functions(type_)
+        self.torch_classes = (f"timm.layers.activations.{TIMM_CLASSES[type_]}",) if type_ in TIMM_CLASSES else ()
         self.cost = Costs(ZERO, ZERO, ZERO, ptflops, ZERO, ZERO)
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:

@@ -142,6 +142,7 @@ class Normalize(Pointwise):
 
     type = "normalize"
     family = "normalization"
+    torch_functions = ("torch.nn.functional.normalize",)
     summary = "Divide by the p-norm along dim (torch.nn.functional.normalize)"
     args = (
         Arg("p", norm_order, 2.0, (), "the p of the norm (.inf: the largest absolute value)"),

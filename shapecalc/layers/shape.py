@@ -269,7 +269,8 @@ class Expand(Rearrange):
     type = "expand"
     summary = "Broadcast size-1 dims to a per-sample size (torch.expand; -1 keeps a dim)"
     takes_unbatched = True
-    torch_functions = ("Tensor.expand",)
+    torch_functions = ("Tensor.expand", "Tensor.expand_as")
+    torch_shape_of = {"Tensor.expand_as": 1}  # ECA's y.expand_as(x): x's shape, the batch first
 
     def from_call(self, args: list[Any], kwargs: dict[str, Any], batch: int) -> dict[str, Any] | None:
         """`token.expand(n, -1, -1)` or `x.expand(-1, 4, -1)`: the first size is the batch (n, or
@@ -348,6 +349,7 @@ class Expand(Rearrange):
 
 class Squeeze(Rearrange):
     type = "squeeze"
+    torch_functions = ("torch.squeeze", "Tensor.squeeze")
     summary = "Remove size-1 dims (torch.squeeze; dim null: every one but the batch)"
     args = (Arg("dim", optional(one_or_list(any_integer)), None, (),
                 "a dim or a list of them, counting the batch as 0 (null: every size-1 dim); others are left"),)

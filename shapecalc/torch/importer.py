@@ -348,6 +348,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     buffer_names = {name for name, _ in gm.named_buffers(remove_duplicate=False)}
     single: dict[Any, int] = {}         # node -> which element of its tuple the layer is
     modules: dict[str, list[tuple[str, str]]] = {}
+    bodies: dict[str, dict[str, Any]] = {}  # layer name -> its arguments, as written
     last = "input"
 
     def arg_value(a: Any) -> Any:
@@ -429,7 +430,18 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                                              f"spec's layer does not give (only output {one})"))
                 continue
             candidates = functions.get(what, [])
-            call = [arg_value(a) for a in node.args], {k: arg_value(v) for k, v in node.kwargs.items()}
+            if reshaped_parameter(node, value, inputs, candidates, refs, values):  # layer scale's gamma.view(1, -1, 1, 1)
+                source = refs[inputs[0]]
+                bodies[source]["shape"] = list(value.shape)
+                shapes[source] = tuple(value.shape)
+                refs[node] = source
+                continue
+            call_args = list(node.args)
+            at = next((k.torch_shape_of[what] for k in candidates if what in k.torch_shape_of), None)
+            if at is not None and at < len(call_args):  # y.expand_as(x): x is read for its shape only
+                inputs = [i for i in inputs if i is not call_args[at]]
+                call_args[at] = tuple(values[call_args[at]].shape)
+            call = [arg_value(a) for a in call_args], {k: arg_value(v) for k, v in node.kwargs.items()}
             kind, args = next(((k, a) for k in candidates if (a := k.from_call(*call, batch)) is not None), (None, None))
             if candidates and kind is None:
                 unmapped.append(Unmapped(what, where, f"arguments {', '.join(k.type for k in candidates)} has no "
@@ -461,6 +473,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         if learned and not any(p.requires_grad for p in learned):
             body["trainable"] = False  # requires_grad_(False), as the export writes `trainable: false`
         layers.append({kind.type: body})
+        bodies[node.name] = body
         stack = [(q, f"{c.__module__}.{c.__qualname__}") if isinstance(c, type) else (q, str(c))
                  for q, c in node.meta.get("nn_module_stack", {}).values()]
         first = value[0] if isinstance(value, (tuple, list)) else value
@@ -496,6 +509,15 @@ def shape_read(node: Any, values: dict[Any, Any], read_off: dict[Any, tuple[Any,
         source, dims, rank = read_off[node.args[0]]
         return source, dims[index], rank
     return None
+
+
+def reshaped_parameter(node: Any, value: Any, inputs: list[Any], candidates: list[LayerKind],
+                       refs: dict[Any, str], values: dict[Any, Any]) -> bool:
+    """A learned tensor read only through one reshape (`self.gamma.view(1, -1, 1, 1)`): the spec's
+    parameter layer is the tensor in the shape the model uses, with as many elements."""
+    return (len(inputs) == 1 and inputs[0].op == "get_attr" and inputs[0] in refs and len(inputs[0].users) == 1
+            and bool(candidates) and all(k.family == "shape" for k in candidates)
+            and value.numel() == values[inputs[0]].numel())
 
 
 def module_layer(module: "nn.Module", classes: dict[str, LayerKind]) -> tuple[LayerKind | None, dict[str, Any] | None]:
