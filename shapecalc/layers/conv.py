@@ -71,6 +71,12 @@ TIMM_CONVS = {"timm.layers.conv2d_same.Conv2dSame": ("none", True),
               "timm.layers.std_conv.ScaledStdConv2dSame": ("scaled", None)}
 
 
+#: VGG's head in timm (a timm leaf): its `fc1` convolution, then these children. Its forward first
+#: pools a map smaller than fc1's kernel up to it; the spec does not, so at such a size check
+#: reports the kernel larger than the input (F002) rather than a wrong shape.
+TIMM_CONV_MLP = {"timm.models.vgg.ConvMlp": ("act1", "drop", "fc2", "act2")}
+
+
 def conv_args(ndim: int, transposed: bool) -> tuple[Arg, ...]:
     pad = (Arg("padding", per_dim(ndim, 0), 0, (), "implicit padding removed from each side of the output"),
            Arg("output_padding", per_dim(ndim, 0), 0, (), "extra size added at the end of each output dimension"))
@@ -215,10 +221,11 @@ class Conv(Windowed):
         self.type = f"conv{ndim}d"
         self.args = conv_args(ndim, transposed=False)
         #: the export's own classes (torch() below), run under shapecalc.torch's module name, and
-        #: timm's SAME and standardised convolutions
+        #: timm's SAME and standardised convolutions and its VGG head
         self.torch_classes = (*(f"shapecalc_exported.{c}{ndim}d" for c in ("SparseConv", "KerasSameConv", "StdConv",
                                                                             "StdKerasSameConv")),
-                              *(TIMM_CONVS if ndim == 2 else ()))
+                              *(TIMM_CONVS if ndim == 2 else ()), *(TIMM_CONV_MLP if ndim == 2 else ()))
+        self.torch_followed_by = TIMM_CONV_MLP if ndim == 2 else {}
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
         """nn.Conv{n}d; a connection table is one small convolution per output map (SparseConv),
@@ -251,8 +258,10 @@ class Conv(Windowed):
             out = self.from_module(module.maps[0])
             out.update(out_channels=len(module.maps), connection_table=[list(row) for row in module.table])
             return out
-        out = super().from_module(module)
         cls = type(module)
+        if f"{cls.__module__}.{cls.__name__}" in TIMM_CONV_MLP:  # its fc1; act1, drop, fc2, act2 follow
+            return self.from_module(module.fc1)
+        out = super().from_module(module)
         standardization, same = TIMM_CONVS.get(f"{cls.__module__}.{cls.__name__}", (None, False))
         if standardization is not None:
             out.update({"weight_standardization": standardization} if standardization != "none" else {})
