@@ -79,6 +79,7 @@ SAMPLE = {
     "shvit": ["shvit_s1"],
     "starnet": ["starnet_s050"],
     "swiftformer": ["swiftformer_xs"],
+    "vgg": ["vgg11_bn"],
     "vovnet": ["ese_vovnet19b_dw"],
     "xception": ["legacy_xception"],
     "xception_aligned": ["xception41"],
@@ -91,7 +92,7 @@ SAMPLE = {
     "mobilenetv5": ["mobilenetv5_300m"], "mobilevit": ["mobilevit_xxs"], "mvitv2": ["mvitv2_tiny"],
     "nasnet": ["nasnetalarge"], "nest": ["nest_tiny"], "pit": ["pit_ti_224"], "pnasnet": ["pnasnet5large"],
     "pvt_v2": ["pvt_v2_b0"], "sknet": ["skresnet18"], "tiny_vit": ["tiny_vit_5m_224"], "tresnet": ["tresnet_m"],
-    "twins": ["twins_pcpvt_small"], "vgg": ["vgg11"], "vision_transformer_hybrid": ["vit_tiny_r_s16_p8_224"],
+    "twins": ["twins_pcpvt_small"], "vision_transformer_hybrid": ["vit_tiny_r_s16_p8_224"],
     "visformer": ["visformer_tiny"], "vitamin": ["vitamin_small_224"], "xcit": ["xcit_nano_12_p16_224"],
 }
 
@@ -127,7 +128,6 @@ GAPS = {
     "tiny_vit_5m_224": "TinyVitBlock (a timm leaf: windowed attention)",
     "tresnet_m": "BlurPool2d: a fixed-filter F.conv2d on a buffer (anti-aliasing)",
     "twins_pcpvt_small": UNBIND,
-    "vgg11": "timm's ConvMlp (a timm leaf: it branches on the input size)",
     "vit_tiny_r_s16_p8_224": f"{UNBIND}; MaxPool2dSame",
     "visformer_tiny": UNBIND,
     "vitamin_small_224": UNBIND,

@@ -36,6 +36,26 @@ INPUT_SIZE_ARG = {"conv": "in_channels", "linear": "in_features", "batchnorm": "
                   "instancenorm": "num_features", "groupnorm": "num_channels"}
 
 
+class StdConv(nn.Module):
+    """Weight standardisation as timm's StdConv2d / ScaledStdConv2d compute it (F.batch_norm over
+    each filter's weights, the gain times 1/sqrt(fan-in) as its scale), written apart from the
+    export's StdConv{n}d so that the test compares two implementations."""
+
+    def __init__(self, conv: nn.Module, scaled: bool, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.conv, self.eps = conv, eps
+        shape = (conv.out_channels, *[1] * (conv.weight.dim() - 1))
+        conv.gain = nn.Parameter(torch.ones(shape)) if scaled else None  # after weight and bias, as torch orders them
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        w = self.conv.weight
+        gain = self.conv.gain
+        scale = None if gain is None else (gain * w[0].numel() ** -0.5).view(-1)
+        w = nn.functional.batch_norm(w.reshape(1, w.shape[0], -1), None, None, weight=scale, training=True,
+                                     momentum=0.0, eps=self.eps).reshape_as(w)
+        return self.conv._conv_forward(x, w, self.conv.bias)
+
+
 class Subsampling(nn.Module):
     """LeNet-5's S2/S4: sum of each window times a learned coefficient, plus a bias, per map."""
 
@@ -96,6 +116,10 @@ def module_for(layer: LayerSpec, incoming: tuple[int, ...]) -> nn.Module:
     if layer.type == "lppool1d":  # torch's lp_pool1d multiplies by kernel_size: it must be an int
         kwargs = {k: v[0] if isinstance(v, tuple) else v for k, v in kwargs.items()}
     table = kwargs.pop("connection_table", None)
+    standardization = kwargs.pop("weight_standardization", "none")
+    if standardization != "none":
+        conv = cls
+        cls = lambda **kw: StdConv(conv(**kw), standardization == "scaled")  # noqa: E731
     if table is not None:
         return SparseConv(table, kwargs["kernel_size"], kwargs["bias"], stride=kwargs["stride"],
                           padding=kwargs["padding"], dilation=kwargs["dilation"], padding_mode=kwargs["padding_mode"])
