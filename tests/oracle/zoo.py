@@ -75,12 +75,14 @@ def loose_parameters(model: nn.Module, leaves: list[Leaf]) -> list[tuple[int, ..
 
 
 def flop_counter_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
-    """FlopCounterMode's count, halved, in eval mode with autograd on (as torchvision measured)."""
+    """FlopCounterMode's count, halved, in eval mode with autograd on (as torchvision measured),
+    batch 1, on the model's own device (a model built on the meta device: shapes only)."""
     from torch.utils.flop_counter import FlopCounterMode
 
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     counter = FlopCounterMode(display=False)
     with counter:
-        model.eval()(torch.zeros((1, *input_shape)))
+        model.eval()(torch.zeros((1, *input_shape), device=device))
     return counter.get_total_flops() // 2
 
 
