@@ -1,7 +1,8 @@
 """A live PyTorch model as a shapecalc spec: `shapecalc import` and `shapecalc.summary`.
 
 The model is traced with torch.fx (symbolic_trace's tracer: every torch.nn module but
-nn.Sequential is a leaf, plus the classes given to `register`), then run once by an fx
+nn.Sequential is a leaf, plus the classes given to `register` and those a kind maps; a timm
+model also with timm's own leaves and wrapped functions, as timm traces itself), then run once by an fx
 Interpreter on a random input of the given shape with batch 2, which records every node's value:
 a tensor's shape is what the spec's layer must give, and a value that is not a tensor (`x.size(0)`,
 `x.shape[1] // 2`) is shape arithmetic the trace resolved, folded into the arguments as a number
@@ -533,8 +534,9 @@ def module_layer(module: "nn.Module", classes: dict[str, LayerKind]) -> tuple[La
 
 def followers(kind: LayerKind | None, module: "nn.Module", where: str,
               classes: dict[str, LayerKind]) -> tuple[list[tuple[str, LayerKind, dict[str, Any]]], Unmapped | None]:
-    """The layers a module's children add after its own (LayerKind.torch_followed_by), named
-    as (child attribute, kind, arguments), or the first child that has no kind."""
+    """The layers a module's children add after its own (LayerKind.torch_followed_by), each as
+    (child attribute, kind, arguments), which import_model names `<node>_<attribute>`; or, when
+    a child has no kind, none and that child as Unmapped."""
     from torch import nn
 
     cls = type(module)
