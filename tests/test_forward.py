@@ -31,6 +31,8 @@ CASES = {
     "conv2d-replicate": ([2, 5, 6], "conv2d: {out_channels: 3, kernel_size: 3, padding: [2, 1], padding_mode: replicate}", None),
     "conv2d-circular": ([2, 5, 6], "conv2d: {out_channels: 3, kernel_size: 3, padding: 2, padding_mode: circular}", None),
     "conv2d-keras-same": ([2, 7, 8], "conv2d: {out_channels: 3, kernel_size: 3, stride: 2, padding: keras_same}", None),
+    "conv2d-standardized": ([2, 7, 8], "conv2d: {out_channels: 3, kernel_size: 3, stride: 2, padding: keras_same, weight_standardization: plain}", None),
+    "conv2d-scaled-standardized": ([4, 6, 6], "conv2d: {out_channels: 4, kernel_size: 2, groups: 2, weight_standardization: scaled}", None),
     "conv2d-stride-misfit": ([1, 7, 7], "conv2d: {out_channels: 2, kernel_size: 3, stride: 3}", None),
     "conv1d": ([3, 11], "conv1d: {out_channels: 5, kernel_size: 3, stride: 2, padding: 1, dilation: 2}", None),
     "conv3d": ([2, 5, 6, 5], "conv3d: {out_channels: 4, kernel_size: [2, 3, 2], stride: [1, 2, 1], padding: 1, groups: 2}", None),

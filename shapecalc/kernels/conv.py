@@ -69,14 +69,35 @@ def correlate(x: Tensor, pads: list[tuple[int, int]], mode: str, k: Shape, s: Sh
     return Tensor((len(filters), *map(len, slides)), out)
 
 
+#: Weight standardisation's epsilon inside the square root: timm's StdConv2d / ScaledStdConv2d default.
+STD_EPS = 1e-6
+
+
+def standardized(rows: Rows, gain: list[float] | None) -> Rows:
+    """Weight standardisation (timm's StdConv2d): each filter's weights less their mean, over
+    their standard deviation (biased, STD_EPS inside the root); with ScaledStdConv2d's gain,
+    times gain / sqrt(fan-in) as well."""
+    def out(f0: int, f1: int) -> Iterator[list[float]]:
+        for f, row in zip(range(f0, f1), rows(f0, f1)):
+            mean = sum(row) / len(row)
+            scale = 1 / sqrt(sum((v - mean) ** 2 for v in row) / len(row) + STD_EPS)
+            if gain is not None:
+                scale *= gain[f] / sqrt(len(row))
+            yield [(v - mean) * scale for v in row]
+    return out
+
+
 def conv(x: Tensor, a: dict[str, Any], p: Params, part: range | None = None) -> Tensor:
     """The output channels in `part` (all by default) of a convolution. A connection_table needs
     nothing here: the maps it leaves unlinked have zero weights (see `conv_params`)."""
     k, s, d = a["kernel_size"], a["stride"], a["dilation"]
     weight = p["weight"]
     bias = p["bias"].values() if "bias" in p else [0.0] * weight.shape[0]
+    rows = weight.rows
+    if a.get("weight_standardization", "none") != "none":
+        rows = standardized(rows, p["gain"].values() if "gain" in p else None)
     return correlate(x, conv_pads(a["padding"], x.shape[1:], k, s, d), a["padding_mode"], k, s, d, a["groups"],
-                     range(weight.shape[0]) if part is None else part, weight.rows, bias)
+                     range(weight.shape[0]) if part is None else part, rows, bias)
 
 
 def conv_transpose(x: Tensor, a: dict[str, Any], p: Params, part: range | None = None) -> Tensor:
@@ -126,6 +147,9 @@ def conv_params(x: Shape, a: dict[str, Any]) -> dict[str, ParamDecl]:
     decls = {"weight": ParamDecl((a["out_channels"], c_in, *a["kernel_size"]), layout, -bound, bound, table)}
     if a["bias"]:
         decls["bias"] = ParamDecl((a["out_channels"],), "out_channels", -bound, bound)
+    if a.get("weight_standardization") == "scaled":  # timm initialises the gain to 1
+        decls["gain"] = ParamDecl((a["out_channels"], *[1] * (1 + len(a["kernel_size"]))), "out_channels, 1, ...",
+                                  1.0, 1.0)
     return decls
 
 

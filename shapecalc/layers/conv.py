@@ -308,6 +308,9 @@ class Conv(Windowed):
         kernel = "*".join(str(ki) for ki in k)
         table = a.get("connection_table")
         if table is not None:
+            if a["weight_standardization"] != "none":
+                raise LayerError("F006", "weight_standardization with a connection_table: the filters' statistics "
+                                 "would count the unlinked maps' zeros; use one or the other", "weight_standardization")
             self.check_table(table, c_in, c_out, g)
             links = sum(len(row) for row in table)
             weights = prod(k) * links

@@ -43,17 +43,17 @@ class StdConv(nn.Module):
 
     def __init__(self, conv: nn.Module, scaled: bool, eps: float = 1e-6) -> None:
         super().__init__()
-        self.conv, self.eps = conv, eps
+        self.wrapped, self.eps = conv, eps  # `wrapped`: what the forward oracle loads the weights into
         shape = (conv.out_channels, *[1] * (conv.weight.dim() - 1))
         conv.gain = nn.Parameter(torch.ones(shape)) if scaled else None  # after weight and bias, as torch orders them
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        w = self.conv.weight
-        gain = self.conv.gain
+        conv = self.wrapped
+        w, gain = conv.weight, conv.gain
         scale = None if gain is None else (gain * w[0].numel() ** -0.5).view(-1)
         w = nn.functional.batch_norm(w.reshape(1, w.shape[0], -1), None, None, weight=scale, training=True,
                                      momentum=0.0, eps=self.eps).reshape_as(w)
-        return self.conv._conv_forward(x, w, self.conv.bias)
+        return conv._conv_forward(x, w, conv.bias)
 
 
 class Subsampling(nn.Module):
