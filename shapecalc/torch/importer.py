@@ -350,6 +350,8 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     single: dict[Any, int] = {}         # node -> which element of its tuple the layer is
     modules: dict[str, list[tuple[str, str]]] = {}
     bodies: dict[str, dict[str, Any]] = {}  # layer name -> its arguments, as written
+    deferred: set[Any] = set()          # permutes the unbind that reads them writes (PERMUTES)
+    parts: dict[Any, list[str]] = {}    # an unbind node -> the layer of each of its tensors
     last = "input"
 
     def arg_value(a: Any) -> Any:
@@ -367,6 +369,17 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         if isinstance(a, slice):
             return slice(arg_value(a.start), arg_value(a.stop), arg_value(a.step))
         return a
+
+    def emit(layer: str, kind: LayerKind, args: dict[str, Any], sources: list[str], shape: tuple[int, ...],
+             stack: list[tuple[str, str]]) -> None:
+        """Write one layer reading `sources` (no `inputs:` when it reads the layer before)."""
+        nonlocal last
+        body: dict[str, Any] = {"name": layer}
+        if sources and sources != [last]:
+            body["inputs"] = sources[0] if len(sources) == 1 else sources
+        body.update(args)
+        layers.append({kind.type: body})
+        bodies[layer], modules[layer], shapes[layer], last = body, stack, shape, layer
 
     def tensor_inputs(args: Any) -> list[Any]:
         from torch import fx
@@ -419,6 +432,9 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                 source, index = node.args[0], node.args[1]
                 if isinstance(index, int) and index < 0:  # `parts[-1]`: the spec names outputs from 0
                     index += len(values[node.args[0]])
+                if source in parts:
+                    refs[node] = parts[source][index]
+                    continue
                 if source not in refs:
                     continue  # downstream of an unmapped node, listed there
                 one = single.get(source)
@@ -429,6 +445,26 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                 else:
                     unmapped.append(Unmapped(what, where, f"reads output {index} of {refs[source]}, which the "
                                              f"spec's layer does not give (only output {one})"))
+                continue
+            if what in PERMUTES and unbound_only(node, flat_dims([arg_value(a) for a in node.args[1:]])):
+                deferred.add(node)  # written by the unbind that reads it, as selects
+                continue
+            if what == UNBIND and inputs and inputs[0] in deferred:
+                permute = inputs[0]
+                source = tensor_inputs(permute.args)[0]
+                if source not in refs:
+                    continue  # downstream of an unmapped node, listed there
+                dims = flat_dims([arg_value(a) for a in permute.args[1:]])
+                j, whole, stack = dims[0], tuple(values[source].shape), module_stack(node)
+                rest = [d - (d > j) for d in dims[1:]]
+                names = []
+                for i, part in enumerate(value):
+                    select = first_call(functions["operator.getitem"], [TENSOR, (slice(None),) * j + (i,)], batch)
+                    order = first_call(functions[qualified(permute)], [TENSOR, *rest], batch)
+                    emit(f"{node.name}_{i}", *select, [refs[source]], (whole[:j] + whole[j + 1:])[1:], stack)
+                    emit(f"{node.name}_{i}_permute", *order, [last], tuple(part.shape[1:]), stack)
+                    names.append(last)
+                parts[node] = names
                 continue
             candidates = functions.get(what, [])
             if reshaped_parameter(node, value, inputs, candidates, refs, values):  # layer scale's gamma.view(1, -1, 1, 1)
@@ -463,29 +499,18 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
             single[node] = kind.torch_output
             if len(set(inputs)) == 1:
                 inputs = inputs[:1]
-        body: dict[str, Any] = {"name": node.name}
-        sources = [refs[i] for i in inputs]
-        if sources and sources != [last]:
-            body["inputs"] = sources[0] if len(sources) == 1 else sources
-        body.update(args)
         learned = (list(gm.get_submodule(node.target).parameters()) if node.op == "call_module"
                    else [gm.get_parameter(node.target)] if node.op == "get_attr" and kind is classes.get("Parameter")
                    else [])  # the model's own tensors: the traced values are meta stand-ins
         if learned and not any(p.requires_grad for p in learned):
-            body["trainable"] = False  # requires_grad_(False), as the export writes `trainable: false`
-        layers.append({kind.type: body})
-        bodies[node.name] = body
-        stack = [(q, f"{c.__module__}.{c.__qualname__}") if isinstance(c, type) else (q, str(c))
-                 for q, c in node.meta.get("nn_module_stack", {}).values()]
+            args = {**args, "trainable": False}  # requires_grad_(False), as the export writes `trainable: false`
+        stack = module_stack(node)
         first = value[0] if isinstance(value, (tuple, list)) else value
         # a learned tensor has no batch: its shape is all of it (layers.base.Unbatched)
         shape = tuple(first.shape[0 if node.op == "get_attr" else 1:])
-        modules[node.name], shapes[node.name] = stack, shape
-        last = node.name
+        emit(node.name, kind, args, [refs[i] for i in inputs], shape, stack)
         for attr, child_kind, child_args in then:  # a norm's activation: same shape, in order
-            last = f"{node.name}_{attr}"
-            layers.append({child_kind.type: {"name": last, **child_args}})
-            modules[last], shapes[last] = stack, shape
+            emit(f"{node.name}_{attr}", child_kind, child_args, [last], shape, stack)
         refs[node] = last
         if in_place(node) and inputs:  # `out.mul_(gain)` unassigned: later reads of `out` read this
             refs[inputs[0]] = last
@@ -510,6 +535,37 @@ def shape_read(node: Any, values: dict[Any, Any], read_off: dict[Any, tuple[Any,
         source, dims, rank = read_off[node.args[0]]
         return source, dims[index], rank
     return None
+
+
+#: timm's attention: `qkv.reshape(B, N, 3, h, d).permute(2, 0, 3, 1, 4).unbind(0)` moves the
+#: batch from the front, which no spec layer does; each tensor it unbinds is the same select and
+#: permute with the batch first: `x[:, :, i].permute(0, 2, 1, 3)`. The permute's dims[0] is the
+#: dim unbound, the rest its order after it, renumbered.
+PERMUTES = ("Tensor.permute", "torch.permute")
+UNBIND = "Tensor.unbind"
+
+
+def flat_dims(args: list[Any]) -> list[Any]:
+    """A permute's dims, given as `x.permute(2, 0, 1)` or `x.permute((2, 0, 1))`."""
+    return [d for a in args for d in (a if isinstance(a, (list, tuple)) else [a])]
+
+
+def unbound_only(node: Any, dims: list[Any]) -> bool:
+    """A permute that moves the batch from the front, read only by unbinds of its dim 0."""
+    return bool(dims) and dims[0] not in (0, -len(dims)) and all(
+        user.op == "call_method" and user.target == "unbind" and (list(user.args[1:]) + [user.kwargs.get("dim", 0)])[0] == 0
+        for user in node.users)
+
+
+def first_call(kinds: list[LayerKind], args: list[Any], batch: int) -> tuple[LayerKind, dict[str, Any]]:
+    """The first of the kinds that a call of these arguments is, and its spec arguments."""
+    return next((k, a) for k in kinds if (a := k.from_call(args, {}, batch)) is not None)
+
+
+def module_stack(node: Any) -> list[tuple[str, str]]:
+    """A node's enclosing modules, outermost first: (qualified name, class qualified name)."""
+    return [(q, f"{c.__module__}.{c.__qualname__}") if isinstance(c, type) else (q, str(c))
+            for q, c in node.meta.get("nn_module_stack", {}).values()]
 
 
 def reshaped_parameter(node: Any, value: Any, inputs: list[Any], candidates: list[LayerKind],

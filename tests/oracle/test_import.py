@@ -223,6 +223,21 @@ def test_the_factorys_file_can_register_its_own_modules(tmp_path, capsys):
             del MAPPERS[cls]
     assert "- gelu: {name: _1}" in capsys.readouterr().out
 
+
+
+def test_unbinding_from_in_front_of_the_batch_is_a_select_then_a_permute_each():
+    """timm's attention: `qkv.reshape(B, N, 3, h, d).permute(2, 0, 3, 1, 4).unbind(0)`."""
+    def forward(self, x):
+        q, k, v = self.conv(x).flatten(2).transpose(1, 2).reshape(x.shape[0], 16, 3, 1, 1).permute(2, 0, 3, 1, 4).unbind(0)
+        return q @ k.transpose(-2, -1) @ v
+
+    imported = import_model(with_conv(forward), (3, 4, 4))
+    assert imported.unmapped == []
+    analysis = checked(imported)
+    assert {layer: analysis.layer(layer).output_shape for layer in imported.shapes} == imported.shapes
+    assert [t for layer in imported.document["layers"] for t in layer][4:10] == ["select", "permute"] * 3
+
+
 def test_a_shared_module_with_parameters_is_not_counted_twice():
     twice = with_conv(lambda self, x: self.conv(self.conv(x)))
     assert [u.where for u in import_model(twice, (3, 4, 4)).unmapped] == ["conv"]

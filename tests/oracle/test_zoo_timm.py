@@ -67,6 +67,8 @@ SAMPLE = {
                     "tf_mobilenetv3_small_minimal_100"],
     "nextvit": ["nextvit_small"],
     "nfnet": ["nf_regnet_b0", "dm_nfnet_f0", "nf_resnet26", "eca_nfnet_l0"],
+    "pit": ["pit_ti_224"],
+    "pvt_v2": ["pvt_v2_b0"],
     "rdnet": ["rdnet_tiny"],
     "regnet": ["regnetx_002", "regnety_002", "regnetz_005"],
     "repghost": ["repghostnet_050"],
@@ -81,7 +83,9 @@ SAMPLE = {
     "shvit": ["shvit_s1"],
     "starnet": ["starnet_s050"],
     "swiftformer": ["swiftformer_xs"],
+    "twins": ["twins_pcpvt_small"],
     "vgg": ["vgg11_bn"],
+    "visformer": ["visformer_tiny"],
     "vovnet": ["ese_vovnet19b_dw"],
     "xception": ["legacy_xception"],
     "xception_aligned": ["xception41"],
@@ -92,48 +96,43 @@ SAMPLE = {
     "efficientvit_mit": ["efficientvit_b0"], "efficientvit_msra": ["efficientvit_m0"], "gcvit": ["gcvit_xxtiny"],
     "levit": ["levit_conv_128s"], "lowformer": ["lowformer_b0"], "maxxvit": ["coatnet_nano_rw_224"],
     "mobilenetv5": ["mobilenetv5_300m"], "mobilevit": ["mobilevit_xxs"], "mvitv2": ["mvitv2_tiny"],
-    "nasnet": ["nasnetalarge"], "nest": ["nest_tiny"], "pit": ["pit_ti_224"], "pnasnet": ["pnasnet5large"],
-    "pvt_v2": ["pvt_v2_b0"], "sknet": ["skresnet18"], "tiny_vit": ["tiny_vit_5m_224"], "tresnet": ["tresnet_m"],
-    "twins": ["twins_pcpvt_small"], "vision_transformer_hybrid": ["vit_tiny_r_s16_p8_224"],
-    "visformer": ["visformer_tiny"], "vitamin": ["vitamin_small_224"], "xcit": ["xcit_nano_12_p16_224"],
+    "nasnet": ["nasnetalarge"], "nest": ["nest_tiny"], "pnasnet": ["pnasnet5large"],
+    "sknet": ["skresnet18"], "tiny_vit": ["tiny_vit_5m_224"], "tresnet": ["tresnet_m"],
+    "vision_transformer_hybrid": ["vit_tiny_r_s16_p8_224"],
+    "vitamin": ["vitamin_small_224"], "xcit": ["xcit_nano_12_p16_224"],
 }
 
-#: timm's Attention: `q, k, v = qkv.reshape(B, N, 3, h, d).permute(2, 0, 3, 1, 4).unbind(0)`.
-UNBIND = "q, k, v unbound along a dimension in front of the batch (Tensor.unbind: no layer type)"
-WINDOWS = "window partitions reshaped across the batch (the spec's reshape keeps it)"
-BIAS = "attention biases gathered by an index buffer (getitem by a tensor)"
+WINDOWS = "window partitions reshaped and viewed across the batch (a spec's reshape keeps it)"
+BIAS = "attention biases gathered by an index buffer (a buffer get_attr; getitem by a tensor)"
+SDPA_MASK = "F.scaled_dot_product_attention given attn_mask / is_causal as traced values"
 #: What each model that does not import misses: its unmapped root causes, the first of each kind.
 GAPS = {
-    "coat_lite_tiny": f"{UNBIND}; F.pad of 6 values; a conv position encoding called twice (shared parameters)",
+    "coat_lite_tiny": "F.pad of three dimensions; a conv position encoding called twice (shared parameters)",
     "cpubone_nano": "cpubone's ConvAttention (a timm leaf)",
-    "csatv2": f"{UNBIND}; reshapes across the batch; getitem by a tensor",
-    "davit_tiny": WINDOWS,
-    "edgenext_xx_small": f"{UNBIND}; PositionalEncodingFourier (a timm leaf)",
+    "csatv2": "buffers read by get_attr (its DCT stem's mean, std, weights); torch.stack",
+    "davit_tiny": f"{WINDOWS}; window_reverse (a timm leaf function); F.pad of three dimensions",
+    "edgenext_xx_small": "PositionalEncodingFourier (a timm leaf)",
     "efficientformer_l1": BIAS,
     "efficientformerv2_s0": BIAS,
     "efficientvim_m1": "torch.stack (no layer type); a view to [4, -1, 1, 1] across the batch",
     "efficientvit_b0": "LiteMLA (a timm leaf: ReLU linear attention)",
     "efficientvit_m0": "LocalWindowAttention (a timm leaf)",
-    "gcvit_xxtiny": f"{WINDOWS}; repeat_interleave",
+    "gcvit_xxtiny": f"{WINDOWS}; {BIAS}",
     "levit_conv_128s": BIAS,
     "lowformer_b0": "lowformer's ConvAttention (a timm leaf)",
-    "coatnet_nano_rw_224": f"relative position bias views; {BIAS}",
+    "coatnet_nano_rw_224": f"{BIAS}; relative position bias views; {SDPA_MASK}",
     "mobilenetv5_300m": "RMS norm's pow / rsqrt; MobileNetV5MultiScaleFusionAdapter (a timm leaf)",
     "mobilevit_xxs": "MobileVitBlock (a timm leaf: unfold, transformer, fold)",
-    "mvitv2_tiny": f"{UNBIND}; reshape_pre_pool / reshape_post_pool / cal_rel_pos_type (timm leaf functions)",
+    "mvitv2_tiny": "reshape_pre_pool / reshape_post_pool / cal_rel_pos_type (timm leaf functions)",
     "nasnetalarge": "MaxPool2dSame / AvgPool2dSame (TF SAME pooling: pooling has no keras_same padding)",
-    "nest_tiny": f"{UNBIND}; deblockify (a timm leaf function)",
-    "pit_ti_224": UNBIND,
+    "nest_tiny": "deblockify (a timm leaf function)",
     "pnasnet5large": "MaxPool2dSame (TF SAME pooling: pooling has no keras_same padding)",
-    "pvt_v2_b0": UNBIND,
     "skresnet18": "torch.stack of the selective-kernel branches (no layer type)",
     "tiny_vit_5m_224": "TinyVitBlock (a timm leaf: windowed attention)",
-    "tresnet_m": "BlurPool2d: a fixed-filter F.conv2d on a buffer (anti-aliasing)",
-    "twins_pcpvt_small": UNBIND,
-    "vit_tiny_r_s16_p8_224": f"{UNBIND}; MaxPool2dSame",
-    "visformer_tiny": UNBIND,
-    "vitamin_small_224": UNBIND,
-    "xcit_nano_12_p16_224": f"{UNBIND}; PositionalEncodingFourier (a timm leaf)",
+    "tresnet_m": "F.pad in reflect mode; BlurPool2d: a fixed-filter F.conv2d on a buffer (anti-aliasing)",
+    "vit_tiny_r_s16_p8_224": f"MaxPool2dSame; {SDPA_MASK}",
+    "vitamin_small_224": SDPA_MASK,
+    "xcit_nano_12_p16_224": "PositionalEncodingFourier (a timm leaf)",
 }
 
 MODELS = [m for models in SAMPLE.values() for m in models]
