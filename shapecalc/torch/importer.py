@@ -390,7 +390,10 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     for node in gm.graph.nodes:
         value = values.get(node)
         if node.op == "placeholder":
-            refs[node] = "input"
+            if is_tensor(value):
+                refs[node] = "input"
+            else:  # an optional argument of forward at its default (timm's attn_mask=None)
+                consts[node] = value
             continue
         if node.op == "output":
             out = node.args[0]

@@ -86,6 +86,7 @@ SAMPLE = {
     "twins": ["twins_pcpvt_small"],
     "vgg": ["vgg11_bn"],
     "visformer": ["visformer_tiny"],
+    "vitamin": ["vitamin_small_224"],
     "vovnet": ["ese_vovnet19b_dw"],
     "xception": ["legacy_xception"],
     "xception_aligned": ["xception41"],
@@ -99,12 +100,12 @@ SAMPLE = {
     "nasnet": ["nasnetalarge"], "nest": ["nest_tiny"], "pnasnet": ["pnasnet5large"],
     "sknet": ["skresnet18"], "tiny_vit": ["tiny_vit_5m_224"], "tresnet": ["tresnet_m"],
     "vision_transformer_hybrid": ["vit_tiny_r_s16_p8_224"],
-    "vitamin": ["vitamin_small_224"], "xcit": ["xcit_nano_12_p16_224"],
+    "xcit": ["xcit_nano_12_p16_224"],
 }
 
 WINDOWS = "window partitions reshaped and viewed across the batch (a spec's reshape keeps it)"
 BIAS = "attention biases gathered by an index buffer (a buffer get_attr; getitem by a tensor)"
-SDPA_MASK = "F.scaled_dot_product_attention given attn_mask / is_causal as traced values"
+SDPA_MASK = "F.scaled_dot_product_attention with an attn_mask tensor (the relative position bias)"
 #: What each model that does not import misses: its unmapped root causes, the first of each kind.
 GAPS = {
     "coat_lite_tiny": "F.pad of three dimensions; a conv position encoding called twice (shared parameters)",
@@ -130,8 +131,7 @@ GAPS = {
     "skresnet18": "torch.stack of the selective-kernel branches (no layer type)",
     "tiny_vit_5m_224": "TinyVitBlock (a timm leaf: windowed attention)",
     "tresnet_m": "F.pad in reflect mode; BlurPool2d: a fixed-filter F.conv2d on a buffer (anti-aliasing)",
-    "vit_tiny_r_s16_p8_224": f"MaxPool2dSame; {SDPA_MASK}",
-    "vitamin_small_224": SDPA_MASK,
+    "vit_tiny_r_s16_p8_224": "MaxPool2dSame (TF SAME pooling: pooling has no keras_same padding)",
     "xcit_nano_12_p16_224": "PositionalEncodingFourier (a timm leaf)",
 }
 
