@@ -4,6 +4,8 @@ from typing import Any, Sequence
 
 from .version import __version__
 
+__all__ = ["__version__", "summary"]
+
 
 def summary(model: Any, input_size: Sequence[int] = (3, 224, 224), **options: Any) -> Any:
     """check's analysis of a live PyTorch model, imported in memory (shapecalc.torch.summary):

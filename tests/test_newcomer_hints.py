@@ -57,7 +57,7 @@ def test_channels_last_variants(shape, layer, fix):
 ])
 def test_an_error_the_layout_causes_carries_the_hint_and_is_the_only_diagnostic(shape, layer, code, fix):
     d = only(f"input: {shape}\nlayers:\n  - {layer}\n")
-    assert d.code == code and f"looks channels-last: shapes are channels first" in d.message
+    assert d.code == code and "looks channels-last: shapes are channels first" in d.message
     assert f"did you mean {fix}?" in d.message
 
 
@@ -114,7 +114,7 @@ def test_a_channels_last_answer_gets_the_channels_first_hint():
     expect_one(f"input: [3, 32, 32]\nlayers:\n  - {CONV}\nexpect: {{output_shape: [32, 32, 10]}}\n",
                "A001", 4, 24, "output_shape is 10x32x32, not 32x32x10", "channels first (C, H, W)",
                "write [10, 32, 32]")
-    layer = f"  - conv2d: {{out_channels: 10, kernel_size: 5, padding: 2, expect: {{output_shape: [32, 32, 10]}}}}\n"
+    layer = "  - conv2d: {out_channels: 10, kernel_size: 5, padding: 2, expect: {output_shape: [32, 32, 10]}}\n"
     assert "write [10, 32, 32]" in only(f"input: [3, 32, 32]\nlayers:\n{layer}").message
 
 
