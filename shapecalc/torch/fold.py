@@ -14,7 +14,7 @@ it. Uses that differ otherwise are blocks of their own (`fire`, `fire_2`). Anyth
 not fit stays flat: folding never changes what the spec computes, which the oracle tests check
 layer by layer.
 
-Not yet: nested blocks, `repeat:` with `first:` for consecutive uses (IMPORT_STATUS.md).
+Not yet: nested blocks, and `repeat:` for consecutive uses of one block (each use is written out).
 """
 
 from __future__ import annotations

@@ -189,3 +189,14 @@ def test_a_gap_is_its_unmapped_nodes_listed_never_a_wrong_spec(name):
     model = build(name)
     imported = import_model(model, tuple(model.pretrained_cfg["input_size"]), name)
     assert imported.unmapped != [], f"{name} imports now: take it out of GAPS"
+
+
+def test_the_readme_states_the_samples_counts_and_every_gap():
+    from ..conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    clean = [f for f, models in SAMPLE.items() if any(m not in GAPS for m in models)]
+    assert f"{len(MODELS)} models, at least one from each of its {len(SAMPLE)} convolutional model modules" in readme
+    assert f"**{len(MODELS) - len(GAPS)} models from {len(clean)} families import with no unmapped node**" in readme
+    for model, misses in GAPS.items():
+        assert f"| {model} | {misses} |" in readme, model

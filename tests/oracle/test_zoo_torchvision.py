@@ -149,3 +149,9 @@ def test_the_command_says_it_on_stderr_too(capsys):
     for head in ("aux1", "aux2"):
         params = sum(p.numel() for p in getattr(model, head).parameters())
         assert f"note: never called in the traced forward: {head} ({params:,} parameters" in err
+
+
+def test_the_readme_states_the_count():
+    from ..conftest import ROOT
+
+    assert f"**All {len(MODELS)} import with no unmapped node**" in (ROOT / "README.md").read_text()
