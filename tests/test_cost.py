@@ -157,6 +157,7 @@ CASES = {
   - centercrop: {inputs: [input, avgpool2d_1]}
   - add: {inputs: [conv2d_4, conv2d_4, conv2d_6]}
   - concat: {inputs: [conv2d_4, input]}
+  - stack: {inputs: [conv2d_4, conv2d_6], dim: 2}
   - identity: {inputs: input}
   - relu: {inputs: input}
   - relu6: {inputs: input}

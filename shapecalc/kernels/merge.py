@@ -1,5 +1,5 @@
 """Merges, which take several inputs (a list of tensors): elementwise arithmetic with
-broadcasting, and concat; and the tensors of a network's own (parameters, buffers)."""
+broadcasting, concat and stack; and the tensors of a network's own (parameters, buffers)."""
 
 from __future__ import annotations
 
@@ -58,3 +58,10 @@ def cat(xs: list[Tensor], a: dict[str, Any], p: Params) -> Tensor:
     """torch.cat along `dim`, which counts the batch dimension as 0."""
     rank = len(xs[0].shape) + 1
     return concat(xs, a["dim"] % rank - 1)
+
+
+def stack(xs: list[Tensor], a: dict[str, Any], p: Params) -> Tensor:
+    """torch.stack along `dim` (the output's, counting the batch as 0): each input with a size-1
+    dim there, concatenated along it."""
+    i = a["dim"] % (len(xs[0].shape) + 2) - 1
+    return concat([Tensor((*x.shape[:i], 1, *x.shape[i:]), x.data) for x in xs], i)

@@ -7,7 +7,7 @@ from .attention import Matmul, MultiheadAttention, ScaledDotProductAttention
 from .conv import Conv, ConvTranspose
 from .elementwise import kinds as elementwise_kinds
 from .linear import Flatten, Linear, Unflatten
-from .merge import Concat, arithmetic_kinds
+from .merge import Concat, Stack, arithmetic_kinds
 from .norm import BatchNorm, GroupNorm, InstanceNorm, LayerNorm, LayerNorm2d, LocalResponseNorm
 from .pool import AdaptivePool, GlobalPool, Pool, Subsampling
 from .reduce import kinds as reduce_kinds
@@ -45,6 +45,7 @@ KINDS: dict[str, LayerKind] = {
         CenterCrop(),
         *arithmetic_kinds(),
         Concat(),
+        Stack(),
         MultiheadAttention(),
         Matmul(),
         ScaledDotProductAttention(),

@@ -1,4 +1,4 @@
-"""Merge layers, which take several inputs (`inputs: [a, b]`): elementwise arithmetic and concat."""
+"""Merge layers, which take several inputs (`inputs: [a, b]`): elementwise arithmetic, concat and stack."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from .args import Arg, any_integer, number, optional
-from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, TENSOR, Unbatched, shape_str
+from .base import Example, Inference, LayerError, LayerKind, Problem, Shape, TENSOR, Unbatched, batch_dim, shape_str
 from .cost import FREE
 from .field import Axis, Field, aligned, union
 from .torchcode import TorchCode, expression, literal
@@ -230,3 +230,44 @@ class Concat(Merge):
         out = list(xs[0])
         out[axis] = sum(x[axis] for x in xs)
         return Inference(tuple(out), 0, 0, [" + ".join(str(x[axis]) for x in xs) + f" = {out[axis]} along dim {a['dim']}"])
+
+
+class Stack(Merge):
+    """torch.stack along `dim`: inputs of one shape joined along a new dimension of their number
+    (SKNet's selective kernel, timm's SelectiveKernel, stacks its branches to weigh them, and
+    sums them over it). Like unsqueeze, `dim` counts the output's dims with the batch as 0, so
+    the default 1 puts the new dim in front of the channels; 0, in front of the batch, is refused."""
+
+    type = "stack"
+    torch_functions = ("torch.stack",)
+    summary = "Join inputs of one shape along a new dim (torch.stack; dim 1, before the channels, by default)"
+    saves_input = False  # its backward only selects from the gradient
+    args = (Arg("dim", any_integer, 1, (), "where the new dim goes in the output, counting the batch as 0"),)
+
+    def position(self, xs: list[Shape], a: dict[str, Any]) -> int:
+        """The output's batched dim of the new dimension (the batch refused)."""
+        return batch_dim(a["dim"], len(xs[0]) + 2, "dim", "the batch stays first (stack at 1 or after)", "output")
+
+    def merge_field(self, fields: list[Field | None], xs: list[Shape], y: Shape,
+                    a: dict[str, Any]) -> tuple[Field | None, list[int]]:
+        """The union of the inputs' fields when the new dim goes before the spatial dims (which
+        it then leaves as they were, as unsqueeze there does); none when it goes among them."""
+        return self.union_field(fields, xs[0], a) if self.position(xs, a) <= 2 else (None, [])
+
+    def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
+        return expression(f"torch.stack([{{xs}}], dim={a['dim']})")
+
+    @cached_property
+    def forward(self) -> Op:
+        from ..kernels.merge import stack
+        from ..kernels.ops import Op
+        return Op(stack)
+
+    def infer_many(self, xs: list[Shape], sources: list[str], a: dict[str, Any]) -> Inference:
+        if any(x != xs[0] for x in xs):
+            raise LayerError("F007", f"stack needs inputs of one shape (torch.stack raises), found "
+                             f"{listing(xs, sources)}", "inputs")
+        d = self.position(xs, a)
+        y = (*xs[0][:d - 1], len(xs), *xs[0][d - 1:])
+        return Inference(y, 0, 0, [f"{len(xs)} x {shape_str(xs[0])} -> {shape_str(y)}: new dim of {len(xs)} "
+                                   f"at dim {d}"])

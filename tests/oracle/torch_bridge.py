@@ -145,6 +145,10 @@ def concat(layer: LayerSpec, xs: list[torch.Tensor]) -> torch.Tensor:
     return torch.cat(xs, dim=layer.args["dim"])
 
 
+def stack(layer: LayerSpec, xs: list[torch.Tensor]) -> torch.Tensor:
+    return torch.stack(xs, dim=layer.args["dim"])
+
+
 def crop(layer: LayerSpec, xs: list[torch.Tensor]) -> torch.Tensor:
     size = xs[1].shape[2:] if len(xs) == 2 else layer.args["size"]
     if isinstance(size, int):
@@ -152,7 +156,7 @@ def crop(layer: LayerSpec, xs: list[torch.Tensor]) -> torch.Tensor:
     return center_crop(xs[0], size)
 
 
-FUNCTIONS.update(concat=concat, centercrop=crop)
+FUNCTIONS.update(concat=concat, stack=stack, centercrop=crop)
 
 
 def make(layer: LayerSpec, xs: list[torch.Tensor], device: str = "cpu") -> nn.Module | None:
