@@ -117,6 +117,8 @@ CASES = {
   - maxpool2d: {inputs: input, kernel_size: 2}
   - maxpool2d: {inputs: input, kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, dilation: 2}
   - avgpool2d: {inputs: input, kernel_size: 2}
+  - maxpool2d: {inputs: input, kernel_size: 3, stride: 2, padding: keras_same}
+  - avgpool2d: {inputs: input, kernel_size: [3, 2], stride: [2, 3], padding: keras_same, count_include_pad: false}
   - lppool2d: {inputs: input, norm_type: 2, kernel_size: 2}
   - adaptiveavgpool2d: {inputs: input, output_size: [2, 3]}
   - adaptivemaxpool2d: {inputs: input, output_size: 2}

@@ -7,6 +7,7 @@ from itertools import product
 from math import inf, pow, prod, sqrt
 from typing import Any
 
+from ..layers.spatial import pool_pads
 from .params import ParamDecl, Params
 from .tensor import ForwardError, Shape, Tensor
 from .windows import gather, padded_sources, starts, strides, tap_offsets, window_bases
@@ -17,6 +18,8 @@ def pool(x: Tensor, a: dict[str, Any], p: Params, op: str) -> Tensor:
 
     Padding is -inf for max (never chosen) and 0 for average; in ceil_mode a window may also
     run past the right padding, and that overhang is padded the same way."""
+    if a["padding"] == "keras_same":
+        return pool(same_padded(x, a, op), {**a, "padding": (0,) * len(a["kernel_size"])}, p, op)
     c, spatial = x.shape[0], x.shape[1:]
     k, pad = a["kernel_size"], a["padding"]
     s = a["stride"] or k
@@ -40,6 +43,17 @@ def pool(x: Tensor, a: dict[str, Any], p: Params, op: str) -> Tensor:
         else:
             out += [sum(gather(xp, base, offsets, run)) / n for base, n in zip(bases, divisors)]
     return Tensor((c, *map(len, slides)), out)
+
+
+def same_padded(x: Tensor, a: dict[str, Any], op: str) -> Tensor:
+    """The input padded as TensorFlow's SAME, as timm's pad_same does before its SAME pools
+    (timm/layers/pool2d_same.py): -inf for max (never chosen), zeros for average, which the
+    average then counts as values, whatever count_include_pad."""
+    c, spatial = x.shape[0], x.shape[1:]
+    padded, sources = padded_sources(spatial, pool_pads(x.shape, a), "zeros")
+    fill = -inf if op == "max" else 0.0
+    plane = len(x.data) // c
+    return Tensor((c, *padded), [fill if q is None else x.data[ci * plane + q] for ci in range(c) for q in sources])
 
 
 def lppool(x: Tensor, a: dict[str, Any], p: Params) -> Tensor:

@@ -122,16 +122,17 @@ def per_dim(ndim: int, minimum: int = 1) -> Validator:
 PADDING_WORDS = ("same", "valid", "keras_same")
 
 
-def padding(ndim: int) -> Validator:
-    """Conv padding: per-dimension ints, torch's "same" and "valid", or TensorFlow/Keras SAME."""
+def padding(ndim: int, words: tuple[str, ...] = PADDING_WORDS) -> Validator:
+    """Padding: per-dimension ints or one of `words` (conv: torch's "same" and "valid", and
+    TensorFlow/Keras SAME; pooling, which torch gives no "same": SAME only)."""
     ints = per_dim(ndim, 0)
-    expected = (f"{'an integer >= 0' if ndim == 1 else f'an integer >= 0 or a list of {ndim} of them'}, "
-                "'same', 'valid' or 'keras_same'")
+    choices = ["an integer >= 0" if ndim == 1 else f"an integer >= 0 or a list of {ndim} of them", *map(repr, words)]
+    expected = f"{', '.join(choices[:-1])} or {choices[-1]}"
 
-    @json_schema({"anyOf": [schema_of(ints), {"enum": list(PADDING_WORDS)}]})
+    @json_schema({"anyOf": [schema_of(ints), {"enum": list(words)}]})
     def validate(value: Any) -> tuple[int, ...] | str:
         if isinstance(value, str):
-            if value in PADDING_WORDS:
+            if value in words:
                 return value
             raise ArgError("S010", expected, describe(value))
         try:

@@ -6,13 +6,14 @@ from functools import cached_property, partial
 from math import prod
 from typing import TYPE_CHECKING, Any
 
-from .args import REQUIRED, Arg, boolean, integer, optional, per_dim, positive_number, sizes_or_none
+from .args import REQUIRED, Arg, boolean, integer, optional, padding, per_dim, positive_number, sizes_or_none
 from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Shape, Windowed, expect_rank, fmt,
                    window_field)
 from .conv import LAYOUTS, window_dims, window_output
 from .cost import FREE, ZERO, Costs, View
 from .field import AxisMap, adaptive
 from .hints import pooling_gaps
+from .spatial import pool_pads
 from .window import WindowDim
 from .torchcode import Helper, TorchCode, expression, literal, module
 
@@ -23,6 +24,37 @@ if TYPE_CHECKING:
 def twice_in(v: View) -> int:
     """ptflops' pooling: its module hook and the patched functional call each count the input."""
     return 2 * v.n_in
+
+
+def ptflops_pool(v: View) -> int:
+    """ptflops' max and average pooling: twice the input; a keras_same pool once its padded input.
+    Its class (timm's MaxPool2dSame, the export's KerasSameMaxPool2d) is no nn.MaxPool2d to
+    ptflops, which looks a module's exact class up, so only the F.max_pool2d it calls on the
+    padded input counts (ptflops patches no F.pad)."""
+    if v.a["padding"] != "keras_same":
+        return twice_in(v)
+    return v.x[0] * prod(n + before + after for n, (before, after) in zip(v.x[1:], pool_pads(v.x, v.a)))
+
+
+def keras_same_pool(op: str, ndim: int) -> Helper:
+    """The max or average pool that pads as TensorFlow's SAME first, in `ndim` dimensions."""
+    name, fill = f"KerasSame{POOL_NAMES[op]}Pool{ndim}d", "float('-inf')" if op == "max" else "0.0"
+    return Helper(name, f'''
+class {name}(nn.{POOL_NAMES[op]}Pool{ndim}d):
+    """nn.{POOL_NAMES[op]}Pool{ndim}d with TensorFlow 'SAME' padding, as timm's {POOL_NAMES[op]}Pool2dSame: the input padded
+    with {fill} to output ceil(n / stride), the odd padding at the end, then pooled unpadded (an
+    average counts the padded zeros, whatever count_include_pad). The padding depends on the
+    input size, so it is computed in forward."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        k, s, d = (v if isinstance(v, tuple) else (v,) * {ndim}
+                   for v in (self.kernel_size, self.stride, getattr(self, "dilation", 1)))
+        pads = []
+        for n, ki, si, di in zip(x.shape[:1:-1], k[::-1], s[::-1], d[::-1]):
+            total = max(0, (-(-n // si) - 1) * si + di * (ki - 1) + 1 - n)
+            pads += [total // 2, total - total // 2]
+        return super().forward(nn.functional.pad(x, pads, value={fill}))
+''')
 
 
 POOL_NAMES = {"max": "Max", "avg": "Avg", "lp": "LP"}
@@ -63,8 +95,11 @@ class Pool(Windowed):
                           "lp": ("norm_type", "kernel_size", "stride", "ceil_mode")}[op]
         # LPPool is F.avg_pool of x**p, then relu and mul on the result: ptflops patches all three
         lp = op == "lp"
-        self.cost = Costs(ZERO, ZERO, ZERO, (lambda v: v.n_in + 2 * v.n_out) if lp else twice_in, ZERO, ZERO)
+        self.cost = Costs(ZERO, ZERO, ZERO, (lambda v: v.n_in + 2 * v.n_out) if lp else ptflops_pool, ZERO, ZERO)
         self.saves_input = op != "avg"  # the maximum's position, the p-norm's input
+        if not lp:  # the SAME pools, timm's (2-D only) and the export's
+            self.torch_classes = (f"shapecalc_exported.KerasSame{POOL_NAMES[op]}Pool{ndim}d",
+                                  *((f"timm.layers.pool2d_same.{POOL_NAMES[op]}Pool2dSame",) if ndim == 2 else ()))
         if op == "lp":  # torch's LPPool: no padding, no dilation
             self.args = (
                 Arg("norm_type", positive_number, REQUIRED, (), "the p of the p-norm"),
@@ -76,7 +111,8 @@ class Pool(Windowed):
         common = (
             Arg("kernel_size", per_dim(ndim), REQUIRED, ("kernel",), "window size, per dimension"),
             Arg("stride", optional(per_dim(ndim)), None, (), "step between windows (default: kernel_size)"),
-            Arg("padding", per_dim(ndim, 0), 0, (), "implicit padding on each side, at most half the kernel"),
+            Arg("padding", padding(ndim, ("keras_same",)), 0, (), "implicit padding on each side, at most half the "
+                "kernel, or 'keras_same' (TensorFlow's SAME, timm's MaxPool2dSame / AvgPool2dSame)"),
             Arg("ceil_mode", boolean, False, (), "round the output size up instead of down"),
         )
         if op == "max":
@@ -91,22 +127,31 @@ class Pool(Windowed):
                  if ndim > 1 else ())
 
     def from_module(self, module: Any) -> dict[str, Any]:
-        """torch's pooling modules store the default stride as the kernel size: left out again."""
+        """torch's pooling modules store the default stride as the kernel size: left out again.
+        timm's SAME pools and the export's KerasSame classes (torch_classes) are padding
+        keras_same: their own padding is 0, the SAME padding done in forward."""
         out = super().from_module(module)
         if "stride" in out and out["stride"] == out.get("kernel_size"):
             del out["stride"]
+        cls = type(module)
+        if f"{cls.__module__}.{cls.__name__}" in self.torch_classes:
+            out["padding"] = "keras_same"
         return out
 
     def torch(self, xs: list[Shape], a: dict[str, Any]) -> TorchCode:
-        return module(self, f"{POOL_NAMES[self.op]}Pool{self.ndim}d", a)
+        """nn.{Max,Avg}Pool{n}d; `keras_same` its subclass that pads as TensorFlow does first."""
+        cls = f"{POOL_NAMES[self.op]}Pool{self.ndim}d"
+        if a.get("padding") == "keras_same":
+            return module(self, f"KerasSame{cls}", a, skip=("padding",), helpers=(keras_same_pool(self.op, self.ndim),))
+        return module(self, cls, a)
 
     def example(self) -> Example:
         lp = {"norm_type": 2} if self.op == "lp" else {}
         return Example((2, *(7,) * self.ndim), {"kernel_size": 3, "stride": 2, **lp})
 
     def windows(self, x: Shape, a: dict[str, Any]) -> list[WindowDim]:
-        k, p = a["kernel_size"], a.get("padding", (0,) * self.ndim)
-        return window_dims(x[1:], k, a["stride"] or k, [(pi, pi) for pi in p], a.get("dilation", (1,) * self.ndim),
+        k = a["kernel_size"]
+        return window_dims(x[1:], k, a["stride"] or k, pool_pads(x, a), a.get("dilation", (1,) * self.ndim),
                            a["ceil_mode"])
 
     @cached_property
@@ -119,12 +164,14 @@ class Pool(Windowed):
         expect_rank(self, x, (self.ndim + 1,), LAYOUTS[self.ndim])
         k, p = a["kernel_size"], a.get("padding", (0,) * self.ndim)
         d = a.get("dilation", (1,) * self.ndim)
-        for ki, pi, di in zip(k, p, d):
+        same = p == "keras_same"  # padded before the pool (F.pad), which then has none of its own
+        for ki, pi, di in zip(k, () if same else p, d):
             if pi > ki // 2 or pi > (di * (ki - 1) + 1) // 2:
                 raise LayerError("F006", f"padding {pi} is more than half the kernel {ki} (torch raises)", "padding")
-        if self.op != "max" and self.ndim == 3 and any(n < ki for n, ki in zip(x[1:], k)):
+        if self.op != "max" and self.ndim == 3 and not same and any(n < ki for n, ki in zip(x[1:], k)):
             # aten's avg_pool3d checks the unpadded input against the kernel, whatever the padding
             # or ceil_mode; torch's LPPool3d is avg_pool3d of x**p, so it refuses the same inputs
+            # (a SAME pool's padded input always holds its kernel)
             raise LayerError("F002", f"{self.type} needs every input dimension at least the kernel "
                              f"{'x'.join(map(str, k))}, found {'x'.join(map(str, x[1:]))} (torch raises)", "kernel_size")
         dims = self.windows(x, a)

@@ -1,5 +1,5 @@
 """Per-dimension arguments resolved against an actual input: convolution padding written any way
-(numbers, 'same', 'valid', 'keras_same'), and sizes or scales given once or per dimension.
+(numbers, 'same', 'valid', 'keras_same') and pooling padding (numbers, 'keras_same'), and sizes or scales given once or per dimension.
 
 Shared by the layer kinds (shapes) and their kernels (shapecalc.kernels), so both read an argument
 the same way.
@@ -26,6 +26,14 @@ def conv_pads(pad: tuple[int, ...] | str, n: Shape, k: tuple[int, ...], s: tuple
         totals = [max(0, (-(-ni // si) - 1) * si + di * (ki - 1) + 1 - ni) for ni, ki, si, di in zip(n, k, s, d)]
         return [(t // 2, t - t // 2) for t in totals]
     return [(p, p) for p in pad]
+
+
+def pool_pads(x: Shape, a: dict[str, Any]) -> list[tuple[int, int]]:
+    """(before, after) padding per spatial dimension: `padding` on both sides, or TensorFlow's
+    SAME (`keras_same`: output ceil(n / stride), the odd one after), as timm's pad_same works it
+    out for MaxPool2dSame and AvgPool2dSame (timm/layers/pool2d_same.py, padding.py)."""
+    k = a["kernel_size"]
+    return conv_pads(a.get("padding", (0,) * len(k)), x[1:], k, a["stride"] or k, a.get("dilation", (1,) * len(k)))
 
 
 def per_spatial(value: Any, x: Shape, arg: str) -> tuple:

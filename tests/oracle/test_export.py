@@ -120,7 +120,7 @@ def test_state_dict_names_follow_the_spec():
 
 
 def test_extension_layers_run_as_the_bridge_computes_them():
-    """LeNet's connection table and subsampling, Keras SAME, weight standardisation (timm's
+    """LeNet's connection table and subsampling, Keras SAME (conv, max and average pooling), weight standardisation (timm's
     StdConv2d, on SAME too, and the scaled one of NFNets), the centre crop and a multi-output
     split, run for real: the exported module's values equal the bridge's layer by layer."""
     text = """
@@ -130,6 +130,8 @@ layers:
   - subsampling: {name: s4, kernel_size: 2}
   - conv2d: {name: same, out_channels: 4, kernel_size: 3, stride: 2, padding: keras_same}
   - conv2d: {name: std, out_channels: 4, kernel_size: 3, padding: keras_same, weight_standardization: plain}
+  - maxpool2d: {name: maxsame, kernel_size: 3, stride: 2, padding: keras_same}
+  - avgpool2d: {name: avgsame, kernel_size: 2, stride: 1, padding: keras_same, count_include_pad: false}
   - conv2d: {name: scaled, out_channels: 4, kernel_size: 1, bias: false, weight_standardization: scaled}
   - chunk: {name: halves, chunks: 2}
   - concat: {inputs: ["halves[1]", "halves[0]"]}

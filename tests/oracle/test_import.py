@@ -124,7 +124,8 @@ def test_export_then_import_gives_the_spec_back(path):
 
 
 def test_the_exports_own_convolution_classes_come_back_in_every_dimension():
-    """SparseConv{n}d (a connection table) and KerasSameConv{n}d, alone and nested."""
+    """SparseConv{n}d (a connection table) and KerasSameConv{n}d, alone and nested, and the
+    SAME pools (KerasSameMaxPool{n}d, KerasSameAvgPool{n}d)."""
     round_trip(check_text(textwrap.dedent("""
         name: own
         input: [4, 15, 15]
@@ -134,6 +135,8 @@ def test_the_exports_own_convolution_classes_come_back_in_every_dimension():
                      connection_table: [[0, 1], [2, 3]], trainable: false}
           - flatten: {start_dim: 2}
           - conv1d: {name: c, out_channels: 3, kernel_size: 2, connection_table: [[0], [1], [0, 1]]}
+          - maxpool1d: {name: m, kernel_size: 3, stride: 2, padding: keras_same}
+          - avgpool1d: {name: v, kernel_size: 2, padding: keras_same, count_include_pad: false}
     """), "own"))
 
 

@@ -65,9 +65,11 @@ SAMPLE = {
     "metaformer": ["poolformer_s12"],
     "mobilenetv3": ["mobilenetv3_small_050", "lcnet_050", "mobilenetv4_conv_small", "fbnetv3_b",
                     "tf_mobilenetv3_small_minimal_100"],
+    "nasnet": ["nasnetalarge"],
     "nextvit": ["nextvit_small"],
     "nfnet": ["nf_regnet_b0", "dm_nfnet_f0", "nf_resnet26", "eca_nfnet_l0"],
     "pit": ["pit_ti_224"],
+    "pnasnet": ["pnasnet5large"],
     "pvt_v2": ["pvt_v2_b0"],
     "rdnet": ["rdnet_tiny"],
     "regnet": ["regnetx_002", "regnety_002", "regnetz_005"],
@@ -86,6 +88,7 @@ SAMPLE = {
     "swiftformer": ["swiftformer_xs"],
     "twins": ["twins_pcpvt_small"],
     "vgg": ["vgg11_bn"],
+    "vision_transformer_hybrid": ["vit_tiny_r_s16_p8_224"],
     "visformer": ["visformer_tiny"],
     "vitamin": ["vitamin_small_224"],
     "vovnet": ["ese_vovnet19b_dw"],
@@ -98,9 +101,8 @@ SAMPLE = {
     "efficientvit_mit": ["efficientvit_b0"], "efficientvit_msra": ["efficientvit_m0"], "gcvit": ["gcvit_xxtiny"],
     "levit": ["levit_conv_128s"], "lowformer": ["lowformer_b0"], "maxxvit": ["coatnet_nano_rw_224"],
     "mobilenetv5": ["mobilenetv5_300m"], "mobilevit": ["mobilevit_xxs"], "mvitv2": ["mvitv2_tiny"],
-    "nasnet": ["nasnetalarge"], "nest": ["nest_tiny"], "pnasnet": ["pnasnet5large"],
+    "nest": ["nest_tiny"],
     "tiny_vit": ["tiny_vit_5m_224"], "tresnet": ["tresnet_m"],
-    "vision_transformer_hybrid": ["vit_tiny_r_s16_p8_224"],
     "xcit": ["xcit_nano_12_p16_224"],
 }
 
@@ -126,12 +128,9 @@ GAPS = {
     "mobilenetv5_300m": "RMS norm's pow / rsqrt; MobileNetV5MultiScaleFusionAdapter (a timm leaf)",
     "mobilevit_xxs": "MobileVitBlock (a timm leaf: unfold, transformer, fold)",
     "mvitv2_tiny": "reshape_pre_pool / reshape_post_pool / cal_rel_pos_type (timm leaf functions)",
-    "nasnetalarge": "MaxPool2dSame / AvgPool2dSame (TF SAME pooling: pooling has no keras_same padding)",
     "nest_tiny": "deblockify (a timm leaf function)",
-    "pnasnet5large": "MaxPool2dSame (TF SAME pooling: pooling has no keras_same padding)",
     "tiny_vit_5m_224": "TinyVitBlock (a timm leaf: windowed attention)",
     "tresnet_m": "F.pad in reflect mode; BlurPool2d: a fixed-filter F.conv2d on a buffer (anti-aliasing)",
-    "vit_tiny_r_s16_p8_224": "MaxPool2dSame (TF SAME pooling: pooling has no keras_same padding)",
     "xcit_nano_12_p16_224": "PositionalEncodingFourier (a timm leaf)",
 }
 

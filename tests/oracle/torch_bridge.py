@@ -123,6 +123,13 @@ def module_for(layer: LayerSpec, incoming: tuple[int, ...]) -> nn.Module:
     if table is not None:
         return SparseConv(table, kwargs["kernel_size"], kwargs["bias"], stride=kwargs["stride"],
                           padding=kwargs["padding"], dilation=kwargs["dilation"], padding_mode=kwargs["padding_mode"])
+    if kwargs.get("padding") == "keras_same" and layer.type in ("maxpool2d", "avgpool2d"):
+        # timm's own SAME pools (timm/layers/pool2d_same.py): F.pad in forward, then the pool
+        from timm.layers.pool2d_same import AvgPool2dSame, MaxPool2dSame
+        kwargs.pop("padding")
+        kwargs.pop("divisor_override", None)  # timm's AvgPool2dSame takes none
+        kwargs.pop("return_indices", None)
+        return (MaxPool2dSame if layer.type == "maxpool2d" else AvgPool2dSame)(**kwargs)
     if kwargs.get("padding") == "keras_same":  # torch's explicit, asymmetric padding before the conv
         pads = conv_pads("keras_same", incoming[1:], kwargs["kernel_size"], kwargs["stride"], kwargs["dilation"])
         kwargs["padding"] = 0
