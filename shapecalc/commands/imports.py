@@ -5,19 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .options import quoted, whole_number
 from .status import Exit, write_out
 
 
 def parse_input(text: str) -> tuple[int, ...] | str:
-    """`3,224,224` (or `3x224x224`) as a shape without the batch; a message when it is not one."""
-    parts = text.replace("x", ",").split(",")
+    """`3,224,224` (or `3x224x224`) as a shape without the batch; a message when it is not one.
+    Each size is read as every whole-number option is (options.whole_number: at least 1, at
+    most 18 digits)."""
     try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:
-        return f"--input: expected sizes like 3,224,224 (no batch), found '{text}'"
-    if not shape or any(n < 1 for n in shape):
-        return f"--input: every size must be a positive integer, found '{text}'"
-    return shape
+        return tuple(whole_number(part, low=1) for part in text.replace("x", ",").split(","))
+    except ValueError as err:
+        return f"--input: expected sizes like 3,224,224 (no batch), found {quoted(text)}: {err}"
 
 
 def import_(factory: str, input: str, output: Path | None, flat: bool) -> Exit:
@@ -44,7 +43,7 @@ def import_(factory: str, input: str, output: Path | None, flat: bool) -> Exit:
         print(f"error: {len(imported.unmapped)} node(s) of {factory} have no shapecalc layer type; nothing written "
               "(map a custom module with shapecalc.torch.register, see the README)", file=sys.stderr)
         return Exit.PROBLEMS
-    for line in imported.notes()[1:]:  # what the spec leaves out, said where -o cannot hide it
+    for line in imported.left_out():  # said where -o cannot hide it
         print(f"note: {line}", file=sys.stderr)
     if not flat:
         imported = fold(imported)

@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 from .args import Arg
 from .cost import FREE
 from .field import POINTWISE, Axis, AxisMap, Field, window
+from .torchcode import TorchCode, one
 
 if TYPE_CHECKING:  # the kernels are imported when a layer runs, not when a spec is checked
     from ..kernels.ops import Op
-    from .torchcode import TorchCode
     from .cost import Costs, View
     from .window import WindowDim
 
@@ -301,8 +301,6 @@ class LayerKind:
 def keep(out: dict[str, Any], arg: Arg, value: Any) -> None:
     """Put an imported argument into `out` as a person writes it: per-dimension values that
     agree as one int, tuples as lists (YAML has no tuples), nothing when it is the default."""
-    from .torchcode import one
-
     value, default = one(arg.name, tuple(value) if isinstance(value, list) else value), one(arg.name, arg.default)
     if value == default and type(value) is type(default):
         return
@@ -329,6 +327,11 @@ def shape_list(shape: Shape | None) -> list[int] | None:
 
 def shape_str(shape: Shape | None) -> str:
     return "?" if shape is None else "x".join(str(d) for d in shape)
+
+
+def class_path(cls: type) -> str:
+    """A class's dotted name as the torch mappings write it: `torch.nn.modules.conv.Conv2d`."""
+    return f"{cls.__module__}.{cls.__name__}"
 
 
 def expect_rank(layer: LayerKind, x: Shape, ranks: tuple[int, ...], layout: str) -> None:

@@ -8,14 +8,14 @@ from math import gcd, prod
 from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, choice, connection_table, integer, optional, padding, per_dim
-from .base import (Example, Inference, LayerError, LayerKind, Problem, Shape, Windowed, check_declared, expect_rank,
+from .base import (Example, Inference, LayerError, LayerKind, Problem, Shape, Windowed, check_declared, class_path, expect_rank,
                    fmt)
 from .cost import Costs, View
 from .field import Axis, AxisMap, text, transform
 from .hints import asymmetric_same, kernel_on_a_point
 from .spatial import conv_pads
 from .window import DIM_LABELS, WindowDim, dims_formula, unread_words
-from .torchcode import Code, Helper, TorchCode, module
+from .torchcode import EXPORTED, Code, Helper, TorchCode, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -179,8 +179,9 @@ class KerasSameConv{ndim}d(nn.Conv{ndim}d):
 
 def standardized(ndim: int, base: str) -> Helper:
     """The convolution with weight standardisation on top of `base` (nn.Conv{n}d or the SAME one)."""
-    return Helper(f"StdConv{ndim}d" if base.startswith("nn.") else f"Std{base}", f'''
-class {f"StdConv{ndim}d" if base.startswith("nn.") else f"Std{base}"}({base}):
+    name = f"StdConv{ndim}d" if base.startswith("nn.") else f"Std{base}"
+    return Helper(name, f'''
+class {name}({base}):
     """{base} with weight standardisation (timm's StdConv2d): each filter's weights are shifted and
     scaled to zero mean and unit variance before use; 'scaled' (ScaledStdConv2d, NFNets) then
     multiplies them by a learned gain per filter over sqrt(fan-in)."""
@@ -222,7 +223,7 @@ class Conv(Windowed):
         self.args = conv_args(ndim, transposed=False)
         #: the export's own classes (torch() below), run under shapecalc.torch's module name, and
         #: timm's SAME and standardised convolutions and its VGG head
-        self.torch_classes = (*(f"shapecalc_exported.{c}{ndim}d" for c in ("SparseConv", "KerasSameConv", "StdConv",
+        self.torch_classes = (*(f"{EXPORTED}.{c}{ndim}d" for c in ("SparseConv", "KerasSameConv", "StdConv",
                                                                             "StdKerasSameConv")),
                               *(TIMM_CONVS if ndim == 2 else ()), *(TIMM_CONV_MLP if ndim == 2 else ()))
         self.torch_followed_by = TIMM_CONV_MLP if ndim == 2 else {}
@@ -259,10 +260,11 @@ class Conv(Windowed):
             out.update(out_channels=len(module.maps), connection_table=[list(row) for row in module.table])
             return out
         cls = type(module)
-        if f"{cls.__module__}.{cls.__name__}" in TIMM_CONV_MLP:  # its fc1; act1, drop, fc2, act2 follow
+        path = class_path(cls)
+        if path in TIMM_CONV_MLP:  # its fc1; act1, drop, fc2, act2 follow
             return self.from_module(module.fc1)
         out = super().from_module(module)
-        standardization, same = TIMM_CONVS.get(f"{cls.__module__}.{cls.__name__}", (None, False))
+        standardization, same = TIMM_CONVS.get(path, (None, False))
         if standardization is not None:
             out.update({"weight_standardization": standardization} if standardization != "none" else {})
         if (module.same_pad if same is None else same) or any(c.__name__ == f"KerasSameConv{self.ndim}d" for c in cls.__mro__):

@@ -7,7 +7,7 @@ from math import prod
 from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, integer, optional, padding, per_dim, positive_number, sizes_or_none
-from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Shape, Windowed, expect_rank, fmt,
+from .base import (Example, FieldWindow, Inference, LayerError, LayerKind, Shape, Windowed, class_path, expect_rank, fmt,
                    window_field)
 from .conv import LAYOUTS, window_dims, window_output
 from .cost import FREE, ZERO, Costs, View
@@ -15,7 +15,7 @@ from .field import AxisMap, adaptive
 from .hints import pooling_gaps
 from .spatial import pool_pads
 from .window import WindowDim
-from .torchcode import Helper, TorchCode, expression, literal, module
+from .torchcode import EXPORTED, Helper, TorchCode, expression, literal, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -98,7 +98,7 @@ class Pool(Windowed):
         self.cost = Costs(ZERO, ZERO, ZERO, (lambda v: v.n_in + 2 * v.n_out) if lp else ptflops_pool, ZERO, ZERO)
         self.saves_input = op != "avg"  # the maximum's position, the p-norm's input
         if not lp:  # the SAME pools, timm's (2-D only) and the export's
-            self.torch_classes = (f"shapecalc_exported.KerasSame{POOL_NAMES[op]}Pool{ndim}d",
+            self.torch_classes = (f"{EXPORTED}.KerasSame{POOL_NAMES[op]}Pool{ndim}d",
                                   *((f"timm.layers.pool2d_same.{POOL_NAMES[op]}Pool2dSame",) if ndim == 2 else ()))
         if op == "lp":  # torch's LPPool: no padding, no dilation
             self.args = (
@@ -134,7 +134,7 @@ class Pool(Windowed):
         if "stride" in out and out["stride"] == out.get("kernel_size"):
             del out["stride"]
         cls = type(module)
-        if f"{cls.__module__}.{cls.__name__}" in self.torch_classes:
+        if class_path(cls) in self.torch_classes:
             out["padding"] = "keras_same"
         return out
 

@@ -14,7 +14,7 @@ from .base import Example, FieldWindow, Inference, LayerError, LayerKind, Shape,
 from .cost import FREE, ZERO, Costs, View
 from .field import Axis, AxisMap, Field, adaptive, resample, transform, window
 from .spatial import per_spatial
-from .torchcode import Helper, TorchCode, expression, literal, module
+from .torchcode import EXPORTED, Helper, TorchCode, expression, literal, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -306,7 +306,7 @@ class CenterCrop(Resize):
 
     type = "centercrop"
     #: the function the export writes (center_crop(x, size)), as shapecalc.torch.build runs it
-    torch_functions = ("shapecalc_exported.center_crop", "torchvision.transforms.functional.center_crop")
+    torch_functions = (f"{EXPORTED}.center_crop", "torchvision.transforms.functional.center_crop")
     summary = "Centre crop to a size, or to a second input's spatial size (torchvision's center_crop)"
     merge = True
     cost = FREE

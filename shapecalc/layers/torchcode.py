@@ -11,6 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+#: The module name exported source runs under (shapecalc.torch.build): its helper classes and
+#: functions are known to the import as `shapecalc_exported.<name>`.
+EXPORTED = "shapecalc_exported"
+
 #: A layer kind (base.LayerKind, which imports this module's record: named here, not imported).
 Kind = Any
 

@@ -51,9 +51,9 @@ from math import isqrt, log2, prod, sqrt
 from typing import TYPE_CHECKING, Any
 
 from .args import REQUIRED, Arg, boolean, integer, number, per_dim
-from .base import Example, Inference, LayerError, LayerKind, Rearrange, Shape, fmt, keep, shape_str
+from .base import Example, Inference, LayerError, LayerKind, Rearrange, Shape, expect_rank, fmt, keep, shape_str
 from .cost import Costs, View
-from .torchcode import Helper, TorchCode, expression, module
+from .torchcode import EXPORTED, Helper, TorchCode, expression, module
 
 if TYPE_CHECKING:
     from ..kernels.ops import Op
@@ -63,11 +63,8 @@ if TYPE_CHECKING:
 CPB_HIDDEN = 512
 
 
-def grid(kind: LayerKind, x: Shape) -> None:
-    """F003 unless x is (H, W, C), channels last."""
-    if len(x) != 3:
-        raise LayerError("F003", f"{kind.type} expects a channels-last [H, W, C] input (Swin's layout), found "
-                         f"{len(x)}-D input {shape_str(x)}")
+#: Swin's layout: what both of its kinds take (base.expect_rank's wording).
+GRID = "channels-last [H, W, C] (Swin's layout)"
 
 
 # --- shifted-window attention ---------------------------------------------------------------------
@@ -89,12 +86,6 @@ def swa_macs(v: View) -> int:
     V2's bias MLP; biases left out. Every padded position is computed."""
     p, n, c, _ = swa_dims(v)
     return p * c * 3 * c + 2 * p * n * c + p * c * c + swa_cpb(v)
-
-
-def swa_linears(v: View) -> int:
-    """The qkv and output projections alone (the matmuls left out)."""
-    p, _, c, _ = swa_dims(v)
-    return 4 * p * c * c
 
 
 def swa_bias_adds(v: View) -> int:
@@ -264,7 +255,7 @@ class ShiftedWindowAttention(WindowAttention):
                 f"({p} padded positions, windows of {n})")
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
-        grid(self, x)
+        expect_rank(self, x, (3,), GRID)
         h, w, c = x
         heads, (wh, ww), shift = a["num_heads"], a["window_size"], a["shift_size"]
         if c % heads:
@@ -309,7 +300,7 @@ class PatchMerge(Rearrange):
 
     type = "patchmerge"
     summary = "Swin's 2x2 patch merging on a channels-last [H, W, C] grid: (ceil(H/2), ceil(W/2), 4C)"
-    torch_functions = ("shapecalc_exported.patch_merge", "torchvision.models.swin_transformer._patch_merging_pad")
+    torch_functions = (f"{EXPORTED}.patch_merge", "torchvision.models.swin_transformer._patch_merging_pad")
     args = ()
 
     def field(self, x: Shape, y: Shape, a: dict[str, Any]) -> None:
@@ -328,7 +319,7 @@ class PatchMerge(Rearrange):
         return Op(patch_merge)
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
-        grid(self, x)
+        expect_rank(self, x, (3,), GRID)
         h, w, c = x
         y = (-(-h // 2), -(-w // 2), 4 * c)
         return Inference(y, 0, 0, [f"{shape_str(x)} -> 2x2 patches of {c} -> {shape_str(y)}"])
@@ -404,9 +395,7 @@ class RelativePositionalMultiHeadAttention(WindowAttention):
         return f"to_qkv {g}*{p}*{d}*{3 * d} + QK^T and AV 2*{g}*{p}*{p}*{d} + merge {g}*{p}*{d}*{d} = {count:,}"
 
     def infer(self, x: Shape, a: dict[str, Any]) -> Inference:
-        if len(x) != 3:
-            raise LayerError("F003", f"{self.type} expects a [windows, tokens, features] input (MaxViT's partitions), "
-                             f"found {len(x)}-D input {shape_str(x)}")
+        expect_rank(self, x, (3,), "[windows, tokens, features] (MaxViT's partitions)")
         g, p, d = x
         if d % a["head_dim"]:
             raise LayerError("F010", f"head_dim {a['head_dim']} does not divide the {d} features", "head_dim")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Union
 from ..analysis.calc import Analysis
 from .export import ExportError, export_analysis, exporter
 from .importer import ImportFailure, register
+from ..layers.torchcode import EXPORTED
 from .missing import INSTALL, TorchMissing
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def build(spec: Union[str, Path, Analysis]) -> "nn.Module":
         import torch  # noqa: F401  (the exported code imports it too; this says what to install)
     except ImportError as err:
         raise TorchMissing(f"shapecalc.torch.build needs PyTorch: {INSTALL}") from err
-    namespace: dict = {"__name__": "shapecalc_exported"}
+    namespace: dict = {"__name__": EXPORTED}
     exec(compile(source, "<shapecalc export>", "exec"), namespace)
     return namespace[network_class(source)]()
 

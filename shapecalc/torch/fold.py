@@ -91,7 +91,7 @@ def fold(imported: Imported) -> Imported:
                 flag += "_"
             block_params[flag] = False
             for layer in block_layers:
-                type_name, body = split(layer)
+                _, body = split(layer)
                 if body["name"] in skip:
                     body["when"] = f"${flag}"
         blocks[bname] = {"params": block_params, "layers": block_layers}
@@ -112,7 +112,7 @@ def fold(imported: Imported) -> Imported:
     out_layers: list[Layer] = []
     for i, layer in enumerate(layers):
         if i in use_lines:
-            type_name, body = split(use_lines[i])
+            _, body = split(use_lines[i])
             if "inputs" in body:
                 body["inputs"] = rename(body["inputs"], renamed)
             out_layers.append(use_lines[i])
@@ -289,10 +289,6 @@ def same(value: Any) -> Any:
     return (type(value), tuple(same(v) for v in value) if isinstance(value, tuple) else value)
 
 
-def thaw(value: Any) -> Any:
-    return [thaw(v) for v in value] if isinstance(value, tuple) else value
-
-
 def make_block(structure: tuple, values: list[list[Any]]) -> tuple[dict[str, int], list[Layer]]:
     """The block's parameters (name -> position in the values) and its layers, `$param` where
     the uses differ."""
@@ -320,7 +316,7 @@ def make_block(structure: tuple, values: list[list[Any]]) -> tuple[dict[str, int
         if list(inputs) != [previous]:
             body["inputs"] = inputs[0] if len(inputs) == 1 else list(inputs)
         for arg in args:
-            body[arg] = f"${param_of[k]}" if k in param_of else thaw(values[0][k])
+            body[arg] = f"${param_of[k]}" if k in param_of else plain(values[0][k])
             k += 1
         layers.append({type_name: body})
         previous = local

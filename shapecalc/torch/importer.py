@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..layers import KINDS, LayerKind
-from ..layers.base import TENSOR, ShapeOf, plain
+from ..layers import KINDS, LayerKind, lookup
+from ..layers.base import TENSOR, ShapeOf, class_path, plain
+from ..layers.torchcode import EXPORTED
 
 if TYPE_CHECKING:
     from torch import nn
@@ -49,8 +50,9 @@ MAPPERS: dict[type, Callable[[Any], tuple[str, dict[str, Any]]]] = {}
 PASS_THROUGH = {"Tensor.contiguous", "torchvision.ops.stochastic_depth.stochastic_depth",
                 "torch.nn.functional.dropout", "Tensor.clone", "Tensor.detach"}
 
-#: The module name shapecalc.torch.build runs exported source under.
-EXPORTED = "shapecalc_exported"
+#: The batch the trace runs at: 2, not 1, so a size equal to the batch can be told from a literal 1.
+BATCH = 2
+
 
 WEIGHT_FILES = (".pth", ".pt", ".bin", ".ckpt", ".safetensors")
 
@@ -93,10 +95,13 @@ class Imported:
         return to_yaml(self.document, self.notes())
 
     def notes(self) -> list[str]:
-        lines = [f"torch: {self.params:,} parameters, {self.buffers:,} buffer elements"]
-        lines += [f"never called in the traced forward: {name} ({n:,} parameters, {b:,} buffer elements; "
-                  "not in this spec)" for name, n, b in self.unused]
-        return lines
+        """The spec's header: torch's totals, then what the spec leaves out."""
+        return [f"torch: {self.params:,} parameters, {self.buffers:,} buffer elements", *self.left_out()]
+
+    def left_out(self) -> list[str]:
+        """Submodules the traced forward never calls, one line each (the command says them on stderr too)."""
+        return [f"never called in the traced forward: {name} ({n:,} parameters, {b:,} buffer elements; "
+                "not in this spec)" for name, n, b in self.unused]
 
 
 def register(module_class: type, fn: Callable[[Any], tuple[str, dict[str, Any]]]) -> None:
@@ -143,17 +148,11 @@ def tables() -> tuple[dict[str, LayerKind], dict[str, list[LayerKind]]]:
     return _TABLES
 
 
-def known(cls: type, classes: dict[str, LayerKind]) -> bool:
-    """A torch.nn class a kind exports to, or a helper class of shapecalc's own exported code
-    (run by shapecalc.torch.build, or exec'd under the module name EXPORTED)."""
-    return class_kind(cls, classes) is not None
-
-
 def class_kind(cls: type, classes: dict[str, LayerKind]) -> LayerKind | None:
     """The kind of a module class: torch.nn's by name, any other by its qualified name."""
     if cls.__module__.startswith("torch.nn."):
         return classes.get(cls.__name__)
-    return classes.get(f"{cls.__module__}.{cls.__name__}")
+    return classes.get(class_path(cls))
 
 
 def qualified(node: Any) -> str:
@@ -247,11 +246,11 @@ def library_leaves(model: "nn.Module") -> tuple[set[type], tuple[Callable[..., A
         return set(), ()
     import timm.layers
 
-    leaves = {c for c in timm.layers.get_notrace_modules() if f"{c.__module__}.{c.__name__}" not in TRACE_INTO}
+    leaves = {c for c in timm.layers.get_notrace_modules() if class_path(c) not in TRACE_INTO}
     return leaves, tuple(timm.layers.get_notrace_functions())
 
 
-def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = 2) -> tuple[Any, dict[Any, Any]]:
+def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = BATCH) -> tuple[Any, dict[Any, Any]]:
     """The fx graph of the model in eval mode, and every node's value on a random input."""
     import torch
     from torch import fx
@@ -260,7 +259,7 @@ def trace(model: "nn.Module", input_shape: tuple[int, ...], batch: int = 2) -> t
 
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, qualname: str) -> bool:
-            return (type(m) in MAPPERS or known(type(m), tables()[0]) or type(m) in leaves
+            return (type(m) in MAPPERS or class_kind(type(m), tables()[0]) is not None or type(m) in leaves
                     or super().is_leaf_module(m, qualname))
 
     model.eval()
@@ -337,7 +336,6 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         warnings.simplefilter("ignore")
         gm, values = trace(model, tuple(input_shape))
     classes, functions = tables()
-    batch = 2
     refs: dict[Any, str] = {}           # node -> the spec reference to its value
     consts: dict[Any, Any] = {}         # node -> a folded non-tensor value
     read_off: dict[Any, tuple[Any, tuple[int, ...], int]] = {}  # folded node -> shape_read's answer
@@ -350,7 +348,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
     single: dict[Any, int] = {}         # node -> which element of its tuple the layer is
     modules: dict[str, list[tuple[str, str]]] = {}
     bodies: dict[str, dict[str, Any]] = {}  # layer name -> its arguments, as written
-    deferred: set[Any] = set()          # permutes the unbind that reads them writes (PERMUTES)
+    deferred: dict[Any, list[Any]] = {}  # permutes the unbind that reads them writes, with their dims
     parts: dict[Any, list[str]] = {}    # an unbind node -> the layer of each of its tensors
     last = "input"
 
@@ -414,7 +412,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
         if node.op == "call_module":
             module = gm.get_submodule(node.target)
             cls = type(module)
-            what = f"{cls.__module__}.{cls.__name__}"
+            what = class_path(cls)
             calls[node.target] = calls.get(node.target, 0) + 1
             if calls[node.target] > 1 and any(True for _ in module.parameters(recurse=True)):
                 unmapped.append(Unmapped(what, where, "called more than once: its parameters are shared, "
@@ -449,21 +447,20 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                     unmapped.append(Unmapped(what, where, f"reads output {index} of {refs[source]}, which the "
                                              f"spec's layer does not give (only output {one})"))
                 continue
-            if what in PERMUTES and unbound_only(node, flat_dims([arg_value(a) for a in node.args[1:]])):
-                deferred.add(node)  # written by the unbind that reads it, as selects
+            if what in PERMUTES and unbound_only(node, dims := flat_dims([arg_value(a) for a in node.args[1:]])):
+                deferred[node] = dims  # written by the unbind that reads it, as selects
                 continue
             if what == UNBIND and inputs and inputs[0] in deferred:
                 permute = inputs[0]
                 source = tensor_inputs(permute.args)[0]
                 if source not in refs:
                     continue  # downstream of an unmapped node, listed there
-                dims = flat_dims([arg_value(a) for a in permute.args[1:]])
+                dims = deferred[permute]
                 j, whole, stack = dims[0], tuple(values[source].shape), module_stack(node)
-                rest = [d - (d > j) for d in dims[1:]]
+                order = first_call(functions[qualified(permute)], [TENSOR, *[d - (d > j) for d in dims[1:]]], BATCH)
                 names = []
                 for i, part in enumerate(value):
-                    select = first_call(functions["operator.getitem"], [TENSOR, (slice(None),) * j + (i,)], batch)
-                    order = first_call(functions[qualified(permute)], [TENSOR, *rest], batch)
+                    select = first_call(functions["operator.getitem"], [TENSOR, (slice(None),) * j + (i,)], BATCH)
                     emit(f"{node.name}_{i}", *select, [refs[source]], (whole[:j] + whole[j + 1:])[1:], stack)
                     emit(f"{node.name}_{i}_permute", *order, [last], tuple(part.shape[1:]), stack)
                     names.append(last)
@@ -482,7 +479,7 @@ def import_model(model: "nn.Module", input_shape: tuple[int, ...], name: str | N
                 inputs = [i for i in inputs if i is not call_args[at]]
                 call_args[at] = tuple(values[call_args[at]].shape)
             call = [arg_value(a) for a in call_args], {k: arg_value(v) for k, v in node.kwargs.items()}
-            kind, args = next(((k, a) for k in candidates if (a := k.from_call(*call, batch)) is not None), (None, None))
+            kind, args = next(((k, a) for k in candidates if (a := k.from_call(*call, BATCH)) is not None), (None, None))
             if candidates and kind is None:
                 unmapped.append(Unmapped(what, where, f"arguments {', '.join(k.type for k in candidates)} has no "
                                          f"counterpart for: {call[0][1:]} {call[1]}"))
@@ -585,7 +582,7 @@ def module_layer(module: "nn.Module", classes: dict[str, LayerKind]) -> tuple[La
     cls = type(module)
     if cls in MAPPERS:
         type_name, args = MAPPERS[cls](module)
-        return KINDS.get(type_name.lower()), args
+        return lookup(type_name), args
     kind = class_kind(cls, classes)
     args = kind.from_module(module) if kind else None  # None: an instance the kind is not (a ConstantPad of 1s)
     return (kind, args) if args is not None else (None, None)
@@ -600,13 +597,13 @@ def followers(kind: LayerKind | None, module: "nn.Module", where: str,
 
     cls = type(module)
     out = []
-    for attr in (kind.torch_followed_by.get(f"{cls.__module__}.{cls.__name__}", ()) if kind else ()):
+    for attr in (kind.torch_followed_by.get(class_path(cls), ()) if kind else ()):
         child = getattr(module, attr)
         if isinstance(child, nn.Identity):
             continue
         child_kind, args = module_layer(child, classes)
         if child_kind is None:
-            return [], Unmapped(f"{type(child).__module__}.{type(child).__name__}", f"{where}.{attr}",
+            return [], Unmapped(class_path(type(child)), f"{where}.{attr}",
                                 "no shapecalc layer type for it")
         out.append((attr, child_kind, args))
     return out, None

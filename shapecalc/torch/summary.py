@@ -2,8 +2,8 @@
 
 For a torchinfo user the change is one line: the model is imported in memory (the same trace as
 `shapecalc import`), its spec checked, and what comes back prints as check's table. The trace runs
-the model once on a random input of that size (what fx's shape propagation needs); every figure
-after that is shapecalc's own arithmetic, checked against torch's by the import tests.
+the graph once on meta tensors of that size (shapes only, nothing computed); every figure after
+that is shapecalc's own arithmetic, checked against torch's by the import tests.
 """
 
 from __future__ import annotations
@@ -25,12 +25,8 @@ class Summary:
     """The analysis of an imported model. `str()` is check's table; `.json` check's JSON document
     (a dict); `.diagnostics` its diagnostics; `.spec` the spec's YAML; `.analysis` the Analysis."""
 
-    def __init__(self, imported: Imported, analysis: Analysis, options: Options) -> None:
-        self.imported, self.analysis, self.options = imported, analysis, options
-
-    @cached_property
-    def spec(self) -> str:
-        return self.imported.yaml()
+    def __init__(self, imported: Imported, spec: str, analysis: Analysis, options: Options) -> None:
+        self.imported, self.spec, self.analysis, self.options = imported, spec, analysis, options
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -68,5 +64,5 @@ def summary(model: "nn.Module", input_size: Sequence[int] = (3, 224, 224), *, co
         listing = "; ".join(map(str, imported.unmapped))
         raise ImportFailure(f"{len(imported.unmapped)} node(s) have no shapecalc layer type: {listing}")
     imported = fold(imported)
-    analysis = check_text(imported.yaml(), imported.document["name"])
-    return Summary(imported, analysis, Options(convention, dtype, batch))
+    spec = imported.yaml()
+    return Summary(imported, spec, check_text(spec, imported.document["name"]), Options(convention, dtype, batch))

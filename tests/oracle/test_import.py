@@ -16,7 +16,7 @@ import warnings
 import pytest
 
 torch = pytest.importorskip("torch", reason="torch is not installed: pip install -e '.[oracle]' to run the oracle tests")
-torchvision = pytest.importorskip("torchvision")
+torchvision = pytest.importorskip("torchvision", reason="torchvision is not installed: pip install -e '.[oracle]'")
 
 from shapecalc.analysis.check import check_file, check_text  # noqa: E402
 from shapecalc.torch import export_source, network_class  # noqa: E402
@@ -123,7 +123,7 @@ def test_export_then_import_gives_the_spec_back(path):
     round_trip(check_file(str(ROOT / path)))
 
 
-def test_the_exports_own_convolution_classes_come_back_in_every_dimension():
+def test_the_exports_own_convolution_classes_come_back_in_1d_and_2d():
     """SparseConv{n}d (a connection table) and KerasSameConv{n}d, alone and nested, and the
     SAME pools (KerasSameMaxPool{n}d, KerasSameAvgPool{n}d)."""
     round_trip(check_text(textwrap.dedent("""
@@ -270,8 +270,6 @@ def test_summary_takes_torchinfos_batched_size_for_images_and_volumes():
 
 
 def readme_block(after: str, fence: str) -> str:
-    from ..conftest import ROOT
-
     text = (ROOT / "README.md").read_text()
     return text.split(after, 1)[1].split(f"```{fence}\n", 1)[1].split("```", 1)[0]
 
@@ -347,6 +345,22 @@ def test_bad_input_gets_one_message_and_its_exit_code(tmp_path, capsys, factory,
     assert code == 1 or len(err.strip().splitlines()) == 1, err  # one line: no warning beside it
     assert not out.exists()
 
+
+
+@pytest.mark.parametrize("size, message", [
+    ("3,a,8", "expected a whole number, found 'a'"),
+    ("3,0,8", "expected at least 1, found 0"),
+    ("3," + "9" * 5000, "at most 18 digits"),
+    ("", "expected a whole number, found ''"),
+])
+def test_a_bad_input_size_is_one_line_before_anything_is_traced(tmp_path, capsys, size, message):
+    from shapecalc.commands.imports import import_
+
+    (tmp_path / "models.py").write_text(BAD)
+    assert import_(f"{tmp_path / 'models.py'}:odd", size, None, flat=True) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --input: expected sizes like 3,224,224") and message in err
+    assert len(err.strip().splitlines()) == 1 and len(err) < 300
 
 def test_torch_missing_says_how_to_install(monkeypatch, capsys):
     from shapecalc.commands.imports import import_

@@ -36,7 +36,7 @@ from shapecalc.analysis.cost import layer_costs, totals  # noqa: E402
 from shapecalc.torch.fold import fold  # noqa: E402
 from shapecalc.torch.importer import import_model  # noqa: E402
 
-from .zoo import flop_counter_macs  # noqa: E402
+from .zoo import flop_counter_macs, torchvision_model, torchvision_size  # noqa: E402
 
 MODELS = torchvision.models.list_models(module=torchvision.models)
 
@@ -52,26 +52,12 @@ def test_the_zoo_is_torchvisions_eighty_models():
     assert len(MODELS) == 80
 
 
-def size_of(name: str, model) -> int:
-    return getattr(model, "image_size", None) or torchvision.models.get_model_weights(name).DEFAULT.transforms().crop_size[0]
-
-
-def build(name: str):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            with torch.device("meta"):
-                return torchvision.models.get_model(name, weights=None).eval()
-        except (RuntimeError, NotImplementedError):  # RegNet: "Cannot copy out of meta tensor"
-            return torchvision.models.get_model(name, weights=None).eval().to("meta")
-
-
 @cache
 def imported(name: str):
     """(model, size, Imported, Analysis of the flat spec); one build and import per model for all
     the tests below."""
-    model = build(name)
-    size = size_of(name, model)
+    model = torchvision_model(name)
+    size = torchvision_size(name, model)
     result = import_model(model, (3, size, size), name)
     analysis = None if result.unmapped else check_text(result.yaml(), name)
     return model, size, result, analysis

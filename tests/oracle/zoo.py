@@ -74,6 +74,31 @@ def loose_parameters(model: nn.Module, leaves: list[Leaf]) -> list[tuple[int, ..
     return sorted(tuple(p.shape) for p in model.parameters() if id(p) not in held)
 
 
+def torchvision_model(name: str) -> nn.Module:
+    """A torchvision classification model, weights=None, in eval mode on the meta device (shapes
+    only); RegNet cannot be built there ("Cannot copy out of meta tensor"): built on the CPU, then
+    moved. The zoo test and benchmarks/run.py build them so."""
+    import warnings
+
+    import torchvision
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with torch.device("meta"):
+                return torchvision.models.get_model(name, weights=None).eval()
+        except (RuntimeError, NotImplementedError):
+            return torchvision.models.get_model(name, weights=None).eval().to("meta")
+
+
+def torchvision_size(name: str, model: nn.Module) -> int:
+    """The model's own input size: the crop of its DEFAULT weights' transforms, or the
+    `image_size` a ViT's constructor fixes (vit_h_14 without weights is a 224 model)."""
+    import torchvision
+
+    return getattr(model, "image_size", None) or torchvision.models.get_model_weights(name).DEFAULT.transforms().crop_size[0]
+
+
 def flop_counter_macs(model: nn.Module, input_shape: tuple[int, ...]) -> int:
     """FlopCounterMode's count, halved, in eval mode with autograd on (as torchvision measured),
     batch 1, on the model's own device (a model built on the meta device: shapes only)."""
